@@ -1,0 +1,52 @@
+// Writes the per-run config layer (YAML on stdout) that bin/portal puts
+// over app-config.yaml: port, data directory and, when the sandbox runs,
+// the endpoints and credentials it published in <data-dir>/sandbox.json.
+// usage: write-run-config.mjs <data-dir> <port> <sandbox: 1|0>
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const [dataDirArg, portArg, sandboxArg] = process.argv.slice(2);
+const dataDir = resolve(dataDirArg);
+const port = Number(portArg);
+if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  console.error(`PORTOLAN_PORT must be a port number, got '${portArg}'`);
+  process.exit(1);
+}
+const baseUrl = `http://localhost:${port}`;
+const config = {
+  app: { baseUrl },
+  backend: {
+    baseUrl,
+    listen: { port },
+    cors: { origin: baseUrl },
+    database: {
+      client: 'better-sqlite3',
+      connection: { directory: join(dataDir, 'sqlite') },
+    },
+  },
+  portolan: { sandbox: { enabled: sandboxArg !== '0' } },
+};
+
+if (sandboxArg !== '0') {
+  const sandbox = JSON.parse(readFileSync(join(dataDir, 'sandbox.json'), 'utf8'));
+  if (!Array.isArray(sandbox.kubernetes)) {
+    console.error(`${join(dataDir, 'sandbox.json')} has no 'kubernetes' list`);
+    process.exit(1);
+  }
+  config.kubernetes = {
+    clusterLocatorMethods: [
+      {
+        type: 'config',
+        clusters: sandbox.kubernetes.map(c => ({
+          name: c.name,
+          url: c.url,
+          authProvider: 'serviceAccount',
+          serviceAccountToken: c.token,
+          skipMetricsLookup: true,
+        })),
+      },
+    ],
+  };
+}
+// JSON is valid YAML, and needs no YAML library here.
+process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);

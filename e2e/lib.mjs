@@ -1,0 +1,83 @@
+// Shared helpers for the browser tests.
+import { chromium } from 'playwright-core';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const baseUrl = process.env.PORTOLAN_E2E_URL ?? 'http://localhost:7007';
+const artifacts = join(
+  resolve(dirname(fileURLToPath(import.meta.url))),
+  'artifacts',
+);
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A page signed in as guest, at `path` (default: the catalog). */
+export async function signedInPage(browser, path = '/') {
+  const context = await browser.newContext({
+    viewport: { width: 1440, height: 900 },
+  });
+  const page = await context.newPage();
+  await gotoApp(page, path);
+  return page;
+}
+
+/** Opens an app path, signing in as guest if the sign-in page shows. */
+export async function gotoApp(page, path) {
+  await page.goto(`${baseUrl}${path}`);
+  const enter = page.getByRole('button', { name: 'Enter' });
+  const signedIn = page.locator('nav, [data-testid="sidebar-root"]').first();
+  await Promise.race([
+    enter.waitFor({ timeout: 60_000 }),
+    signedIn.waitFor({ timeout: 60_000 }),
+  ]);
+  if (await enter.isVisible()) {
+    await enter.click();
+  }
+}
+
+export async function screenshot(page, name) {
+  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: false });
+}
+
+/** A guest token for API calls (what the browser holds after sign-in). */
+export async function guestToken() {
+  const res = await fetch(`${baseUrl}/api/auth/guest/refresh`, {
+    headers: { 'X-Requested-With': 'XMLHttpRequest' },
+  });
+  if (!res.ok) throw new Error(`guest sign-in failed: ${res.status}`);
+  return (await res.json()).backstageIdentity.token;
+}
+
+export async function api(path, token) {
+  const res = await fetch(`${baseUrl}${path}`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  return { status: res.status, body: await res.json().catch(() => undefined) };
+}
+
+export async function eventually(fn, { timeoutMs = 60_000, intervalMs = 500 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) throw lastError;
+    await new Promise(r => setTimeout(r, intervalMs));
+  }
+}

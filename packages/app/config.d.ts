@@ -1,0 +1,12 @@
+export interface Config {
+  portolan?: {
+    signIn?: {
+      /**
+       * Sign-in providers offered on the sign-in page, in order:
+       * `guest` (embedded default only), `github`, `oidc`.
+       * @visibility frontend
+       */
+      providers?: Array<'guest' | 'github' | 'oidc'>;
+    };
+  };
+}

@@ -1,0 +1,25 @@
+import { render, screen } from '@testing-library/react';
+import App from './App';
+
+describe('App', () => {
+  it('shows the Portolan sign-in page with the providers from config', async () => {
+    process.env = {
+      NODE_ENV: 'test',
+      APP_CONFIG: [
+        {
+          data: {
+            app: { title: 'Portolan' },
+            backend: { baseUrl: 'http://localhost:7007' },
+            portolan: { signIn: { providers: ['guest'] } },
+          },
+          context: 'test',
+        },
+      ] as any,
+    };
+
+    render(App.createRoot());
+
+    expect(await screen.findByText('Portolan')).toBeInTheDocument();
+    expect(await screen.findByText('Guest')).toBeInTheDocument();
+  });
+});

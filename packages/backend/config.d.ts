@@ -1,0 +1,28 @@
+export interface Config {
+  /** Portolan's own settings. */
+  portolan?: {
+    catalog?: {
+      /**
+       * Directories whose YAML files are registered in the catalog, one
+       * Location per file. Relative paths resolve from the backend's
+       * working directory.
+       */
+      directories?: string[];
+    };
+    permissions?: {
+      /**
+       * Groups (entity refs, e.g. group:default/portolan-admins) whose
+       * members may perform every write in the portal.
+       */
+      adminGroups?: string[];
+    };
+    /**
+     * Set by `bin/portal start` when the portal talks to the local sandbox,
+     * so the UI can label sandbox data as such.
+     * @visibility frontend
+     */
+    sandbox?: {
+      enabled?: boolean;
+    };
+  };
+}

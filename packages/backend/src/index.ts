@@ -1,0 +1,57 @@
+/*
+ * The Portolan backend (new backend system). Each feature is one line here;
+ * everything else lives in the plugin packages under plugins/.
+ */
+import { createBackend } from '@backstage/backend-defaults';
+
+const backend = createBackend();
+
+// Serves the production build of packages/app on the same port as the API.
+backend.add(import('@backstage/plugin-app-backend'));
+backend.add(import('@backstage/plugin-proxy-backend'));
+
+// Sign-in: guest in development only (app-config.yaml); GitHub or OIDC in
+// production (app-config.production.yaml).
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+backend.add(import('@backstage/plugin-auth-backend-module-github-provider'));
+backend.add(import('@backstage/plugin-auth-backend-module-oidc-provider'));
+
+// Catalog: the spine of the portal.
+backend.add(import('@backstage/plugin-catalog-backend'));
+backend.add(
+  import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+);
+// One Location per file of catalog/ (a bad file only fails itself).
+backend.add(import('./catalog/catalogDirectoryModule'));
+// Failed entities and their errors, for the admin page.
+backend.add(import('@backstage/plugin-catalog-backend-module-unprocessed'));
+// Logs catalog processing errors (a malformed file names itself there).
+backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+
+// Git onboarding.
+backend.add(import('@backstage/plugin-scaffolder-backend'));
+backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
+backend.add(
+  import('@backstage/plugin-scaffolder-backend-module-notifications'),
+);
+
+// Permissions: Portolan's own policy, not allow-all.
+backend.add(import('@backstage/plugin-permission-backend'));
+backend.add(import('./permissions/portolanPermissionPolicyModule'));
+
+// Search: Postgres engine in production, in-memory Lunr on SQLite.
+backend.add(import('@backstage/plugin-search-backend'));
+backend.add(import('@backstage/plugin-search-backend-module-pg'));
+backend.add(import('@backstage/plugin-search-backend-module-catalog'));
+
+backend.add(import('@backstage/plugin-events-backend'));
+backend.add(import('@backstage/plugin-kubernetes-backend'));
+backend.add(import('@backstage/plugin-user-settings-backend'));
+backend.add(import('@backstage/plugin-notifications-backend'));
+backend.add(import('@backstage/plugin-signals-backend'));
+// Exposes registered actions (catalog, scaffolder, Portolan's read-only
+// actions) as MCP tools; the assistant uses the same registry.
+backend.add(import('@backstage/plugin-mcp-actions-backend'));
+
+backend.start();

@@ -1,0 +1,23 @@
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
+import { PortolanPermissionPolicy } from './PortolanPermissionPolicy';
+
+/** Installs {@link PortolanPermissionPolicy} in the permission backend. */
+export default createBackendModule({
+  pluginId: 'permission',
+  moduleId: 'portolan-policy',
+  register(reg) {
+    reg.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        policy: policyExtensionPoint,
+      },
+      async init({ config, policy }) {
+        policy.setPolicy(PortolanPermissionPolicy.fromConfig(config));
+      },
+    });
+  },
+});
