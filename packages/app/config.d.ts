@@ -3,10 +3,10 @@ export interface Config {
     signIn?: {
       /**
        * Sign-in providers offered on the sign-in page, in order:
-       * `guest` (embedded default only), `github`, `oidc`.
+       * `guest` (embedded default only) or `github`.
        * @visibility frontend
        */
-      providers?: Array<'guest' | 'github' | 'oidc'>;
+      providers?: Array<'guest' | 'github'>;
     };
   };
 }

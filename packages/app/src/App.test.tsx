@@ -2,7 +2,7 @@ import { render, screen } from '@testing-library/react';
 import App from './App';
 
 describe('App', () => {
-  it('shows the Portolan sign-in page with the providers from config', async () => {
+  it('starts on the Portolan sign-in page with the configured providers', async () => {
     process.env = {
       NODE_ENV: 'test',
       APP_CONFIG: [
@@ -19,7 +19,7 @@ describe('App', () => {
 
     render(App.createRoot());
 
-    expect(await screen.findByText('Portolan')).toBeInTheDocument();
+    expect(await screen.findByText('Sign in to Portolan')).toBeInTheDocument();
     expect(await screen.findByText('Guest')).toBeInTheDocument();
   });
 });

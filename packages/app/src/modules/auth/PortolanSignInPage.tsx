@@ -17,25 +17,35 @@ const PROVIDERS: Record<string, SignInProviderConfig | 'guest'> = {
 };
 
 /**
+ * The providers to offer for the names in `portolan.signIn.providers`;
+ * unknown names are dropped, and guest is the fallback only when nothing
+ * is configured at all (the embedded default).
+ */
+export function signInProviders(
+  names: string[] | undefined,
+): Array<SignInProviderConfig | 'guest'> {
+  return (names ?? ['guest']).flatMap(name => {
+    const provider = PROVIDERS[name];
+    return provider ? [provider] : [];
+  });
+}
+
+/**
  * Sign-in page. Which providers are offered is config
  * (`portolan.signIn.providers`): guest in the embedded default, GitHub in
  * production, so production never shows a guest button.
  */
 export function PortolanSignInPage(props: SignInPageProps) {
   const config = useApi(configApiRef);
-  const names = config.getOptionalStringArray('portolan.signIn.providers') ?? [
-    'guest',
-  ];
-  const providers = names.flatMap(name => {
-    const provider = PROVIDERS[name];
-    return provider ? [provider] : [];
-  });
+  const providers = signInProviders(
+    config.getOptionalStringArray('portolan.signIn.providers'),
+  );
   return (
     <SignInPage
       {...props}
-      title="Portolan"
+      title="Sign in to Portolan"
       align="center"
-      providers={providers.length ? providers : ['guest']}
+      providers={providers}
     />
   );
 }
