@@ -33,6 +33,23 @@ if (sandboxArg !== '0') {
     console.error(`${join(dataDir, 'sandbox.json')} has no 'kubernetes' list`);
     process.exit(1);
   }
+  if (!Array.isArray(sandbox.argocd)) {
+    console.error(`${join(dataDir, 'sandbox.json')} has no 'argocd' list`);
+    process.exit(1);
+  }
+  config.argocd = {
+    appLocatorMethods: [
+      {
+        type: 'config',
+        instances: sandbox.argocd.map(i => ({
+          name: i.name,
+          url: i.url,
+          username: i.username,
+          password: i.password,
+        })),
+      },
+    ],
+  };
   config.kubernetes = {
     clusterLocatorMethods: [
       {

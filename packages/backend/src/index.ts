@@ -3,8 +3,19 @@
  * everything else lives in the plugin packages under plugins/.
  */
 import { createBackend } from '@backstage/backend-defaults';
+import { rootHttpRouterServiceFactory } from '@backstage/backend-defaults/rootHttpRouter';
+import { readOnlyUpstreamGuard } from './http/readOnlyUpstreamGuard';
 
 const backend = createBackend();
+
+backend.add(
+  rootHttpRouterServiceFactory({
+    configure({ app, applyDefaults }) {
+      app.use('/api/argocd', readOnlyUpstreamGuard('Argo CD'));
+      applyDefaults();
+    },
+  }),
+);
 
 // Serves the production build of packages/app on the same port as the API.
 backend.add(import('@backstage/plugin-app-backend'));
@@ -47,6 +58,8 @@ backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 
 backend.add(import('@backstage/plugin-events-backend'));
 backend.add(import('@backstage/plugin-kubernetes-backend'));
+// Argo CD cards' backend: reads across both instances (writes closed above).
+backend.add(import('@roadiehq/backstage-plugin-argo-cd-backend'));
 backend.add(import('@backstage/plugin-user-settings-backend'));
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
