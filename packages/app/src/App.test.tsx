@@ -1,6 +1,8 @@
 import { render, screen } from '@testing-library/react';
 import App from './App';
 
+jest.setTimeout(30_000);
+
 describe('App', () => {
   it('starts on the Portolan sign-in page with the configured providers', async () => {
     process.env = {
@@ -19,7 +21,10 @@ describe('App', () => {
 
     render(App.createRoot());
 
-    expect(await screen.findByText('Sign in to Portolan')).toBeInTheDocument();
+    // Lazily loaded plugins are fetched before the first render.
+    expect(
+      await screen.findByText('Sign in to Portolan', {}, { timeout: 20_000 }),
+    ).toBeInTheDocument();
     expect(await screen.findByText('Guest')).toBeInTheDocument();
   });
 });
