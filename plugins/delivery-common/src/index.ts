@@ -1,1 +1,2 @@
-export {};
+export * from './annotations';
+export * from './environments';

@@ -1,0 +1,61 @@
+import {
+  ApiBlueprint,
+  createFrontendPlugin,
+  discoveryApiRef,
+  fetchApiRef,
+} from '@backstage/frontend-plugin-api';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
+import { isDeliveryAvailable, isKubernetesCluster } from '@portolan/plugin-delivery-common';
+import { deliveryApiRef } from './api/DeliveryApi';
+import { DeliveryClient } from './api/DeliveryClient';
+
+const deliveryApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: deliveryApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: deps => new DeliveryClient(deps),
+    }),
+});
+
+/** Environments card on service pages. */
+const environmentsCard = EntityCardBlueprint.make({
+  name: 'environments',
+  params: {
+    type: 'content',
+    filter: isDeliveryAvailable,
+    loader: () =>
+      import('./components/EnvironmentsCard').then(m => <m.EnvironmentsCard />),
+  },
+});
+
+/** "Services" tab on cluster pages. */
+const clusterServicesContent = EntityContentBlueprint.make({
+  name: 'cluster-services',
+  params: {
+    path: '/services',
+    title: 'Services',
+    filter: isKubernetesCluster,
+    loader: () =>
+      import('./components/ClusterServicesCard').then(m => <m.ClusterServicesCard />),
+  },
+});
+
+/** Overview card on cluster pages, so the summary is on the first screen. */
+const clusterServicesCard = EntityCardBlueprint.make({
+  name: 'cluster-services',
+  params: {
+    type: 'content',
+    filter: isKubernetesCluster,
+    loader: () =>
+      import('./components/ClusterServicesCard').then(m => <m.ClusterServicesCard />),
+  },
+});
+
+export default createFrontendPlugin({
+  pluginId: 'delivery',
+  extensions: [deliveryApi, environmentsCard, clusterServicesCard, clusterServicesContent],
+});
