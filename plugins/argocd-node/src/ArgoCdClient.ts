@@ -1,0 +1,176 @@
+import { z } from 'zod';
+import { ArgoCdInstanceConfig } from './ArgoCdConfig';
+import {
+  ArgoCdApplication,
+  ArgoCdRevisionMetadata,
+  applicationListSchema,
+  revisionMetadataSchema,
+} from './types';
+
+/** An Argo CD call that failed; the message names the instance and why. */
+export class ArgoCdError extends Error {
+  readonly name = 'ArgoCdError';
+  constructor(
+    readonly instance: string,
+    readonly reason: 'unreachable' | 'timeout' | 'unauthenticated' | 'not-found' | 'upstream' | 'invalid-response',
+    message: string,
+    readonly status?: number,
+  ) {
+    super(`Argo CD instance ${instance}: ${message}`);
+  }
+}
+
+export interface ArgoCdClientOptions {
+  /** Per-call timeout. Default 5 s: cards must say what failed within 5 s. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/**
+ * A typed client for the Argo CD REST API, one instance per configured
+ * Argo CD. Every call has a timeout; every failure names the instance;
+ * session tokens are cached and renewed once on a 401.
+ */
+export class ArgoCdClient {
+  private sessionToken?: Promise<string>;
+  private readonly timeoutMs: number;
+  private readonly fetchImpl: typeof fetch;
+  /** Calls made, by kind: benchmarks and tests assert "no N+1". */
+  readonly calls = { list: 0, get: 0, metadata: 0, session: 0 };
+
+  constructor(
+    readonly instance: ArgoCdInstanceConfig,
+    options: ArgoCdClientOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  get name(): string {
+    return this.instance.name;
+  }
+
+  /** Link to an app in the Argo CD UI. */
+  appUrl(app: string): string {
+    return `${this.instance.url}/applications/${encodeURIComponent(app)}`;
+  }
+
+  /** All applications, or those matching a label selector: one call. */
+  async listApplications(options: { selector?: string } = {}): Promise<ArgoCdApplication[]> {
+    this.calls.list++;
+    const query = options.selector ? `?selector=${encodeURIComponent(options.selector)}` : '';
+    const body = await this.request('GET', `/api/v1/applications${query}`);
+    return this.parse(applicationListSchema, body).items ?? [];
+  }
+
+  /** Commit author, date and message of a revision of an app's source. */
+  async getRevisionMetadata(app: string, revision: string): Promise<ArgoCdRevisionMetadata> {
+    this.calls.metadata++;
+    const body = await this.request(
+      'GET',
+      `/api/v1/applications/${encodeURIComponent(app)}/revisions/${encodeURIComponent(revision)}/metadata`,
+    );
+    return this.parse(revisionMetadataSchema, body);
+  }
+
+  private parse<T>(schema: z.ZodType<T>, body: unknown): T {
+    const result = schema.safeParse(body);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      throw new ArgoCdError(
+        this.name,
+        'invalid-response',
+        `unexpected response (${issue.path.join('.') || 'body'}: ${issue.message})`,
+      );
+    }
+    return result.data;
+  }
+
+  private async token(forceRenew = false): Promise<string> {
+    if (this.instance.token) return this.instance.token;
+    if (!this.sessionToken || forceRenew) {
+      this.calls.session++;
+      this.sessionToken = this.send('POST', '/api/v1/session', undefined, {
+        username: this.instance.username,
+        password: this.instance.password,
+      }).then(async res => {
+        if (!res.ok) {
+          throw await this.errorFrom(res, 'signing in');
+        }
+        const token = (await res.json())?.token;
+        if (typeof token !== 'string' || !token) {
+          throw new ArgoCdError(this.name, 'invalid-response', 'session answer had no token');
+        }
+        return token;
+      });
+      this.sessionToken.catch(() => {
+        this.sessionToken = undefined;
+      });
+    }
+    return this.sessionToken;
+  }
+
+  private async request(method: string, path: string, body?: unknown): Promise<unknown> {
+    let res = await this.send(method, path, await this.token(), body);
+    if (res.status === 401 && !this.instance.token) {
+      res = await this.send(method, path, await this.token(true), body);
+    }
+    if (!res.ok) {
+      throw await this.errorFrom(res, `${method} ${path.split('?')[0]}`);
+    }
+    try {
+      return await res.json();
+    } catch {
+      throw new ArgoCdError(this.name, 'invalid-response', 'answer was not JSON');
+    }
+  }
+
+  private async send(method: string, path: string, token?: string, body?: unknown) {
+    try {
+      return await this.fetchImpl(`${this.instance.url}${path}`, {
+        method,
+        headers: {
+          Accept: 'application/json',
+          ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+          ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      const e = error as Error & { cause?: { code?: string } };
+      if (e.name === 'TimeoutError' || e.name === 'AbortError') {
+        throw new ArgoCdError(this.name, 'timeout', `no answer within ${this.timeoutMs / 1000} s`);
+      }
+      const code = e.cause?.code ? ` (${e.cause.code})` : '';
+      throw new ArgoCdError(this.name, 'unreachable', `unreachable at ${this.instance.url}${code}`);
+    }
+  }
+
+  private async errorFrom(res: Response, what: string): Promise<ArgoCdError> {
+    let detail = '';
+    try {
+      const body = await res.json();
+      detail = body?.message ?? body?.error ?? '';
+    } catch {
+      // not JSON
+    }
+    if (res.status === 401 || res.status === 403) {
+      return new ArgoCdError(
+        this.name,
+        'unauthenticated',
+        `authentication failed while ${what} (${res.status}${detail ? `: ${detail}` : ''}); check the instance's token or password`,
+        res.status,
+      );
+    }
+    if (res.status === 404) {
+      return new ArgoCdError(this.name, 'not-found', detail || `${what}: not found`, 404);
+    }
+    return new ArgoCdError(
+      this.name,
+      'upstream',
+      `${what} answered ${res.status}${detail ? `: ${detail}` : ''}`,
+      res.status,
+    );
+  }
+}

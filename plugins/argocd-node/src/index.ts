@@ -1,0 +1,6 @@
+export { ArgoCdClient, ArgoCdError } from './ArgoCdClient';
+export type { ArgoCdClientOptions } from './ArgoCdClient';
+export { readArgoCdInstances, ARGOCD_INSTANCES_CONFIG_KEY } from './ArgoCdConfig';
+export type { ArgoCdInstanceConfig } from './ArgoCdConfig';
+export { matchesSelector, parseSelector } from './selector';
+export * from './types';
