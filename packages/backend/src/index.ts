@@ -35,6 +35,8 @@ backend.add(
 );
 // One Location per file of catalog/ (a bad file only fails itself).
 backend.add(import('./catalog/catalogDirectoryModule'));
+// Services ↔ clusters from Argo CD; apps and annotations that don't match.
+backend.add(import('@portolan/plugin-catalog-backend-module-argocd'));
 // Failed entities and their errors, for the admin page.
 backend.add(import('@backstage/plugin-catalog-backend-module-unprocessed'));
 // Logs catalog processing errors (a malformed file names itself there).

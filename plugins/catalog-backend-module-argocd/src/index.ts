@@ -1,0 +1,6 @@
+export { catalogModuleArgoCd as default } from './module';
+export { ArgoCdAppIndex } from './ArgoCdAppIndex';
+export type { IndexedApp, InstanceState, AppLookup } from './ArgoCdAppIndex';
+export { ArgoCdDeploymentProcessor } from './ArgoCdDeploymentProcessor';
+export { buildArgoCdReport } from './ArgoCdReport';
+export type { ArgoCdReport } from './ArgoCdReport';
