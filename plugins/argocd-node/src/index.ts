@@ -4,3 +4,4 @@ export { readArgoCdInstances, ARGOCD_INSTANCES_CONFIG_KEY } from './ArgoCdConfig
 export type { ArgoCdInstanceConfig } from './ArgoCdConfig';
 export { matchesSelector, parseSelector } from './selector';
 export * from './types';
+export { readClusterServerMap, clusterOfDestination, normalizeServer } from './clusterServers';

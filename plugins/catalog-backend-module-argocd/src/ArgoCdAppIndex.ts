@@ -2,6 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   ArgoCdApplication,
   ArgoCdClient,
+  clusterOfDestination,
   matchesSelector,
   parseSelector,
 } from '@portolan/argocd-node';
@@ -115,12 +116,7 @@ export class ArgoCdAppIndex {
 
   private toIndexed(instance: string, app: ArgoCdApplication): IndexedApp {
     const destination = app.spec.destination;
-    const cluster =
-      destination.name && destination.name !== 'in-cluster'
-        ? destination.name
-        : destination.server
-          ? this.clusterByServer.get(destination.server.replace(/\/+$/, ''))
-          : undefined;
+    const cluster = clusterOfDestination(destination, this.clusterByServer);
     return {
       instance,
       name: app.metadata.name,

@@ -3,7 +3,11 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint, catalogServiceRef } from '@backstage/plugin-catalog-node';
-import { ArgoCdClient, readArgoCdInstances } from '@portolan/argocd-node';
+import {
+  ArgoCdClient,
+  readArgoCdInstances,
+  readClusterServerMap,
+} from '@portolan/argocd-node';
 import Router from 'express-promise-router';
 import { ArgoCdAppIndex } from './ArgoCdAppIndex';
 import { ArgoCdDeploymentProcessor } from './ArgoCdDeploymentProcessor';
@@ -33,14 +37,7 @@ export const catalogModuleArgoCd = createBackendModule({
           logger.info('No Argo CD instances configured; Argo CD catalog module is idle');
           return;
         }
-        // Argo CD destinations name clusters by API server URL; the
-        // Kubernetes config says which cluster that is (one place).
-        const clusterByServer = new Map<string, string>();
-        for (const method of config.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ?? []) {
-          for (const cluster of method.getOptionalConfigArray('clusters') ?? []) {
-            clusterByServer.set(cluster.getString('url').replace(/\/+$/, ''), cluster.getString('name'));
-          }
-        }
+        const clusterByServer = readClusterServerMap(config);
         const index = new ArgoCdAppIndex(
           instances.map(i => new ArgoCdClient(i)),
           clusterByServer,
