@@ -60,6 +60,8 @@ backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 
 backend.add(import('@backstage/plugin-events-backend'));
 backend.add(import('@backstage/plugin-kubernetes-backend'));
+// Portolan delivery: environments, deployment timelines, canary controls.
+backend.add(import('@portolan/plugin-delivery-backend'));
 // Argo CD cards' backend: reads across both instances (writes closed above).
 backend.add(import('@roadiehq/backstage-plugin-argo-cd-backend'));
 backend.add(import('@backstage/plugin-user-settings-backend'));

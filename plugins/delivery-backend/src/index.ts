@@ -1,1 +1,1 @@
-export {};
+export { deliveryPlugin as default } from './plugin';
