@@ -31,8 +31,15 @@ const columns: TableColumn<ServiceEnvironment>[] = [
   },
   {
     title: 'Argo CD app',
+    cellStyle: { minWidth: 260 },
     render: row =>
-      row.app ? (
+      row.error ? (
+        <Box>
+          <Typography variant="body2" color="error" role="alert">
+            {row.error.system}: {row.error.message}
+          </Typography>
+        </Box>
+      ) : row.app ? (
         <Box>
           <Link to={row.app.url}>{row.app.name}</Link>
           <Typography variant="caption" display="block" color="textSecondary">
@@ -56,13 +63,6 @@ const columns: TableColumn<ServiceEnvironment>[] = [
   {
     title: 'Deployed revision',
     render: row => {
-      if (row.error) {
-        return (
-          <Typography variant="body2" color="error" role="alert">
-            {row.error.system}: {row.error.message}
-          </Typography>
-        );
-      }
       const app = row.app;
       if (!app?.revision) return null;
       return (
