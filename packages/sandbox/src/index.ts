@@ -1,0 +1,190 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { ArgoCdStandIn } from './argocd/ArgoCdStandIn';
+import { GitStandIn } from './git/GitStandIn';
+import { close, listen } from './http';
+import { KubernetesStandIn } from './kubernetes/KubernetesStandIn';
+import { readCatalog } from './world/catalog';
+import { Clock, ManualClock, realClock } from './world/clock';
+import { World } from './world/World';
+
+export { ManualClock, realClock, World };
+export type { Clock };
+
+/** Fixed, documented sandbox-only credentials. */
+export const SANDBOX_ARGOCD_USER = 'admin';
+export const SANDBOX_ARGOCD_PASSWORD = 'portolan-sandbox';
+export const SANDBOX_GIT_USER = 'portolan';
+export const SANDBOX_GIT_PASSWORD = 'portolan-sandbox';
+
+export interface SandboxOptions {
+  catalogDir: string;
+  /** Writes <dataDir>/sandbox.json when given. */
+  dataDir?: string;
+  /** 7100 by default; 0 puts every stand-in on a free port (tests). */
+  basePort?: number;
+  host?: string;
+  seed?: number;
+  clock?: Clock;
+  /** Moves on timers: new deploys every few minutes. */
+  realtime?: boolean;
+  /** Argo CD revisionHistoryLimit per app (default 200: 90 days visible). */
+  historyLimit?: number;
+  extraServices?: number;
+  gitDir?: string;
+}
+
+export interface SandboxInfo {
+  argocd: Array<{ name: string; url: string; username: string; password: string; token: string }>;
+  kubernetes: Array<{ name: string; url: string; token: string; environment: string }>;
+  git: { url: string; username: string; password: string };
+  startedAt: string;
+  seed: number;
+}
+
+export interface RunningSandbox {
+  info: SandboxInfo;
+  world: World;
+  clock: Clock;
+  kubernetes: Map<string, KubernetesStandIn>;
+  argocd: Map<string, ArgoCdStandIn>;
+  /** Runs world motion up to the clock's now (tests call it after advancing). */
+  tick(): void;
+  stop(): Promise<void>;
+}
+
+// Fixed default ports, so config can name them without reading sandbox.json.
+const ARGOCD_PORTS: Record<string, number> = { 'argocd-nonprod': 1, 'argocd-prod': 2 };
+const KUBERNETES_PORTS: Record<string, number> = { dev: 11, staging: 12, 'prod-eu': 13 };
+const GIT_PORT = 20;
+
+export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
+  const host = options.host ?? '127.0.0.1';
+  const basePort = options.basePort ?? 7100;
+  const seed = options.seed ?? 42;
+  const clock = options.clock ?? realClock;
+  const port = (offset: number | undefined, index: number) =>
+    basePort === 0 ? 0 : basePort + (offset ?? 30 + index);
+  const catalog = readCatalog(options.catalogDir);
+  const world = new World(catalog, seed, clock.now(), { extraServices: options.extraServices });
+  const servers: http.Server[] = [];
+
+  const kubernetes = new Map<string, KubernetesStandIn>();
+  const kubeInfo: SandboxInfo['kubernetes'] = [];
+  for (const [i, cluster] of catalog.clusters.entries()) {
+    const standIn = new KubernetesStandIn(cluster.name, `sandbox-token-${cluster.name}`, world, clock);
+    const { server, url } = await listen(standIn.router(), host, port(KUBERNETES_PORTS[cluster.name], 10 + i));
+    servers.push(server);
+    kubernetes.set(cluster.name, standIn);
+    kubeInfo.push({ name: cluster.name, url, token: standIn.token, environment: cluster.environment });
+  }
+  const clusterUrl = (name: string) => kubeInfo.find(k => k.name === name)?.url ?? `https://${name}.invalid`;
+
+  const argocd = new Map<string, ArgoCdStandIn>();
+  const argoInfo: SandboxInfo['argocd'] = [];
+  for (const [i, name] of world.instances().entries()) {
+    const standIn = new ArgoCdStandIn({
+      name,
+      world,
+      clock,
+      username: SANDBOX_ARGOCD_USER,
+      password: SANDBOX_ARGOCD_PASSWORD,
+      historyLimit: options.historyLimit ?? 200,
+      clusterUrl,
+    });
+    const { server, url } = await listen(standIn.router(), host, port(ARGOCD_PORTS[name], i));
+    servers.push(server);
+    argocd.set(name, standIn);
+    argoInfo.push({ name, url, username: SANDBOX_ARGOCD_USER, password: SANDBOX_ARGOCD_PASSWORD, token: standIn.token });
+  }
+
+  const gitDir =
+    options.gitDir ??
+    (options.dataDir ? path.join(options.dataDir, 'git') : fs.mkdtempSync(path.join(os.tmpdir(), 'portolan-git-')));
+  const git = new GitStandIn(gitDir, SANDBOX_GIT_USER, SANDBOX_GIT_PASSWORD);
+  const gitServer = await listen(git.router(), host, basePort === 0 ? 0 : basePort + GIT_PORT);
+  servers.push(gitServer.server);
+
+  const info: SandboxInfo = {
+    argocd: argoInfo,
+    kubernetes: kubeInfo,
+    git: { url: gitServer.url, username: SANDBOX_GIT_USER, password: SANDBOX_GIT_PASSWORD },
+    startedAt: new Date(clock.now()).toISOString(),
+    seed,
+  };
+  if (options.dataDir) {
+    fs.mkdirSync(options.dataDir, { recursive: true });
+    const file = path.join(options.dataDir, 'sandbox.json');
+    fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(info, null, 2)}\n`);
+    fs.renameSync(`${file}.tmp`, file);
+  }
+
+  let lastMotion = clock.now();
+  const tick = () => {
+    const now = clock.now();
+    world.motion(now, lastMotion);
+    if (now - lastMotion >= 180_000) lastMotion = now;
+    // Non-canary deploys finish after a minute.
+    for (const app of world.apps) {
+      const d = world.current(app);
+      if (d?.result === 'in-progress' && app.workload === 'Deployment' && now - d.startedAt > 60_000) {
+        world.finishDeploy(d, 'succeeded', now);
+      }
+    }
+  };
+  const timer = options.realtime ? setInterval(tick, 5000) : undefined;
+  timer?.unref();
+
+  return {
+    info,
+    world,
+    clock,
+    kubernetes,
+    argocd,
+    tick,
+    async stop() {
+      if (timer) clearInterval(timer);
+      await Promise.all(servers.map(close));
+      if (options.dataDir) fs.rmSync(path.join(options.dataDir, 'sandbox.json'), { force: true });
+    },
+  };
+}
+
+function argValue(args: string[], flag: string): string | undefined {
+  const i = args.indexOf(flag);
+  return i === -1 ? undefined : args[i + 1];
+}
+
+async function main(args: string[]) {
+  const started = Date.now();
+  const num = (flag: string) => {
+    const v = argValue(args, flag);
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v)) throw new Error(`${flag} needs a number, got '${v}'`);
+    return Number(v);
+  };
+  const sandbox = await startSandbox({
+    catalogDir: argValue(args, '--catalog') ?? path.resolve('catalog'),
+    dataDir: argValue(args, '--data-dir'),
+    basePort: num('--base-port'),
+    seed: num('--seed'),
+    extraServices: num('--extra-services'),
+    realtime: args.includes('--realtime'),
+  });
+  console.log(`sandbox ready in ${Date.now() - started} ms`);
+  for (const a of sandbox.info.argocd) console.log(`  Argo CD ${a.name.padEnd(16)} ${a.url}`);
+  for (const k of sandbox.info.kubernetes) console.log(`  Kubernetes ${k.name.padEnd(13)} ${k.url}`);
+  console.log(`  Git                       ${sandbox.info.git.url}`);
+  const stop = () => sandbox.stop().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch(error => {
+    console.error(`sandbox: ${error.message}`);
+    process.exit(1);
+  });
+}

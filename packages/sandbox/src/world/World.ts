@@ -1,0 +1,226 @@
+import { CatalogModel } from './catalog';
+import { Random } from './random';
+
+export type DeployResult = 'succeeded' | 'failed' | 'rolled-back' | 'canary-aborted' | 'in-progress';
+
+export interface Deploy {
+  /** Argo CD history id: 1, 2, ... per app. */
+  id: number;
+  revision: string;
+  previousRevision?: string;
+  author: { name: string; email: string };
+  message: string;
+  /** Commit time: before the deploy started (lead time). */
+  committedAt: number;
+  startedAt: number;
+  finishedAt?: number;
+  result: DeployResult;
+  /** Argo CD user who synced, or undefined when automated. */
+  initiator?: string;
+}
+
+export interface App {
+  name: string;
+  service: string;
+  system: string;
+  environment: string;
+  cluster: string;
+  instance: string;
+  namespace: string;
+  project: string;
+  repoURL: string;
+  /** prod runs a canary Rollout, the rest plain Deployments. */
+  workload: 'Rollout' | 'Deployment';
+  replicas: number;
+  createdAt: number;
+  deploys: Deploy[];
+}
+
+const DAY = 86_400_000;
+const MESSAGES = [
+  'Bump base image to the latest patch release',
+  'Add retries with jitter to the upstream client',
+  'Fix pagination off-by-one in list endpoint',
+  'Tune connection pool size for peak traffic',
+  'Remove feature flag for the new checkout flow',
+  'Log request ids on every error path',
+  'Upgrade dependencies (security advisories)',
+  'Cache catalogue lookups for 30 seconds',
+  'Handle empty payloads without a 500',
+  'Split slow integration tests into their own job',
+  'Add p99 latency alert and runbook link',
+  'Reduce memory limit after profiling',
+  'Expose readiness probe on /healthz/ready',
+  'Migrate config to environment variables',
+  'Fix race when two requests update the same record',
+];
+const BOT = { name: 'renovate[bot]', email: 'bot@renovateapp.com' };
+
+/**
+ * The generated world every stand-in draws from: services, environments,
+ * apps and their deployment history. Logs and costs stand-ins derive from
+ * the same deploys, so their data agrees.
+ */
+export class World {
+  readonly apps: App[] = [];
+  private readonly byInstance = new Map<string, Map<string, App>>();
+  private readonly random: Random;
+
+  constructor(
+    readonly catalog: CatalogModel,
+    readonly seed: number,
+    now: number,
+    options: { extraServices?: number; historyDays?: number } = {},
+  ) {
+    this.random = new Random(seed);
+    const services = [...catalog.services];
+    for (let i = 0; i < (options.extraServices ?? 0); i++) {
+      const template = catalog.services[i % catalog.services.length];
+      services.push({
+        ...template,
+        name: `generated-${String(i + 1).padStart(3, '0')}`,
+        clusters: catalog.clusters.map(c => c.name),
+      });
+    }
+    const clusterByName = new Map(catalog.clusters.map(c => [c.name, c]));
+    for (const service of services) {
+      for (const clusterName of service.clusters) {
+        const cluster = clusterByName.get(clusterName)!;
+        const app: App = {
+          name: `${service.name}-${cluster.environment}`,
+          service: service.name,
+          system: service.system,
+          environment: cluster.environment,
+          cluster: cluster.name,
+          instance: cluster.instance,
+          namespace: service.namespace,
+          project: service.system,
+          repoURL: `https://git.portolan.example/${service.system}/${service.name}.git`,
+          workload: cluster.environment === 'prod' ? 'Rollout' : 'Deployment',
+          replicas: cluster.environment === 'prod' ? 5 : 2,
+          createdAt: now - (options.historyDays ?? 90) * DAY,
+          deploys: [],
+        };
+        this.generateHistory(app, service.owner, now, options.historyDays ?? 90);
+        this.apps.push(app);
+        const map = this.byInstance.get(app.instance) ?? new Map<string, App>();
+        map.set(app.name, app);
+        this.byInstance.set(app.instance, map);
+      }
+    }
+  }
+
+  instances(): string[] {
+    return [...new Set(this.catalog.clusters.map(c => c.instance))].sort();
+  }
+
+  appsOn(instance: string): App[] {
+    return [...(this.byInstance.get(instance)?.values() ?? [])];
+  }
+
+  app(instance: string, name: string): App | undefined {
+    return this.byInstance.get(instance)?.get(name);
+  }
+
+  addApp(app: App): void {
+    this.apps.push(app);
+    const map = this.byInstance.get(app.instance) ?? new Map<string, App>();
+    map.set(app.name, app);
+    this.byInstance.set(app.instance, map);
+  }
+
+  removeApp(instance: string, name: string): boolean {
+    const app = this.byInstance.get(instance)?.get(name);
+    if (!app) return false;
+    this.byInstance.get(instance)!.delete(name);
+    this.apps.splice(this.apps.indexOf(app), 1);
+    return true;
+  }
+
+  /** The deploy currently running in Argo CD's eyes (last, if unfinished). */
+  current(app: App): Deploy | undefined {
+    return app.deploys[app.deploys.length - 1];
+  }
+
+  /** The revision live in the cluster: last deploy that took effect. */
+  liveRevision(app: App): string | undefined {
+    for (let i = app.deploys.length - 1; i >= 0; i--) {
+      const d = app.deploys[i];
+      if (d.result === 'succeeded' || d.result === 'rolled-back') return d.revision;
+    }
+    return undefined;
+  }
+
+  /** Starts a new deploy of a new commit (motion, or a manual sync). */
+  startDeploy(app: App, now: number, initiator?: string, revision?: string): Deploy {
+    const prev = this.liveRevision(app);
+    const authors = this.authorsOf(app);
+    const deploy: Deploy = {
+      id: (app.deploys[app.deploys.length - 1]?.id ?? 0) + 1,
+      revision: revision ?? this.random.sha(),
+      previousRevision: prev,
+      author: this.random.chance(0.15) ? BOT : this.random.pick(authors),
+      message: this.random.pick(MESSAGES),
+      committedAt: now - this.random.int(10, 600) * 60_000,
+      startedAt: now,
+      result: 'in-progress',
+      initiator,
+    };
+    app.deploys.push(deploy);
+    return deploy;
+  }
+
+  finishDeploy(deploy: Deploy, result: Exclude<DeployResult, 'in-progress'>, now: number): void {
+    deploy.result = result;
+    deploy.finishedAt = now;
+  }
+
+  /** Moves the world forward: occasionally starts deploys (realtime mode). */
+  motion(now: number, lastMotion: number): Deploy[] {
+    const started: Deploy[] = [];
+    // About one new deploy somewhere every 3 minutes.
+    const steps = Math.floor((now - lastMotion) / 180_000);
+    for (let i = 0; i < steps; i++) {
+      const app = this.random.pick(this.apps);
+      if (this.current(app)?.result === 'in-progress') continue;
+      started.push(this.startDeploy(app, now, this.random.chance(0.6) ? undefined : 'admin'));
+    }
+    return started;
+  }
+
+  private authorsOf(app: App): Array<{ name: string; email: string }> {
+    const service = this.catalog.services.find(s => s.name === app.service);
+    const users = this.catalog.usersByGroup.get(service?.owner ?? '') ?? [];
+    return users.length
+      ? users.map(u => ({ name: u.displayName, email: u.email }))
+      : [{ name: 'Portolan Developer', email: 'dev@portolan.example' }];
+  }
+
+  private generateHistory(app: App, _owner: string, now: number, days: number): void {
+    const perDay = app.environment === 'dev' ? 1.2 : app.environment === 'staging' ? 0.7 : 0.45;
+    let t = now - days * DAY + this.random.int(1, 12) * 3_600_000;
+    while (true) {
+      t += Math.round((DAY / perDay) * (0.4 + this.random.next() * 1.2));
+      // Office hours, mostly.
+      const hour = new Date(t).getUTCHours();
+      if (hour < 7 || hour > 18) t += (this.random.int(8, 10) - hour + 24) % 24 * 3_600_000;
+      if (t > now - 10 * 60_000) break;
+      const d = this.startDeploy(app, t, this.random.chance(0.7) ? undefined : this.random.pick(['ada.lovelace', 'ken.thompson', 'admin']));
+      const duration = (app.workload === 'Rollout' ? this.random.int(12, 40) : this.random.int(1, 4)) * 60_000;
+      const roll = this.random.next();
+      let result: Exclude<DeployResult, 'in-progress'> = 'succeeded';
+      if (app.workload === 'Rollout' && roll < 0.06) result = 'canary-aborted';
+      else if (roll < 0.1) result = 'failed';
+      this.finishDeploy(d, result, t + duration);
+      if (result !== 'succeeded' && this.random.chance(0.5)) {
+        // A rollback to the previous revision follows some bad deploys.
+        const back = this.startDeploy(app, t + duration + this.random.int(5, 45) * 60_000, 'admin', d.previousRevision ?? this.random.sha());
+        back.message = `Rollback to ${(d.previousRevision ?? '').slice(0, 7)}`;
+        this.finishDeploy(back, 'rolled-back', back.startedAt + 2 * 60_000);
+        t = back.finishedAt!;
+      } else {
+        t = d.finishedAt!;
+      }
+    }
+  }
+}

@@ -1,0 +1,35 @@
+/** A small deterministic PRNG (mulberry32): same seed, same world. */
+export class Random {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)];
+  }
+
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  /** 40 hex characters, like a git commit SHA. */
+  sha(): string {
+    let out = '';
+    while (out.length < 40) out += Math.floor(this.next() * 0x100000000).toString(16).padStart(8, '0');
+    return out.slice(0, 40);
+  }
+}
