@@ -5,6 +5,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+
+/** Express 4 does not catch rejected promises: pass them on. */
+const wrap =
+  (fn: (req: Request, res: Response, next: NextFunction) => Promise<void>) =>
+  (req: Request, res: Response, next: NextFunction) => {
+    fn(req, res, next).catch(next);
+  };
 const REPO_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 
 function validRepo(name: string): string {
@@ -45,15 +52,15 @@ export class GitStandIn {
       }
       next();
     });
-    app.post('/api/repos', express.json(), async (req, res) => {
+    app.post('/api/repos', express.json(), wrap(async (req, res) => {
       const name = validRepo(String(req.body?.name ?? ''));
       const created = await this.ensureRepo(name);
       res.status(created ? 201 : 200).json({ name, cloneUrl: `/git/${name}.git` });
-    });
+    }));
     app.get('/api/repos', (_req, res) => {
       res.json(fs.readdirSync(this.root).filter(d => d.endsWith('.git')).map(d => ({ name: d.slice(0, -4) })));
     });
-    app.get(/^\/raw\/([^/]+)\/([^/]+)\/(.+)$/, async (req, res) => {
+    app.get(/^\/raw\/([^/]+)\/([^/]+)\/(.+)$/, wrap(async (req, res) => {
       const [repo, ref, file] = [validRepo(req.params[0]), req.params[1], req.params[2]];
       if (file.split('/').includes('..') || !/^[\w./-]+$/.test(ref)) {
         res.status(400).type('text/plain').send('invalid path\n');
@@ -65,7 +72,7 @@ export class GitStandIn {
       } catch {
         res.status(404).type('text/plain').send('Not Found\n');
       }
-    });
+    }));
     app.all(/^\/git\/([^/]+)(\/.*)$/, async (req, res, next) => {
       try {
         const repo = validRepo(req.params[0]);

@@ -74,7 +74,7 @@ describe('EnvironmentsCard', () => {
     expect(screen.getByText('Healthy')).toBeInTheDocument();
     expect(screen.getByText('3f2a9c1')).toBeInTheDocument();
     expect(screen.getByText('Retry card authorisation once on timeout')).toBeInTheDocument();
-    expect(screen.getByText('5 minutes ago')).toBeInTheDocument();
+    expect(screen.getByText('Barbara Liskov · 5 minutes ago')).toBeInTheDocument();
     expect(getEnvironments).toHaveBeenCalledWith({
       kind: 'Component',
       namespace: 'default',

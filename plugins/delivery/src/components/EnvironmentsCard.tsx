@@ -23,22 +23,21 @@ const columns: TableColumn<ServiceEnvironment>[] = [
   {
     title: 'Environment',
     field: 'environment',
-    render: row => <Typography variant="subtitle2">{row.environment}</Typography>,
-  },
-  {
-    title: 'Cluster',
-    render: row => <EntityRefLink entityRef={row.cluster.entityRef} />,
+    render: row => (
+      <Box>
+        <Typography variant="subtitle2">{row.environment}</Typography>
+        <EntityRefLink entityRef={row.cluster.entityRef} />
+      </Box>
+    ),
   },
   {
     title: 'Argo CD app',
-    cellStyle: { minWidth: 260 },
+    cellStyle: { minWidth: 220 },
     render: row =>
       row.error ? (
-        <Box>
-          <Typography variant="body2" color="error" role="alert">
-            {row.error.system}: {row.error.message}
-          </Typography>
-        </Box>
+        <Typography variant="body2" color="error" role="alert">
+          {row.error.system}: {row.error.message}
+        </Typography>
       ) : row.app ? (
         <Box>
           <Link to={row.app.url}>{row.app.name}</Link>
@@ -46,22 +45,21 @@ const columns: TableColumn<ServiceEnvironment>[] = [
             {row.instance}
           </Typography>
         </Box>
-      ) : (
-        <Typography variant="caption" color="textSecondary">
-          {row.instance}
-        </Typography>
-      ),
+      ) : null,
   },
   {
-    title: 'Sync',
-    render: row => (row.app ? <StatusChip status={row.app.sync} /> : null),
+    title: 'Status',
+    render: row =>
+      row.app ? (
+        <Box display="flex" flexDirection="column" style={{ gap: 4 }} alignItems="flex-start">
+          <StatusChip status={row.app.sync} />
+          <StatusChip status={row.app.health} />
+        </Box>
+      ) : null,
   },
   {
-    title: 'Health',
-    render: row => (row.app ? <StatusChip status={row.app.health} /> : null),
-  },
-  {
-    title: 'Deployed revision',
+    title: 'Deployed',
+    cellStyle: { minWidth: 240 },
     render: row => {
       const app = row.app;
       if (!app?.revision) return null;
@@ -71,27 +69,18 @@ const columns: TableColumn<ServiceEnvironment>[] = [
             <code>{app.revision.slice(0, 7)}</code>
           </Tooltip>{' '}
           {app.commit && (
-            <>
-              <Typography variant="body2" component="span">
-                {app.commit.message.split('\n')[0]}
-              </Typography>
-              <Typography variant="caption" display="block" color="textSecondary">
-                {app.commit.author}
-              </Typography>
-            </>
+            <Typography variant="body2" component="span">
+              {app.commit.message.split('\n')[0]}
+            </Typography>
           )}
+          <Typography variant="caption" display="block" color="textSecondary">
+            {[app.commit?.author.replace(/\s*<.*>$/, ''), relativeTime(app.lastSyncedAt)]
+              .filter(Boolean)
+              .join(' · ')}
+          </Typography>
         </Box>
       );
     },
-  },
-  {
-    title: 'Last sync',
-    render: row =>
-      row.app?.lastSyncedAt ? (
-        <Tooltip title={row.app.lastSyncedAt}>
-          <span>{relativeTime(row.app.lastSyncedAt)}</span>
-        </Tooltip>
-      ) : null,
   },
 ];
 
