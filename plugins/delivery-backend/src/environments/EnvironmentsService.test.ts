@@ -1,0 +1,139 @@
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { ArgoCdClient } from '@portolan/argocd-node';
+import { startTestSandbox } from '@portolan/sandbox/src/testing';
+import http from 'node:http';
+import { EnvironmentsService } from './EnvironmentsService';
+
+jest.setTimeout(30_000);
+
+const cluster = (name: string, environment: string, instance: string): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Resource',
+  metadata: {
+    name,
+    namespace: 'default',
+    annotations: { 'portolan.dev/environment': environment, 'portolan.dev/argocd-instance': instance },
+  },
+  spec: { type: 'kubernetes-cluster', owner: 'team-platform' },
+});
+
+const service = (name: string, annotations: Record<string, string>): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: { name, namespace: 'default', annotations: { 'backstage.io/kubernetes-id': name, ...annotations } },
+  spec: { type: 'service', lifecycle: 'production', owner: 'team-payments' },
+  relations: ['dev', 'staging', 'prod-eu'].map(c => ({ type: 'dependsOn', targetRef: `resource:default/${c}` })),
+});
+
+const entities = [
+  cluster('dev', 'dev', 'argocd-nonprod'),
+  cluster('staging', 'staging', 'argocd-nonprod'),
+  cluster('prod-eu', 'prod', 'argocd-prod'),
+  service('checkout-service', { 'argocd/app-selector': 'backstage.io/kubernetes-id=checkout-service' }),
+  service('ghost-service', { 'argocd/app-name': 'ghost-service-prod' }),
+];
+
+describe('EnvironmentsService against the sandbox', () => {
+  let sandbox: Awaited<ReturnType<typeof startTestSandbox>>;
+  let hanging: http.Server;
+  let hangingUrl: string;
+  const credentials = mockCredentials.user();
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+    // An "Argo CD" that accepts connections and never answers.
+    hanging = http.createServer(() => {});
+    await new Promise<void>(r => hanging.listen(0, '127.0.0.1', r));
+    hangingUrl = `http://127.0.0.1:${(hanging.address() as any).port}`;
+  });
+  afterAll(async () => {
+    await sandbox.stop();
+    hanging.closeAllConnections();
+    await new Promise(r => hanging.close(r));
+  });
+
+  function service_(overrides: Record<string, Partial<{ url: string; password: string; token: string }>> = {}) {
+    const clients = sandbox.info.argocd.map(
+      a => new ArgoCdClient({ name: a.name, url: a.url, username: a.username, password: a.password, ...overrides[a.name] }, { timeoutMs: 2000 }),
+    );
+    const clusterByServer = new Map(sandbox.info.kubernetes.map(k => [k.url, k.name]));
+    return {
+      clients,
+      svc: EnvironmentsService.create({
+        clients,
+        catalog: catalogServiceMock({ entities }),
+        clusterByServer,
+        logger: mockServices.logger.mock(),
+      }),
+    };
+  }
+
+  it('shows each environment live: cluster, app, sync, health, revision and commit', async () => {
+    const { svc, clients } = service_();
+    const res = await svc.getServiceEnvironments({ kind: 'component', namespace: 'default', name: 'checkout-service' }, credentials);
+    expect(res.environments.map(e => [e.environment, e.cluster.name, e.instance, e.app?.name])).toEqual([
+      ['dev', 'dev', 'argocd-nonprod', 'checkout-service-dev'],
+      ['staging', 'staging', 'argocd-nonprod', 'checkout-service-staging'],
+      ['prod', 'prod-eu', 'argocd-prod', 'checkout-service-prod'],
+    ]);
+    const world = sandbox.world.apps.find(a => a.name === 'checkout-service-prod')!;
+    const prod = res.environments[2].app!;
+    expect(prod.revision).toBe(sandbox.world.liveRevision(world));
+    expect(prod.sync).toBe('Synced');
+    expect(prod.commit?.author).toMatch(/@portolan\.example|bot@/);
+    expect(prod.url).toBe(`${sandbox.info.argocd[1].url}/applications/checkout-service-prod`);
+    // One list call per instance, one metadata call per environment...
+    expect(clients.map(c => c.calls.list)).toEqual([1, 1]);
+    expect(clients.map(c => c.calls.metadata)).toEqual([2, 1]);
+    // ...and metadata is cached on the next view.
+    await svc.getServiceEnvironments({ kind: 'component', namespace: 'default', name: 'checkout-service' }, credentials);
+    expect(clients.map(c => c.calls.metadata)).toEqual([2, 1]);
+  });
+
+  it('names the instance that is down or slow, within the timeout, and still shows the rest', async () => {
+    const { svc } = service_({ 'argocd-prod': { url: hangingUrl } });
+    const started = Date.now();
+    const res = await svc.getServiceEnvironments({ kind: 'component', namespace: 'default', name: 'checkout-service' }, credentials);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(res.environments[2]).toMatchObject({
+      environment: 'prod',
+      error: { system: 'Argo CD instance argocd-prod', message: 'no answer within 2 s' },
+    });
+    expect(res.environments[0].app?.health).toBe('Healthy');
+  });
+
+  it('says authentication failed, naming the instance, on a wrong password', async () => {
+    const { svc } = service_({ 'argocd-nonprod': { password: 'wrong' } });
+    const res = await svc.getServiceEnvironments({ kind: 'component', namespace: 'default', name: 'checkout-service' }, credentials);
+    expect(res.environments[0].error?.system).toBe('Argo CD instance argocd-nonprod');
+    expect(res.environments[0].error?.message).toMatch(/^authentication failed/);
+    expect(res.environments[2].app?.name).toBe('checkout-service-prod');
+  });
+
+  it('says an annotation names an app that is not in Argo CD', async () => {
+    const { svc } = service_();
+    const res = await svc.getServiceEnvironments({ kind: 'component', namespace: 'default', name: 'ghost-service' }, credentials);
+    expect(res.environments[2].error).toEqual({
+      system: 'Argo CD instance argocd-prod',
+      message: "no app 'ghost-service-prod' deploys to cluster prod-eu",
+    });
+  });
+
+  it('lists the services on a cluster with a health summary', async () => {
+    const { svc } = service_();
+    const res = await svc.getClusterServices({ kind: 'resource', namespace: 'default', name: 'prod-eu' }, credentials);
+    const prodApps = sandbox.world.apps.filter(a => a.cluster === 'prod-eu');
+    expect(res.summary.total).toBe(prodApps.length);
+    expect(res.services.find(s => s.app === 'checkout-service-prod')?.entityRef).toBe('component:default/checkout-service');
+    expect(res.summary.healthy + res.summary.degraded + res.summary.progressing).toBeLessThanOrEqual(res.summary.total);
+  });
+
+  it('404s for an unknown entity', async () => {
+    const { svc } = service_();
+    await expect(
+      svc.getServiceEnvironments({ kind: 'component', namespace: 'default', name: 'nope' }, credentials),
+    ).rejects.toThrow(/No entity component:default\/nope/);
+  });
+});
