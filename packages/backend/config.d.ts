@@ -16,13 +16,5 @@ export interface Config {
        */
       adminGroups?: string[];
     };
-    /**
-     * Set by `bin/portal start` when the portal talks to the local sandbox,
-     * so the UI can label sandbox data as such.
-     * @visibility frontend
-     */
-    sandbox?: {
-      enabled?: boolean;
-    };
   };
 }

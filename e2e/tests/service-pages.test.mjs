@@ -1,0 +1,59 @@
+// Service pages (issue 4): live environments from the sandbox's Argo CD,
+// pods and the Rollout from its Kubernetes, and the way to the cluster page.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { api, guestToken, launchBrowser, screenshot, signedInPage } from '../lib.mjs';
+
+describe('service pages', () => {
+  let browser;
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  it('shows where a service runs, live, and leads to the cluster page', async () => {
+    const page = await signedInPage(browser, '/catalog/default/component/checkout-service');
+    await page.getByRole('link', { name: 'checkout-service-prod' }).waitFor({ timeout: 60_000 });
+    for (const env of ['dev', 'staging', 'prod']) {
+      await page.getByText(env, { exact: true }).first().waitFor();
+    }
+    assert.ok((await page.getByText('Synced').count()) >= 3);
+    assert.ok((await page.getByText('Healthy').count()) >= 3);
+    // The deployed revision's commit author is shown.
+    await page.getByText(/ · .* ago$/).first().waitFor();
+    await screenshot(page, 'service-environments');
+
+    // Environments link to the cluster page, which lists its services.
+    await page.getByRole('link', { name: 'Production EU' }).first().click();
+    await page.getByText('Services on prod-eu').waitFor({ timeout: 30_000 });
+    await page.getByRole('link', { name: 'checkout-service-prod' }).waitFor();
+    await screenshot(page, 'cluster-page');
+    await page.context().close();
+  });
+
+  it('shows pods per cluster on the Kubernetes tab', async () => {
+    const page = await signedInPage(browser, '/catalog/default/component/checkout-service/kubernetes');
+    await page.getByText('prod-eu').first().waitFor({ timeout: 60_000 });
+    await page.getByText('5 pods').waitFor({ timeout: 30_000 });
+    await page.getByText('2 pods').first().waitFor();
+    await screenshot(page, 'kubernetes-tab');
+    await page.context().close();
+  });
+
+  it('reports Argo CD apps and annotations that do not match', async () => {
+    const token = await guestToken();
+    const res = await api('/api/catalog/portolan/argocd-report', token);
+    assert.equal(res.status, 200);
+    assert.deepEqual(
+      res.body.instances.map(i => [i.instance, i.ok]),
+      [
+        ['argocd-nonprod', true],
+        ['argocd-prod', true],
+      ],
+    );
+    // Every demo app is claimed by a service; the e2e fixture claims none.
+    assert.deepEqual(res.body.unclaimedApps, []);
+  });
+});
