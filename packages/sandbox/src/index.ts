@@ -171,6 +171,7 @@ async function main(args: string[]) {
     basePort: num('--base-port'),
     seed: num('--seed'),
     extraServices: num('--extra-services'),
+    historyLimit: num('--history-limit'),
     realtime: args.includes('--realtime'),
   });
   console.log(`sandbox ready in ${Date.now() - started} ms`);

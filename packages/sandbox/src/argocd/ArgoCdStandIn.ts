@@ -79,10 +79,13 @@ export class ArgoCdStandIn {
         .appsOn(this.options.name)
         .filter(a => !q.name || a.name === q.name)
         .filter(a => projects.length === 0 || projects.includes(a.project))
-        .map(a => this.toApplication(a))
-        .filter(a => matches(a.metadata.labels, terms))
-        .sort((x, y) => x.metadata.name.localeCompare(y.metadata.name));
-      res.json({ metadata: { resourceVersion: String(this.resourceVersion) }, items });
+        .filter(a => matches(this.labelsOf(a), terms))
+        .sort((x, y) => x.name.localeCompare(y.name))
+        .map(a => this.applicationJson(a));
+      // Serialised apps are cached: a list is a concatenation, not a render.
+      res
+        .type('application/json')
+        .send(`{"metadata":{"resourceVersion":"${this.resourceVersion}"},"items":[${items.join(',')}]}`);
     });
     app.post('/api/v1/applications', (req, res) => {
       const body = req.body as any;
@@ -255,6 +258,26 @@ export class ArgoCdStandIn {
     return this.options.world.catalog.clusters.find(c => this.options.clusterUrl(c.name) === server)?.name;
   }
 
+  private readonly jsonCache = new Map<App, { key: string; json: string }>();
+
+  /** The app as JSON, re-rendered only when its deploys changed. */
+  private applicationJson(a: App): string {
+    const last = a.deploys[a.deploys.length - 1];
+    const key = `${a.deploys.length}|${last?.result}|${last?.finishedAt}`;
+    const cached = this.jsonCache.get(a);
+    if (cached?.key === key) return cached.json;
+    const json = JSON.stringify(this.toApplication(a));
+    this.jsonCache.set(a, { key, json });
+    return json;
+  }
+
+  private labelsOf(a: App): Record<string, string> {
+    return (a as any).labels ?? {
+      'backstage.io/kubernetes-id': a.service,
+      'portolan.dev/environment': a.environment,
+    };
+  }
+
   /** An Argo CD Application for a world app, at this moment. */
   toApplication(a: App) {
     const world = this.options.world;
@@ -273,10 +296,8 @@ export class ArgoCdStandIn {
     const failed = current?.result === 'failed';
     const aborted = current?.result === 'canary-aborted';
     const health = running ? 'Progressing' : failed || aborted ? 'Degraded' : a.deploys.length ? 'Healthy' : 'Missing';
-    const labels = (a as any).labels ?? {
-      'backstage.io/kubernetes-id': a.service,
-      'portolan.dev/environment': a.environment,
-    };
+    const labels = this.labelsOf(a);
+    const lastChange = Math.max(a.createdAt, ...a.deploys.slice(-1).map(d => d.finishedAt ?? d.startedAt));
     return {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Application',
@@ -285,7 +306,7 @@ export class ArgoCdStandIn {
         namespace: 'argocd',
         uid: uuidFrom(`${this.options.name}/${a.name}`),
         labels,
-        resourceVersion: String(this.resourceVersion),
+        resourceVersion: String(a.deploys.length + 1),
         creationTimestamp: iso(a.createdAt),
       },
       spec: {
@@ -304,7 +325,7 @@ export class ArgoCdStandIn {
         health: { status: health },
         history,
         ...(current ? { operationState: this.operationState(a, current) } : {}),
-        reconciledAt: iso(this.options.clock.now()),
+        reconciledAt: iso(lastChange),
         sourceType: 'Kustomize',
         summary: { images: live ? [`registry.portolan.example/${a.service}:${live.slice(0, 7)}`] : [] },
         resources: [
