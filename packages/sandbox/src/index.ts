@@ -125,6 +125,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const tick = () => {
     const now = clock.now();
     world.motion(now, lastMotion);
+    for (const k of kubernetes.values()) k.sync(now);
     if (now - lastMotion >= 180_000) lastMotion = now;
     // Non-canary deploys finish after a minute.
     for (const app of world.apps) {

@@ -328,7 +328,7 @@ export class KubernetesStandIn {
     void ownerKind;
   }
 
-  private writeReplicaSet(app: App, owner: Obj, revision: string, replicas: number) {
+  private writeReplicaSet(app: App, owner: Obj, revision: string, replicas: number, _stable = true) {
     const hash = revision.slice(0, 10);
     const rsName = `${app.service}-${hash}`;
     this.put('replicasets', {
@@ -343,10 +343,7 @@ export class KubernetesStandIn {
       spec: { replicas, selector: { matchLabels: { 'app.kubernetes.io/name': app.service, 'pod-template-hash': hash } }, template: this.podTemplate(app, revision) },
       status: { replicas, readyReplicas: replicas, availableReplicas: replicas },
     });
-    const pods = this.store.get('pods')!;
-    for (const [k, pod] of pods) {
-      if (pod.metadata.ownerReferences?.[0]?.name === rsName) pods.delete(k);
-    }
+    this.removePods(rsName);
     for (let i = 0; i < replicas; i++) {
       const suffix = crypto.createHash('sha1').update(`${rsName}/${i}`).digest('hex').slice(0, 5);
       this.put('pods', {
@@ -384,34 +381,200 @@ export class KubernetesStandIn {
    * pause/resume as kubectl-argo-rollouts sends them (specs/README.md).
    */
   private reconcileRollout(rollout: Obj) {
+    this.advance(rollout, this.clock.now());
+    rollout.metadata.resourceVersion = String(++this.resourceVersion);
+  }
+
+  /**
+   * Follows the world: a new deploy of a prod app starts a canary on its
+   * Rollout; then every rollout moves through its steps on the clock.
+   */
+  sync(now: number): void {
+    for (const app of this.world.apps) {
+      if (app.cluster !== this.cluster || app.workload !== 'Rollout') continue;
+      const rollout = this.store.get('rollouts')!.get(this.key(app.namespace, app.service));
+      if (!rollout) continue;
+      const deploy = this.world.current(app);
+      const hash = deploy?.revision.slice(0, 10);
+      if (deploy?.result === 'in-progress' && hash && rollout.status?.currentPodHash !== hash) {
+        rollout.spec.template = this.podTemplate(app, deploy.revision);
+        rollout.metadata.annotations = { ...rollout.metadata.annotations, 'portolan.dev/revision': deploy.revision };
+        rollout.status = {
+          ...rollout.status,
+          currentPodHash: hash,
+          currentStepIndex: 0,
+          abort: undefined,
+          abortedAt: undefined,
+          pauseConditions: null,
+          controllerPause: undefined,
+          phase: 'Progressing',
+          message: 'more replicas need to be updated',
+          canary: { weights: { canary: { weight: 0, podTemplateHash: hash }, stable: { weight: 100, podTemplateHash: rollout.status?.stableRS } } },
+        };
+        this.writeReplicaSet(app, rollout, deploy.revision, 1, false);
+        rollout.metadata.resourceVersion = String(++this.resourceVersion);
+      }
+      const before = JSON.stringify(rollout.status);
+      this.advance(rollout, now);
+      if (JSON.stringify(rollout.status) !== before) {
+        rollout.metadata.resourceVersion = String(++this.resourceVersion);
+      }
+    }
+  }
+
+  private advance(rollout: Obj, now: number) {
     const s = rollout.status ?? (rollout.status = {});
-    const steps = rollout.spec?.strategy?.canary?.steps ?? [];
-    const app = this.world.apps.find(a => a.cluster === this.cluster && a.service === rollout.metadata.name && a.namespace === rollout.metadata.namespace);
+    const steps: any[] = rollout.spec?.strategy?.canary?.steps ?? [];
+    const app = this.world.apps.find(
+      a => a.cluster === this.cluster && a.service === rollout.metadata.name && a.namespace === rollout.metadata.namespace,
+    );
     const deploy = app ? this.world.current(app) : undefined;
+    const inFlight = s.currentPodHash && s.currentPodHash !== s.stableRS;
     if (s.abort) {
       s.phase = 'Degraded';
       s.message = 'RolloutAborted: Rollout aborted update to revision';
-      s.abortedAt ??= iso(this.clock.now());
+      s.abortedAt ??= iso(now);
       s.pauseConditions = null;
-      if (deploy?.result === 'in-progress') this.world.finishDeploy(deploy, 'canary-aborted', this.clock.now());
-    } else if (s.promoteFull || (s.currentStepIndex ?? 0) >= steps.length) {
+      if (s.canary?.weights) s.canary.weights = { canary: { ...s.canary.weights.canary, weight: 0 }, stable: { ...s.canary.weights.stable, weight: 100 } };
+      if (deploy?.result === 'in-progress') this.world.finishDeploy(deploy, 'canary-aborted', now);
+      return;
+    }
+    s.abortedAt = undefined;
+    if (!inFlight) {
       s.currentStepIndex = steps.length;
-      s.stableRS = s.currentPodHash;
       s.phase = 'Healthy';
       s.message = undefined;
-      s.promoteFull = undefined;
-      s.pauseConditions = null;
-      if (deploy?.result === 'in-progress') this.world.finishDeploy(deploy, 'succeeded', this.clock.now());
-    } else if (rollout.spec?.paused || (s.pauseConditions?.length ?? 0) > 0) {
-      s.phase = 'Paused';
-      s.message = rollout.spec?.paused ? 'manually paused' : 'CanaryPauseStep';
-    } else {
-      s.phase = 'Progressing';
-      s.message = 'more replicas need to be updated';
+      return;
     }
-    s.abortedAt = s.abort ? s.abortedAt : undefined;
-    rollout.metadata.resourceVersion = String(++this.resourceVersion);
+    if (rollout.spec?.paused) {
+      s.phase = 'Paused';
+      s.message = 'manually paused';
+      return;
+    }
+    if (s.promoteFull) s.currentStepIndex = steps.length;
+    for (let guard = 0; guard < 50; guard++) {
+      const index = s.currentStepIndex ?? 0;
+      if (index >= steps.length) {
+        this.completeRollout(rollout, app, now);
+        if (deploy?.result === 'in-progress') this.world.finishDeploy(deploy, 'succeeded', now);
+        return;
+      }
+      const step = steps[index];
+      if (step.setWeight !== undefined) {
+        s.canary = {
+          ...s.canary,
+          weights: { canary: { weight: step.setWeight, podTemplateHash: s.currentPodHash }, stable: { weight: 100 - step.setWeight, podTemplateHash: s.stableRS } },
+        };
+        s.currentStepIndex = index + 1;
+        continue;
+      }
+      if (step.pause) {
+        const started = s.pauseConditions?.[0]?.startTime;
+        if (!started) {
+          s.pauseConditions = [{ reason: 'CanaryPauseStep', startTime: iso(now) }];
+          s.controllerPause = true;
+          s.phase = 'Paused';
+          s.message = 'CanaryPauseStep';
+          return;
+        }
+        const duration = parseDuration(step.pause.duration);
+        if (duration !== undefined && now - Date.parse(started) >= duration) {
+          s.pauseConditions = null;
+          s.controllerPause = undefined;
+          s.currentStepIndex = index + 1;
+          continue;
+        }
+        s.phase = 'Paused';
+        return;
+      }
+      if (step.analysis) {
+        const name = `${rollout.metadata.name}-${s.currentPodHash}-${index}`;
+        const runs = this.store.get('analysisruns')!;
+        let run = runs.get(this.key(rollout.metadata.namespace, name));
+        if (!run) {
+          run = this.put('analysisruns', {
+            apiVersion: 'argoproj.io/v1alpha1',
+            kind: 'AnalysisRun',
+            metadata: {
+              name,
+              namespace: rollout.metadata.namespace,
+              labels: { ...rollout.metadata.labels, 'rollouts-pod-template-hash': s.currentPodHash },
+              ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: rollout.metadata.name, uid: rollout.metadata.uid, controller: true }],
+            },
+            spec: { metrics: [{ name: 'success-rate', interval: '30s', count: 2, successCondition: 'result[0] >= 0.95', provider: { prometheus: { address: 'http://prometheus.monitoring:9090', query: 'sum(rate(http_requests_total{code!~"5.."}[1m])) / sum(rate(http_requests_total[1m]))' } } }] },
+            status: { phase: 'Running', startedAt: iso(now), metricResults: [] },
+          });
+        }
+        s.canary = { ...s.canary, currentStepAnalysisRunStatus: { name, status: run.status.phase } };
+        if (run.status.phase === 'Running' && now - Date.parse(run.status.startedAt) >= 60_000) {
+          // Scenario: about one canary in ten fails its analysis.
+          const fails = parseInt(String(s.currentPodHash).slice(0, 2), 16) < 26;
+          const value = fails ? 0.81 : 0.993;
+          run.status = {
+            ...run.status,
+            phase: fails ? 'Failed' : 'Successful',
+            message: fails ? 'Metric "success-rate" assessed Failed due to failed (1) > failureLimit (0)' : undefined,
+            metricResults: [{ name: 'success-rate', phase: fails ? 'Failed' : 'Successful', count: 2, successful: fails ? 1 : 2, failed: fails ? 1 : 0, measurements: [{ phase: fails ? 'Failed' : 'Successful', value: `[${value}]`, startedAt: run.status.startedAt, finishedAt: iso(now) }] }],
+          };
+          run.metadata.resourceVersion = String(++this.resourceVersion);
+          s.canary.currentStepAnalysisRunStatus.status = run.status.phase;
+          if (fails) {
+            s.abort = true;
+            this.advance(rollout, now);
+            return;
+          }
+        }
+        if (run.status.phase === 'Successful') {
+          s.currentStepIndex = index + 1;
+          continue;
+        }
+        s.phase = 'Progressing';
+        s.message = 'waiting for analysis';
+        return;
+      }
+      s.currentStepIndex = index + 1;
+    }
   }
+
+  private completeRollout(rollout: Obj, app: App | undefined, now: number) {
+    const s = rollout.status;
+    const oldStable = s.stableRS;
+    s.stableRS = s.currentPodHash;
+    s.currentStepIndex = rollout.spec?.strategy?.canary?.steps?.length ?? 0;
+    s.phase = 'Healthy';
+    s.message = undefined;
+    s.promoteFull = undefined;
+    s.pauseConditions = null;
+    s.controllerPause = undefined;
+    s.canary = {};
+    s.conditions = [{ type: 'Healthy', status: 'True', reason: 'RolloutHealthy', message: 'Rollout is healthy', lastTransitionTime: iso(now), lastUpdateTime: iso(now) }];
+    if (app) {
+      const revision = rollout.metadata.annotations?.['portolan.dev/revision'];
+      if (revision) this.writeReplicaSet(app, rollout, revision, app.replicas, true);
+      if (oldStable && oldStable !== s.stableRS) {
+        const old = this.store.get('replicasets')!.get(this.key(app.namespace, `${app.service}-${oldStable}`));
+        if (old) {
+          old.spec.replicas = 0;
+          old.status = { replicas: 0, readyReplicas: 0, availableReplicas: 0 };
+          this.removePods(`${app.service}-${oldStable}`);
+        }
+      }
+    }
+  }
+
+  private removePods(rsName: string) {
+    const pods = this.store.get('pods')!;
+    for (const [k, pod] of pods) {
+      if (pod.metadata.ownerReferences?.[0]?.name === rsName) pods.delete(k);
+    }
+  }}
+
+function parseDuration(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number') return value * 1000;
+  const m = /^(\d+)(s|m|h)?$/.exec(String(value));
+  if (!m) return undefined;
+  return Number(m[1]) * ({ s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000);
 }
 
 function iso(ms: number) {
