@@ -1,11 +1,19 @@
 // Argo CD app index refresh (issue 4): ≥300 apps on 2 instances, timed,
 // counting upstream calls. Run: node bench/run.mjs catalog-argocd
-import { mockServices } from '@backstage/backend-test-utils';
+import { LoggerService } from '@backstage/backend-plugin-api';
 import { ArgoCdClient } from '@portolan/argocd-node';
 import { startSandbox } from '@portolan/sandbox';
 import path from 'node:path';
 import { ArgoCdAppIndex } from '../src/ArgoCdAppIndex';
 import { ArgoCdDeploymentProcessor } from '../src/ArgoCdDeploymentProcessor';
+
+const silentLogger: LoggerService = {
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  debug: () => {},
+  child: () => silentLogger,
+};
 
 async function main() {
   const sandbox = await startSandbox({
@@ -19,7 +27,7 @@ async function main() {
     const index = new ArgoCdAppIndex(
       clients,
       new Map(sandbox.info.kubernetes.map(k => [k.url, k.name])),
-      mockServices.logger.mock(),
+      silentLogger,
     );
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
