@@ -48,7 +48,7 @@ async function loadOnce() {
     page.getByRole('link', { name: 'checkout-service-prod' }).first().waitFor({ timeout: 30_000 }), // Environments
     page.getByText('argocd-prod', { exact: true }).nth(1).waitFor({ timeout: 30_000 }), // Argo CD overview
     page.getByText('checkout-api').first().waitFor({ timeout: 30_000 }), // Provided APIs
-    page.locator('svg#dependency-graph, [data-testid="dependency-graph"], svg').first().waitFor({ timeout: 30_000 }), // Relations
+    page.getByText('View graph').waitFor({ timeout: 30_000 }), // Relations
   ]);
   await page.waitForLoadState('networkidle');
   return performance.now() - t;
