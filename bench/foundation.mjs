@@ -99,7 +99,9 @@ if (cold) {
     .filter(p => !p.includes('.tooling'))
     .join(':');
   result.cold = await startOnce(clone, { YARN_CACHE_FOLDER: cache, PATH: path });
+  console.log('cold', JSON.stringify(result.cold));
   result.coldSecondRun = await startOnce(clone, { YARN_CACHE_FOLDER: cache, PATH: path });
+  console.log('second run', JSON.stringify(result.coldSecondRun));
   rmSync(clone, { recursive: true, force: true });
   rmSync(cache, { recursive: true, force: true });
 }

@@ -55,5 +55,11 @@ describe('service pages', () => {
     );
     // Every demo app is claimed by a service; the e2e fixture claims none.
     assert.deepEqual(res.body.unclaimedApps, []);
+    // The admin page shows the same.
+    const page = await signedInPage(browser, '/argocd-report');
+    await page.getByText('Every Argo CD app belongs to a catalog entity.').waitFor({ timeout: 60_000 });
+    await page.getByText(/argocd-prod: \d+ apps/).waitFor();
+    await screenshot(page, 'argocd-report');
+    await page.context().close();
   });
 });

@@ -1,5 +1,6 @@
 import {
   ApiBlueprint,
+  PageBlueprint,
   createFrontendPlugin,
   discoveryApiRef,
   fetchApiRef,
@@ -55,7 +56,25 @@ const clusterServicesCard = EntityCardBlueprint.make({
   },
 });
 
+/** Admin page: Argo CD apps and catalog annotations that do not match. */
+const argoCdReportPage = PageBlueprint.make({
+  name: 'argocd-report',
+  params: {
+    path: '/argocd-report',
+    title: 'Argo CD report',
+    noHeader: true,
+    loader: () =>
+      import('./components/ArgoCdReportPage').then(m => <m.ArgoCdReportPage />),
+  },
+});
+
 export default createFrontendPlugin({
   pluginId: 'delivery',
-  extensions: [deliveryApi, environmentsCard, clusterServicesCard, clusterServicesContent],
+  extensions: [
+    deliveryApi,
+    environmentsCard,
+    clusterServicesCard,
+    clusterServicesContent,
+    argoCdReportPage,
+  ],
 });
