@@ -16,5 +16,7 @@ export function verifyToken(secret: string, token: string): boolean {
   const parts = token.split('.');
   if (parts.length !== 3) return false;
   const expected = b64(crypto.createHmac('sha256', secret).update(`${parts[0]}.${parts[1]}`).digest());
-  return crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(parts[2].padEnd(expected.length).slice(0, expected.length))) && parts[2] === expected;
+  const given = Buffer.from(parts[2]);
+  const wanted = Buffer.from(expected);
+  return given.length === wanted.length && crypto.timingSafeEqual(given, wanted);
 }

@@ -285,7 +285,6 @@ export class KubernetesStandIn {
   private seedApp(app: App) {
     const live = this.world.liveRevision(app) ?? crypto.createHash('sha1').update(app.name).digest('hex');
     const hash = live.slice(0, 10);
-    const ownerKind = app.workload;
     const workload: Obj = {
       apiVersion: app.workload === 'Rollout' ? 'argoproj.io/v1alpha1' : 'apps/v1',
       kind: app.workload,
@@ -325,10 +324,9 @@ export class KubernetesStandIn {
     } else {
       saved.status = { replicas: app.replicas, readyReplicas: app.replicas, availableReplicas: app.replicas, updatedReplicas: app.replicas, observedGeneration: saved.metadata.generation };
     }
-    void ownerKind;
   }
 
-  private writeReplicaSet(app: App, owner: Obj, revision: string, replicas: number, _stable = true) {
+  private writeReplicaSet(app: App, owner: Obj, revision: string, replicas: number) {
     const hash = revision.slice(0, 10);
     const rsName = `${app.service}-${hash}`;
     this.put('replicasets', {
@@ -411,7 +409,7 @@ export class KubernetesStandIn {
           message: 'more replicas need to be updated',
           canary: { weights: { canary: { weight: 0, podTemplateHash: hash }, stable: { weight: 100, podTemplateHash: rollout.status?.stableRS } } },
         };
-        this.writeReplicaSet(app, rollout, deploy.revision, 1, false);
+        this.writeReplicaSet(app, rollout, deploy.revision, 1);
         rollout.metadata.resourceVersion = String(++this.resourceVersion);
       }
       const before = JSON.stringify(rollout.status);
@@ -550,7 +548,7 @@ export class KubernetesStandIn {
     s.conditions = [{ type: 'Healthy', status: 'True', reason: 'RolloutHealthy', message: 'Rollout is healthy', lastTransitionTime: iso(now), lastUpdateTime: iso(now) }];
     if (app) {
       const revision = rollout.metadata.annotations?.['portolan.dev/revision'];
-      if (revision) this.writeReplicaSet(app, rollout, revision, app.replicas, true);
+      if (revision) this.writeReplicaSet(app, rollout, revision, app.replicas);
       if (oldStable && oldStable !== s.stableRS) {
         const old = this.store.get('replicasets')!.get(this.key(app.namespace, `${app.service}-${oldStable}`));
         if (old) {

@@ -101,7 +101,7 @@ export class World {
           createdAt: now - (options.historyDays ?? 90) * DAY,
           deploys: [],
         };
-        this.generateHistory(app, service.owner, now, options.historyDays ?? 90);
+        this.generateHistory(app, now, options.historyDays ?? 90);
         this.apps.push(app);
         const map = this.byInstance.get(app.instance) ?? new Map<string, App>();
         map.set(app.name, app);
@@ -196,7 +196,7 @@ export class World {
       : [{ name: 'Portolan Developer', email: 'dev@portolan.example' }];
   }
 
-  private generateHistory(app: App, _owner: string, now: number, days: number): void {
+  private generateHistory(app: App, now: number, days: number): void {
     const perDay = app.environment === 'dev' ? 1.2 : app.environment === 'staging' ? 0.7 : 0.45;
     let t = now - days * DAY + this.random.int(1, 12) * 3_600_000;
     while (true) {
