@@ -1,2 +1,3 @@
 export * from './annotations';
+export * from './deployments';
 export * from './environments';

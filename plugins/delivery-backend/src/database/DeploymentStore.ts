@@ -1,0 +1,214 @@
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { InputError } from '@backstage/errors';
+import {
+  Deployment,
+  DeploymentResult,
+  DeploymentTimelinePage,
+} from '@portolan/plugin-delivery-common';
+import { Knex } from 'knex';
+
+const migrationsDir = resolvePackagePath('@portolan/plugin-delivery-backend', 'migrations');
+
+/** A deployment as ingestion writes it. */
+export interface DeploymentRow {
+  entityRef: string;
+  environment: string;
+  cluster?: string;
+  instance: string;
+  app: string;
+  historyId: number;
+  revision: string;
+  previousRevision?: string;
+  startedAt: Date;
+  finishedAt?: Date;
+  result: DeploymentResult;
+  initiator?: string;
+}
+
+export interface RevisionMetadata {
+  author?: string;
+  message?: string;
+  date?: Date;
+}
+
+export interface TimelineQuery {
+  entityRef: string;
+  environment?: string;
+  result?: DeploymentResult;
+  from?: Date;
+  to?: Date;
+  cursor?: string;
+  limit: number;
+}
+
+interface Cursor {
+  startedAt: string;
+  id: string;
+}
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.startedAt, c.id])).toString('base64url');
+}
+
+function decodeCursor(raw: string): Cursor {
+  try {
+    const [startedAt, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    if (typeof startedAt !== 'string' || Number.isNaN(Date.parse(startedAt)) || !/^\d+$/.test(String(id))) {
+      throw new Error('bad shape');
+    }
+    return { startedAt, id: String(id) };
+  } catch {
+    throw new InputError("Invalid parameter 'cursor': not a cursor this API issued");
+  }
+}
+
+/** Timestamps come back as Date (PostgreSQL) or epoch ms (SQLite). */
+function toDate(v: unknown): Date | undefined {
+  if (v === null || v === undefined) return undefined;
+  if (v instanceof Date) return v;
+  if (typeof v === 'number' || /^\d+$/.test(String(v))) return new Date(Number(v));
+  return new Date(String(v));
+}
+
+/**
+ * Deployments and their ingestion state. The only code that touches the
+ * delivery tables.
+ */
+export class DeploymentStore {
+  static async create(options: { database: DatabaseService; skipMigrations?: boolean }): Promise<DeploymentStore> {
+    const client = await options.database.getClient();
+    if (!options.database.migrations?.skip && !options.skipMigrations) {
+      await client.migrate.latest({ directory: migrationsDir, tableName: 'delivery_knex_migrations' });
+    }
+    return new DeploymentStore(client);
+  }
+
+  private constructor(private readonly db: Knex) {}
+
+  /** Inserts or updates by (instance, app, history id): idempotent. */
+  async upsertDeployments(rows: DeploymentRow[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += 200) {
+      const batch = rows.slice(i, i + 200).map(r => ({
+        entity_ref: r.entityRef,
+        environment: r.environment,
+        cluster: r.cluster ?? null,
+        instance: r.instance,
+        app: r.app,
+        history_id: r.historyId,
+        revision: r.revision,
+        previous_revision: r.previousRevision ?? null,
+        started_at: r.startedAt,
+        finished_at: r.finishedAt ?? null,
+        result: r.result,
+        initiator: r.initiator ?? null,
+      }));
+      await this.db('delivery_deployments')
+        .insert(batch)
+        .onConflict(['instance', 'app', 'history_id'])
+        .merge(['entity_ref', 'environment', 'cluster', 'revision', 'previous_revision', 'started_at', 'finished_at', 'result', 'initiator']);
+    }
+  }
+
+  /** Which of these (instance, app, revision) have no metadata yet. */
+  async missingRevisionMetadata(
+    keys: Array<{ instance: string; app: string; revision: string }>,
+  ): Promise<Array<{ instance: string; app: string; revision: string }>> {
+    if (keys.length === 0) return [];
+    const known = new Set<string>();
+    const apps = [...new Set(keys.map(k => `${k.instance}\u0000${k.app}`))];
+    for (let i = 0; i < apps.length; i += 200) {
+      const chunk = apps.slice(i, i + 200).map(a => a.split('\u0000'));
+      const rows = await this.db('delivery_revision_metadata')
+        .select('instance', 'app', 'revision')
+        .where(qb => {
+          for (const [instance, app] of chunk) qb.orWhere({ instance, app });
+        });
+      for (const r of rows) known.add(`${r.instance}\u0000${r.app}\u0000${r.revision}`);
+    }
+    return keys.filter(k => !known.has(`${k.instance}\u0000${k.app}\u0000${k.revision}`));
+  }
+
+  async putRevisionMetadata(instance: string, app: string, revision: string, meta: RevisionMetadata): Promise<void> {
+    await this.db('delivery_revision_metadata')
+      .insert({ instance, app, revision, author: meta.author ?? null, message: meta.message ?? null, date: meta.date ?? null })
+      .onConflict(['instance', 'app', 'revision'])
+      .merge();
+  }
+
+  async recordIngestion(instance: string, outcome: { at: Date; error?: string }): Promise<void> {
+    const current = await this.db('delivery_ingestion_state').where({ instance }).first();
+    const row = outcome.error
+      ? { instance, last_attempt_at: outcome.at, last_error: outcome.error, failures: (current?.failures ?? 0) + 1 }
+      : { instance, last_attempt_at: outcome.at, last_success_at: outcome.at, last_error: null, failures: 0 };
+    await this.db('delivery_ingestion_state').insert(row).onConflict('instance').merge();
+  }
+
+  async ingestionState(): Promise<Array<{ instance: string; lastSuccessAt?: Date; lastError?: string; failures: number }>> {
+    const rows = await this.db('delivery_ingestion_state').select();
+    return rows.map(r => ({
+      instance: r.instance,
+      lastSuccessAt: toDate(r.last_success_at),
+      lastError: r.last_error ?? undefined,
+      failures: Number(r.failures),
+    }));
+  }
+
+  /** Newest first, keyset-paginated on (started_at, id). */
+  async timeline(q: TimelineQuery): Promise<DeploymentTimelinePage> {
+    const query = this.db('delivery_deployments as d')
+      .leftJoin('delivery_revision_metadata as m', function join() {
+        this.on('m.instance', 'd.instance').andOn('m.app', 'd.app').andOn('m.revision', 'd.revision');
+      })
+      .select('d.*', 'm.author as commit_author_m', 'm.message as commit_message_m', 'm.date as commit_date_m')
+      .where('d.entity_ref', q.entityRef);
+    if (q.environment) query.andWhere('d.environment', q.environment);
+    if (q.result) query.andWhere('d.result', q.result);
+    if (q.from) query.andWhere('d.started_at', '>=', q.from);
+    if (q.to) query.andWhere('d.started_at', '<', q.to);
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor);
+      const at = new Date(c.startedAt);
+      query.andWhere(qb =>
+        qb.where('d.started_at', '<', at).orWhere(qb2 => qb2.where('d.started_at', '=', at).andWhere('d.id', '<', c.id)),
+      );
+    }
+    const rows = await query.orderBy([{ column: 'd.started_at', order: 'desc' }, { column: 'd.id', order: 'desc' }]).limit(q.limit + 1);
+    const items = rows.slice(0, q.limit).map(toDeployment);
+    const last = items[items.length - 1];
+    return {
+      items,
+      nextCursor: rows.length > q.limit && last ? encodeCursor({ startedAt: last.startedAt, id: last.id }) : undefined,
+    };
+  }
+
+  /** Deletes deployments that started before `before` (retention). */
+  async deleteOlderThan(before: Date): Promise<number> {
+    return this.db('delivery_deployments').where('started_at', '<', before).delete();
+  }
+}
+
+function toDeployment(r: any): Deployment {
+  const commitDate = toDate(r.commit_date_m);
+  return {
+    id: String(r.id),
+    entityRef: r.entity_ref,
+    environment: r.environment,
+    cluster: r.cluster ?? undefined,
+    instance: r.instance,
+    app: r.app,
+    historyId: Number(r.history_id),
+    revision: r.revision,
+    previousRevision: r.previous_revision ?? undefined,
+    commit:
+      r.commit_author_m || r.commit_message_m
+        ? { author: r.commit_author_m ?? undefined, message: r.commit_message_m ?? undefined, date: commitDate?.toISOString() }
+        : undefined,
+    startedAt: toDate(r.started_at)!.toISOString(),
+    finishedAt: toDate(r.finished_at)?.toISOString(),
+    result: r.result,
+    initiator: r.initiator ?? undefined,
+  };
+}
