@@ -96,12 +96,13 @@ describe('DeploymentStore', () => {
     await store.recordIngestion('argocd-prod', { at: new Date(T0), error: 'Argo CD instance argocd-prod: unreachable' });
     await store.recordIngestion('argocd-prod', { at: new Date(T0 + 1000), error: 'again' });
     expect(await store.ingestionState()).toEqual([
-      { instance: 'argocd-prod', lastSuccessAt: undefined, lastError: 'again', failures: 2 },
+      { instance: 'argocd-prod', lastSuccessAt: undefined, lastAttemptAt: new Date(T0 + 1000), lastError: 'again', failures: 2 },
     ]);
     await store.recordIngestion('argocd-prod', { at: new Date(T0 + 2000) });
     expect((await store.ingestionState())[0]).toEqual({
       instance: 'argocd-prod',
       lastSuccessAt: new Date(T0 + 2000),
+      lastAttemptAt: new Date(T0 + 2000),
       lastError: undefined,
       failures: 0,
     });

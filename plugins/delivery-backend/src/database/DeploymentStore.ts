@@ -146,11 +146,14 @@ export class DeploymentStore {
     await this.db('delivery_ingestion_state').insert(row).onConflict('instance').merge();
   }
 
-  async ingestionState(): Promise<Array<{ instance: string; lastSuccessAt?: Date; lastError?: string; failures: number }>> {
+  async ingestionState(): Promise<
+    Array<{ instance: string; lastSuccessAt?: Date; lastAttemptAt?: Date; lastError?: string; failures: number }>
+  > {
     const rows = await this.db('delivery_ingestion_state').select();
     return rows.map(r => ({
       instance: r.instance,
       lastSuccessAt: toDate(r.last_success_at),
+      lastAttemptAt: toDate(r.last_attempt_at),
       lastError: r.last_error ?? undefined,
       failures: Number(r.failures),
     }));
@@ -182,6 +185,18 @@ export class DeploymentStore {
       items,
       nextCursor: rows.length > q.limit && last ? encodeCursor({ startedAt: last.startedAt, id: last.id }) : undefined,
     };
+  }
+
+  /**
+   * Drops an app's in-flight rows (negative history ids) once Argo CD's
+   * history has caught up with them: the history entry replaces them.
+   */
+  async resolveInProgress(instance: string, app: string, upTo: Date): Promise<void> {
+    await this.db('delivery_deployments')
+      .where({ instance, app, result: 'in-progress' })
+      .andWhere('history_id', '<', 0)
+      .andWhere('started_at', '<=', upTo)
+      .delete();
   }
 
   /** Deletes deployments that started before `before` (retention). */
