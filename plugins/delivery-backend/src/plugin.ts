@@ -8,8 +8,13 @@ import {
   readArgoCdInstances,
   readClusterServerMap,
 } from '@portolan/argocd-node';
+import { readDurationFromConfig } from '@backstage/config';
+import { durationToMilliseconds } from '@backstage/types';
+import { DeploymentStore } from './database/DeploymentStore';
 import { createEnvironmentsRouter } from './environments/createEnvironmentsRouter';
 import { EnvironmentsService } from './environments/EnvironmentsService';
+import { DeploymentIngester } from './services/DeploymentIngester';
+import { createTimelineRouter } from './timeline/createTimelineRouter';
 
 /** The delivery backend: environments, deployment timelines, canaries. */
 export const deliveryPlugin = createBackendPlugin({
@@ -21,17 +26,38 @@ export const deliveryPlugin = createBackendPlugin({
         logger: coreServices.logger,
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
       },
-      async init({ config, logger, httpRouter, httpAuth, catalog }) {
+      async init({ config, logger, httpRouter, httpAuth, auth, database, scheduler, catalog }) {
         const clients = readArgoCdInstances(config).map(i => new ArgoCdClient(i));
-        const environments = EnvironmentsService.create({
-          clients,
-          catalog,
-          clusterByServer: readClusterServerMap(config),
-          logger,
+        const clusterByServer = readClusterServerMap(config);
+        const environments = EnvironmentsService.create({ clients, catalog, clusterByServer, logger });
+        const store = await DeploymentStore.create({ database });
+        const retentionMs = config.has('delivery.retention')
+          ? durationToMilliseconds(readDurationFromConfig(config, { key: 'delivery.retention' }))
+          : 400 * 86_400_000;
+        const ingester = DeploymentIngester.create({ clients, store, catalog, auth, logger, clusterByServer });
+        await scheduler.scheduleTask({
+          // Global scope (the default): one replica ingests at a time.
+          id: 'delivery-ingest-deployments',
+          frequency: { minutes: 1 },
+          timeout: { minutes: 5 },
+          initialDelay: { seconds: 5 },
+          fn: async () => {
+            const summary = await ingester.run();
+            const removed = await store.deleteOlderThan(new Date(Date.now() - retentionMs));
+            logger.info(
+              `Ingested deployments: ${summary.instances
+                .map(i => `${i.instance} ${i.ok ? `${i.deployments} rows, ${i.metadataCalls} new revisions` : `failed (${i.error})`}`)
+                .join('; ')}${removed ? `; ${removed} past retention removed` : ''}`,
+            );
+          },
         });
         httpRouter.use(createEnvironmentsRouter({ environments, httpAuth }));
+        httpRouter.use(createTimelineRouter({ store, catalog, httpAuth }));
       },
     });
   },

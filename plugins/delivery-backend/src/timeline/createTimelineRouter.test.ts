@@ -1,0 +1,75 @@
+import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
+import { TestDatabases, mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import express from 'express';
+import request from 'supertest';
+import { DeploymentStore } from '../database/DeploymentStore';
+import { createTimelineRouter } from './createTimelineRouter';
+
+jest.setTimeout(60_000);
+
+describe('createTimelineRouter', () => {
+  const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+  let app: express.Express;
+  const user = mockCredentials.user.header();
+
+  beforeAll(async () => {
+    const knex = await databases.init('SQLITE_3');
+    const store = await DeploymentStore.create({ database: { getClient: async () => knex, migrations: { skip: false } } });
+    await store.upsertDeployments(
+      Array.from({ length: 5 }, (_, i) => ({
+        entityRef: 'component:default/web-shop',
+        environment: 'prod',
+        instance: 'argocd-prod',
+        app: 'web-shop-prod',
+        historyId: i + 1,
+        revision: `r${i}`,
+        startedAt: new Date(Date.UTC(2026, 10, 1, i)),
+        result: 'succeeded' as const,
+      })),
+    );
+    await store.recordIngestion('argocd-prod', { at: new Date('2026-11-02T00:00:00Z') });
+    app = express();
+    app.use(
+      createTimelineRouter({
+        store,
+        catalog: catalogServiceMock({
+          entities: [{ apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'web-shop', namespace: 'default' }, spec: {} }],
+        }),
+        httpAuth: mockServices.httpAuth({ defaultCredentials: mockCredentials.none() }),
+      }),
+    );
+    app.use(MiddlewareFactory.create({ config: mockServices.rootConfig(), logger: mockServices.logger.mock() }).error());
+  });
+
+  it('pages through an entity timeline and says when data was last ingested', async () => {
+    const first = await request(app).get('/entities/component/default/web-shop/deployments?limit=3').set('Authorization', user);
+    expect(first.status).toBe(200);
+    expect(first.body.items.map((d: any) => d.historyId)).toEqual([5, 4, 3]);
+    expect(first.body.lastIngestedAt).toBe('2026-11-02T00:00:00.000Z');
+    const second = await request(app)
+      .get(`/entities/component/default/web-shop/deployments?limit=3&cursor=${first.body.nextCursor}`)
+      .set('Authorization', user);
+    expect(second.body.items.map((d: any) => d.historyId)).toEqual([2, 1]);
+    expect(second.body.nextCursor).toBeUndefined();
+  });
+
+  it.each([
+    ['limit=0', 'limit'],
+    ['result=exploded', 'result'],
+    ['from=yesterday', 'from'],
+    ['cursor=nonsense', 'cursor'],
+    ['colour=blue', 'colour'],
+  ])('answers 400 naming the parameter for %s', async (qs, param) => {
+    const res = await request(app).get(`/entities/component/default/web-shop/deployments?${qs}`).set('Authorization', user);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain(`Invalid parameter '${param}'`);
+  });
+
+  it('answers 404 for an entity not in the catalog, 401 without credentials', async () => {
+    const missing = await request(app).get('/entities/component/default/nope/deployments').set('Authorization', user);
+    expect(missing.status).toBe(404);
+    const anonymous = await request(app).get('/entities/component/default/web-shop/deployments');
+    expect(anonymous.status).toBe(401);
+  });
+});

@@ -1,0 +1,60 @@
+import { HttpAuthService } from '@backstage/backend-plugin-api';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError, NotFoundError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { DEPLOYMENT_RESULTS, DeploymentResult } from '@portolan/plugin-delivery-common';
+import express from 'express';
+import Router from 'express-promise-router';
+import { z } from 'zod';
+import { DeploymentStore } from '../database/DeploymentStore';
+
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/);
+const params = z.object({ kind: name, namespace: name, name });
+const isoDate = z
+  .string()
+  .refine(v => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 date-time')
+  .transform(v => new Date(v));
+const query = z
+  .object({
+    environment: z.string().regex(/^[a-z0-9-]{1,63}$/, 'must be an environment name').optional(),
+    result: z.enum(DEPLOYMENT_RESULTS as [DeploymentResult, ...DeploymentResult[]]).optional(),
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    cursor: z.string().max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .strict();
+
+function parse<T>(schema: z.ZodType<T, any, any>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const param = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'query');
+    throw new InputError(`Invalid parameter '${param}': ${issue.message}`);
+  }
+  return result.data;
+}
+
+/** Deployment timeline of one entity, newest first, cursor-paginated. */
+export function createTimelineRouter(deps: {
+  store: DeploymentStore;
+  catalog: CatalogService;
+  httpAuth: HttpAuthService;
+}): express.Router {
+  const router = Router();
+  router.get('/entities/:kind/:namespace/:name/deployments', async (req, res) => {
+    const ref = parse(params, req.params);
+    const q = parse(query, req.query);
+    const credentials = await deps.httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const entity = await deps.catalog.getEntityByRef(ref, { credentials });
+    if (!entity) throw new NotFoundError(`No entity ${stringifyEntityRef(ref)} in the catalog`);
+    const page = await deps.store.timeline({ entityRef: stringifyEntityRef(entity), ...q });
+    const state = await deps.store.ingestionState();
+    const successes = state.map(s => s.lastSuccessAt?.getTime()).filter((t): t is number => t !== undefined);
+    res.json({
+      ...page,
+      lastIngestedAt: successes.length ? new Date(Math.min(...successes)).toISOString() : undefined,
+    });
+  });
+  return router;
+}
