@@ -1,3 +1,4 @@
 export * from './annotations';
 export * from './deployments';
+export * from './dora';
 export * from './environments';

@@ -9,6 +9,7 @@ import {
   DeploymentTimelinePage,
 } from '@portolan/plugin-delivery-common';
 import { Knex } from 'knex';
+import type { DoraRow } from '../services/computeDora';
 
 const migrationsDir = resolvePackagePath('@portolan/plugin-delivery-backend', 'migrations');
 
@@ -197,6 +198,27 @@ export class DeploymentStore {
       .andWhere('history_id', '<', 0)
       .andWhere('started_at', '<=', upTo)
       .delete();
+  }
+
+  /** The rows DORA needs: one query for any number of entities. */
+  async doraRows(q: { entityRefs: string[]; environment: string; since: Date }): Promise<DoraRow[]> {
+    if (q.entityRefs.length === 0) return [];
+    const rows = await this.db('delivery_deployments as d')
+      .leftJoin('delivery_revision_metadata as m', function join() {
+        this.on('m.instance', 'd.instance').andOn('m.app', 'd.app').andOn('m.revision', 'd.revision');
+      })
+      .select('d.app', 'd.instance', 'd.started_at', 'd.finished_at', 'd.result', 'm.date as commit_date')
+      .whereIn('d.entity_ref', q.entityRefs)
+      .andWhere('d.environment', q.environment)
+      .andWhere('d.started_at', '>=', q.since);
+    return rows.map(r => ({
+      app: r.app,
+      instance: r.instance,
+      startedAt: toDate(r.started_at)!,
+      finishedAt: toDate(r.finished_at),
+      commitDate: toDate(r.commit_date),
+      result: r.result,
+    }));
   }
 
   /** Deletes deployments that started before `before` (retention). */

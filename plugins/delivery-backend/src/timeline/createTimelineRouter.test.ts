@@ -66,6 +66,21 @@ describe('createTimelineRouter', () => {
     expect(res.body.error.message).toContain(`Invalid parameter '${param}'`);
   });
 
+  it('computes DORA figures for an entity from the stored deployments', async () => {
+    const res = await request(app).get('/entities/component/default/web-shop/dora?weeks=52').set('Authorization', user);
+    expect(res.status).toBe(200);
+    expect(res.body.subject).toBe('component:default/web-shop');
+    expect(res.body.weeks).toHaveLength(52);
+    expect(res.body.total.deployments).toBe(5);
+    expect(res.body.total.changeFailureRate).toBe(0);
+    expect(res.body.weeks.filter((w: any) => w.deployments).map((w: any) => w.weekStart)).toEqual([
+      '2026-10-26T00:00:00.000Z',
+    ]);
+    const bad = await request(app).get('/entities/component/default/web-shop/dora?weeks=0').set('Authorization', user);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain("Invalid parameter 'weeks'");
+  });
+
   it('answers 404 for an entity not in the catalog, 401 without credentials', async () => {
     const missing = await request(app).get('/entities/component/default/nope/deployments').set('Authorization', user);
     expect(missing.status).toBe(404);

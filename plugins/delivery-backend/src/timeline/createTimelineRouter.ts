@@ -7,6 +7,7 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { DeploymentStore } from '../database/DeploymentStore';
+import { computeDora, weekStart } from '../services/computeDora';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/);
 const params = z.object({ kind: name, namespace: name, name });
@@ -56,5 +57,43 @@ export function createTimelineRouter(deps: {
       lastIngestedAt: successes.length ? new Date(Math.min(...successes)).toISOString() : undefined,
     });
   });
+  const doraQuery = z
+    .object({
+      weeks: z.coerce.number().int().min(1).max(52).default(12),
+      environment: z.string().regex(/^[a-z0-9-]{1,63}$/, 'must be an environment name').default('prod'),
+    })
+    .strict();
+
+  async function dora(subject: string, entityRefs: string[], raw: unknown) {
+    const q = parse(doraQuery, raw);
+    const now = Date.now();
+    const since = new Date(weekStart(now) - (q.weeks - 1) * 7 * 86_400_000);
+    const rows = await deps.store.doraRows({ entityRefs, environment: q.environment, since });
+    return computeDora(rows, { subject, environment: q.environment, weeks: q.weeks, now });
+  }
+
+  router.get('/entities/:kind/:namespace/:name/dora', async (req, res) => {
+    const ref = parse(params, req.params);
+    const credentials = await deps.httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const entity = await deps.catalog.getEntityByRef(ref, { credentials });
+    if (!entity) throw new NotFoundError(`No entity ${stringifyEntityRef(ref)} in the catalog`);
+    const entityRef = stringifyEntityRef(entity);
+    res.json(await dora(entityRef, [entityRef], req.query));
+  });
+
+  router.get('/teams/:namespace/:name/dora', async (req, res) => {
+    const ref = parse(z.object({ namespace: name, name }), req.params);
+    const credentials = await deps.httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const groupRef = stringifyEntityRef({ kind: 'group', ...ref });
+    const group = await deps.catalog.getEntityByRef(groupRef, { credentials });
+    if (!group) throw new NotFoundError(`No group ${groupRef} in the catalog`);
+    // The team's services: one catalog query.
+    const { items } = await deps.catalog.getEntities(
+      { filter: { kind: 'component', 'relations.ownedBy': groupRef }, fields: ['kind', 'metadata.namespace', 'metadata.name'] },
+      { credentials },
+    );
+    res.json(await dora(groupRef, items.map(e => stringifyEntityRef(e)), req.query));
+  });
+
   return router;
 }
