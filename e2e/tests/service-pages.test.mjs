@@ -33,6 +33,16 @@ describe('service pages', () => {
     await page.context().close();
   });
 
+  it('lists the deployment history ingested from Argo CD', async () => {
+    const page = await signedInPage(browser, '/catalog/default/component/checkout-service/deployments');
+    // Ingestion runs shortly after start; the tab says when it last did.
+    await page.getByText(/From Argo CD history · updated/).waitFor({ timeout: 90_000 });
+    assert.ok((await page.getByText('succeeded', { exact: true }).count()) > 5);
+    await page.getByRole('button', { name: 'Older deployments' }).waitFor();
+    await screenshot(page, 'deployments-tab');
+    await page.context().close();
+  });
+
   it('shows pods per cluster on the Kubernetes tab', async () => {
     const page = await signedInPage(browser, '/catalog/default/component/checkout-service/kubernetes');
     await page.getByText('prod-eu').first().waitFor({ timeout: 60_000 });

@@ -33,6 +33,17 @@ const environmentsCard = EntityCardBlueprint.make({
   },
 });
 
+/** "Deployments" tab on service pages. */
+const deploymentsContent = EntityContentBlueprint.make({
+  name: 'deployments',
+  params: {
+    path: '/deployments',
+    title: 'Deployments',
+    filter: isDeliveryAvailable,
+    loader: () => import('./components/DeploymentsCard').then(m => <m.DeploymentsCard />),
+  },
+});
+
 /** "Services" tab on cluster pages. */
 const clusterServicesContent = EntityContentBlueprint.make({
   name: 'cluster-services',
@@ -75,6 +86,7 @@ export default createFrontendPlugin({
     environmentsCard,
     clusterServicesCard,
     clusterServicesContent,
+    deploymentsContent,
     argoCdReportPage,
   ],
 });

@@ -2,6 +2,7 @@ import { createApiRef } from '@backstage/frontend-plugin-api';
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import {
   ClusterServicesResponse,
+  DeploymentTimelinePage,
   ServiceEnvironmentsResponse,
 } from '@portolan/plugin-delivery-common';
 
@@ -9,6 +10,10 @@ import {
 export interface DeliveryApi {
   getEnvironments(entity: CompoundEntityRef): Promise<ServiceEnvironmentsResponse>;
   getClusterServices(cluster: CompoundEntityRef): Promise<ClusterServicesResponse>;
+  getDeployments(
+    entity: CompoundEntityRef,
+    query?: { environment?: string; cursor?: string; limit?: number },
+  ): Promise<DeploymentTimelinePage>;
 }
 
 export const deliveryApiRef = createApiRef<DeliveryApi>({

@@ -3,6 +3,7 @@ import { ResponseError } from '@backstage/errors';
 import { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import {
   ClusterServicesResponse,
+  DeploymentTimelinePage,
   ServiceEnvironmentsResponse,
 } from '@portolan/plugin-delivery-common';
 import { DeliveryApi } from './DeliveryApi';
@@ -27,6 +28,20 @@ export class DeliveryClient implements DeliveryApi {
     cluster: CompoundEntityRef,
   ): Promise<ClusterServicesResponse> {
     return this.get(`/clusters/${enc(cluster.namespace)}/${enc(cluster.name)}/services`);
+  }
+
+  async getDeployments(
+    entity: CompoundEntityRef,
+    query: { environment?: string; cursor?: string; limit?: number } = {},
+  ): Promise<DeploymentTimelinePage> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) {
+      if (v !== undefined && v !== '') params.set(k, String(v));
+    }
+    const qs = params.toString();
+    return this.get(
+      `/entities/${enc(entity.kind)}/${enc(entity.namespace)}/${enc(entity.name)}/deployments${qs ? `?${qs}` : ''}`,
+    );
   }
 
   private async get<T>(path: string): Promise<T> {
