@@ -2,7 +2,7 @@
 // pods and the Rollout from its Kubernetes, and the way to the cluster page.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, guestToken, launchBrowser, screenshot, signedInPage } from '../lib.mjs';
+import { api, baseUrl, eventually, guestToken, launchBrowser, screenshot, signedInPage } from '../lib.mjs';
 
 describe('service pages', () => {
   let browser;
@@ -34,10 +34,20 @@ describe('service pages', () => {
   });
 
   it('lists the deployment history ingested from Argo CD', async () => {
-    const page = await signedInPage(browser, '/catalog/default/component/checkout-service/deployments');
-    // Ingestion runs shortly after start; the tab says when it last did.
-    await page.getByText(/From Argo CD history · updated/).waitFor({ timeout: 90_000 });
-    assert.ok((await page.getByText('succeeded', { exact: true }).count()) > 5);
+    const path = '/catalog/default/component/checkout-service/deployments';
+    const page = await signedInPage(browser, path);
+    // Ingestion runs every minute from start-up, and its first cycle may
+    // come before the catalog has processed the services: reload until the
+    // history is there.
+    await eventually(
+      async () => {
+        await page.goto(`${baseUrl}${path}`);
+        await page.getByText(/From Argo CD history · updated/).waitFor({ timeout: 20_000 });
+        const rows = await page.getByText('succeeded', { exact: true }).count();
+        assert.ok(rows > 5, `only ${rows} succeeded deployments shown`);
+      },
+      { timeoutMs: 150_000, intervalMs: 5_000 },
+    );
     await page.getByRole('button', { name: 'Older deployments' }).waitFor();
     await screenshot(page, 'deployments-tab');
     await page.context().close();
