@@ -10,7 +10,13 @@ import {
 } from '@portolan/argocd-node';
 import { readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds } from '@backstage/types';
+import { deliveryPermissions } from '@portolan/plugin-delivery-common';
 import { DeploymentStore } from './database/DeploymentStore';
+import { RolloutActionStore } from './database/RolloutActionStore';
+import { createRolloutsRouter } from './rollouts/createRolloutsRouter';
+import { readKubernetesClusters } from './rollouts/KubernetesClusters';
+import { RolloutsClient } from './rollouts/RolloutsClient';
+import { RolloutService } from './rollouts/RolloutService';
 import { createEnvironmentsRouter } from './environments/createEnvironmentsRouter';
 import { EnvironmentsService } from './environments/EnvironmentsService';
 import { DeploymentIngester } from './services/DeploymentIngester';
@@ -29,9 +35,16 @@ export const deliveryPlugin = createBackendPlugin({
         auth: coreServices.auth,
         database: coreServices.database,
         scheduler: coreServices.scheduler,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
         catalog: catalogServiceRef,
       },
-      async init({ config, logger, httpRouter, httpAuth, auth, database, scheduler, catalog }) {
+      async init({
+        config, logger, httpRouter, httpAuth, auth, database, scheduler,
+        permissions, permissionsRegistry, auditor, catalog,
+      }) {
+        permissionsRegistry.addPermissions(deliveryPermissions);
         const clients = readArgoCdInstances(config).map(i => new ArgoCdClient(i));
         const clusterByServer = readClusterServerMap(config);
         const environments = EnvironmentsService.create({ clients, catalog, clusterByServer, logger });
@@ -57,7 +70,17 @@ export const deliveryPlugin = createBackendPlugin({
           },
         });
         httpRouter.use(createEnvironmentsRouter({ environments, httpAuth }));
-        httpRouter.use(createTimelineRouter({ store, catalog, httpAuth }));
+        const rolloutActions = await RolloutActionStore.create({ database });
+        const rollouts = RolloutService.create({
+          clients: readKubernetesClusters(config).map(c => new RolloutsClient(c)),
+          catalog,
+          permissions,
+          auditor,
+          store: rolloutActions,
+          logger,
+        });
+        httpRouter.use(createTimelineRouter({ store, rolloutActions, catalog, httpAuth }));
+        httpRouter.use(createRolloutsRouter({ rollouts, httpAuth }));
       },
     });
   },

@@ -1,3 +1,5 @@
+import type { RolloutActionRecord } from './rollouts';
+
 /** How a deployment ended (or that it has not yet). */
 export type DeploymentResult =
   | 'succeeded'
@@ -37,6 +39,8 @@ export interface DeploymentTimelinePage {
   items: Deployment[];
   /** Opaque; pass back as `cursor` for the next page. */
   nextCursor?: string;
+  /** Canary actions taken through Portolan in the same time window. */
+  actions?: RolloutActionRecord[];
   /** When ingestion last succeeded for every instance (oldest of them). */
   lastIngestedAt?: string;
 }

@@ -2,3 +2,4 @@ export * from './annotations';
 export * from './deployments';
 export * from './dora';
 export * from './environments';
+export * from './rollouts';

@@ -433,6 +433,9 @@ export class KubernetesStandIn {
       s.message = 'RolloutAborted: Rollout aborted update to revision';
       s.abortedAt ??= iso(now);
       s.pauseConditions = null;
+      s.controllerPause = undefined;
+      // As the controller does: a retry starts the steps again.
+      s.currentStepIndex = 0;
       if (s.canary?.weights) s.canary.weights = { canary: { ...s.canary.weights.canary, weight: 0 }, stable: { ...s.canary.weights.stable, weight: 100 } };
       if (deploy?.result === 'in-progress') this.world.finishDeploy(deploy, 'canary-aborted', now);
       return;
@@ -464,10 +467,18 @@ export class KubernetesStandIn {
           weights: { canary: { weight: step.setWeight, podTemplateHash: s.currentPodHash }, stable: { weight: 100 - step.setWeight, podTemplateHash: s.stableRS } },
         };
         s.currentStepIndex = index + 1;
+        s.controllerPause = undefined;
         continue;
       }
       if (step.pause) {
         const started = s.pauseConditions?.[0]?.startTime;
+        if (!started && s.controllerPause) {
+          // The controller paused here and someone cleared the pause
+          // conditions (promote): the pause step is complete.
+          s.controllerPause = undefined;
+          s.currentStepIndex = index + 1;
+          continue;
+        }
         if (!started) {
           s.pauseConditions = [{ reason: 'CanaryPauseStep', startTime: iso(now) }];
           s.controllerPause = true;

@@ -161,6 +161,11 @@ export class DeploymentStore {
   }
 
   /** Newest first, keyset-paginated on (started_at, id). */
+  /** The instance a timeline cursor points at (where its page ended). */
+  cursorTime(cursor: string): string {
+    return decodeCursor(cursor).startedAt;
+  }
+
   async timeline(q: TimelineQuery): Promise<DeploymentTimelinePage> {
     const query = this.db('delivery_deployments as d')
       .leftJoin('delivery_revision_metadata as m', function join() {

@@ -1,22 +1,13 @@
 import { HttpAuthService } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { EnvironmentsService } from './EnvironmentsService';
+import { entityNamePart, entityParams, parseRequest } from '../http/parseRequest';
 
-const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/);
-const entityParams = z.object({ kind: name, namespace: name, name });
-const clusterParams = z.object({ namespace: name, name });
+const clusterParams = z.object({ namespace: entityNamePart, name: entityNamePart });
+const parse = parseRequest;
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new InputError(`Invalid parameter '${issue.path.join('.')}': ${issue.message}`);
-  }
-  return result.data;
-}
 
 /** Live environment and cluster views (read-only, any signed-in caller). */
 export function createEnvironmentsRouter(deps: {

@@ -4,6 +4,7 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import express from 'express';
 import request from 'supertest';
 import { DeploymentStore } from '../database/DeploymentStore';
+import { RolloutActionStore } from '../database/RolloutActionStore';
 import { createTimelineRouter } from './createTimelineRouter';
 
 jest.setTimeout(60_000);
@@ -29,10 +30,19 @@ describe('createTimelineRouter', () => {
       })),
     );
     await store.recordIngestion('argocd-prod', { at: new Date('2026-11-02T00:00:00Z') });
+    const rolloutActions = await RolloutActionStore.create({ database: { getClient: async () => knex } as any });
+    for (const at of ['2026-11-01T03:30:00Z', '2026-11-01T00:30:00Z']) {
+      await rolloutActions.add({
+        entityRef: 'component:default/web-shop', environment: 'prod', cluster: 'prod-eu', namespace: 'shop',
+        rollout: 'web-shop', action: 'promote', actor: 'user:default/ada', at: new Date(at),
+        stepBefore: 1, stepAfter: 3, phaseBefore: 'Paused', phaseAfter: 'Paused',
+      });
+    }
     app = express();
     app.use(
       createTimelineRouter({
         store,
+        rolloutActions,
         catalog: catalogServiceMock({
           entities: [{ apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'web-shop', namespace: 'default' }, spec: {} }],
         }),
@@ -51,6 +61,9 @@ describe('createTimelineRouter', () => {
       .get(`/entities/component/default/web-shop/deployments?limit=3&cursor=${first.body.nextCursor}`)
       .set('Authorization', user);
     expect(second.body.items.map((d: any) => d.historyId)).toEqual([2, 1]);
+    // Canary actions come with the page covering their time.
+    expect(first.body.actions.map((a: any) => a.at)).toEqual(['2026-11-01T03:30:00.000Z']);
+    expect(second.body.actions.map((a: any) => a.at)).toEqual(['2026-11-01T00:30:00.000Z']);
     expect(second.body.nextCursor).toBeUndefined();
   });
 

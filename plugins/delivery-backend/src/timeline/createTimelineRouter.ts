@@ -1,16 +1,19 @@
 import { HttpAuthService } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { DEPLOYMENT_RESULTS, DeploymentResult } from '@portolan/plugin-delivery-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { DeploymentStore } from '../database/DeploymentStore';
+import { RolloutActionStore } from '../database/RolloutActionStore';
 import { computeDora, weekStart } from '../services/computeDora';
+import { entityNamePart, entityParams, parseRequest } from '../http/parseRequest';
 
-const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/);
-const params = z.object({ kind: name, namespace: name, name });
+const name = entityNamePart;
+const params = entityParams;
+const parse = parseRequest;
 const isoDate = z
   .string()
   .refine(v => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 date-time')
@@ -26,19 +29,11 @@ const query = z
   })
   .strict();
 
-function parse<T>(schema: z.ZodType<T, any, any>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const param = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'query');
-    throw new InputError(`Invalid parameter '${param}': ${issue.message}`);
-  }
-  return result.data;
-}
 
 /** Deployment timeline of one entity, newest first, cursor-paginated. */
 export function createTimelineRouter(deps: {
   store: DeploymentStore;
+  rolloutActions: RolloutActionStore;
   catalog: CatalogService;
   httpAuth: HttpAuthService;
 }): express.Router {
@@ -49,11 +44,23 @@ export function createTimelineRouter(deps: {
     const credentials = await deps.httpAuth.credentials(req, { allow: ['user', 'service'] });
     const entity = await deps.catalog.getEntityByRef(ref, { credentials });
     if (!entity) throw new NotFoundError(`No entity ${stringifyEntityRef(ref)} in the catalog`);
-    const page = await deps.store.timeline({ entityRef: stringifyEntityRef(entity), ...q });
+    const entityRef = stringifyEntityRef(entity);
+    const page = await deps.store.timeline({ entityRef, ...q });
+    // Canary actions interleave with the deploys of the same time window:
+    // from this page's oldest deploy (or the start, on the last page) up to
+    // where the previous page ended.
+    const oldest = page.items[page.items.length - 1];
+    const actions = await deps.rolloutActions.list({
+      entityRefs: [entityRef],
+      environment: q.environment,
+      from: page.nextCursor && oldest ? new Date(oldest.startedAt) : q.from,
+      to: q.cursor ? new Date(deps.store.cursorTime(q.cursor)) : q.to,
+    });
     const state = await deps.store.ingestionState();
     const successes = state.map(s => s.lastSuccessAt?.getTime()).filter((t): t is number => t !== undefined);
     res.json({
       ...page,
+      actions: q.result ? [] : actions,
       lastIngestedAt: successes.length ? new Date(Math.min(...successes)).toISOString() : undefined,
     });
   });

@@ -1,0 +1,281 @@
+import {
+  AuditorService,
+  BackstageCredentials,
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import {
+  CompoundEntityRef,
+  Entity,
+  RELATION_DEPENDS_ON,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { matchesSelector, parseSelector } from '@portolan/argocd-node';
+import {
+  ENVIRONMENT_ANNOTATION,
+  KUBERNETES_NAMESPACE_ANNOTATION,
+  ROLLOUT_ACTION_LABELS,
+  RolloutActionRequest,
+  RolloutActionResponse,
+  RolloutView,
+  ServiceRolloutsResponse,
+  isKubernetesCluster,
+  kubernetesSelectorOf,
+  rolloutControlPermission,
+} from '@portolan/plugin-delivery-common';
+import express from 'express';
+import { RolloutActionStore } from '../database/RolloutActionStore';
+import { RolloutsClient } from './RolloutsClient';
+import { rolloutPatches, rolloutState, rolloutView } from './rolloutView';
+
+/** 409 carrying the rollout as it is now, so the UI can show it. */
+export class StaleRolloutError extends ConflictError {
+  constructor(message: string, readonly rollout: RolloutView) {
+    super(message);
+  }
+}
+
+/**
+ * Live Argo Rollouts status for a service, and the canary actions on it:
+ * permission-checked (`delivery.rollout.control`, conditional on owning the
+ * entity), optimistic (the version the user saw), audited, and recorded for
+ * the timeline.
+ */
+export class RolloutService {
+  static create(deps: {
+    clients: RolloutsClient[];
+    catalog: CatalogService;
+    permissions: PermissionsService;
+    auditor: AuditorService;
+    store: RolloutActionStore;
+    logger: LoggerService;
+  }) {
+    return new RolloutService(deps);
+  }
+
+  private readonly clients: Map<string, RolloutsClient>;
+
+  private constructor(
+    private readonly deps: {
+      clients: RolloutsClient[];
+      catalog: CatalogService;
+      permissions: PermissionsService;
+      auditor: AuditorService;
+      store: RolloutActionStore;
+      logger: LoggerService;
+    },
+  ) {
+    this.clients = new Map(deps.clients.map(c => [c.cluster.name, c]));
+  }
+
+  async getServiceRollouts(
+    ref: CompoundEntityRef,
+    credentials: BackstageCredentials,
+  ): Promise<ServiceRolloutsResponse> {
+    const entity = await this.entity(ref, credentials);
+    const entityRef = stringifyEntityRef(entity);
+    const selector = kubernetesSelectorOf(entity);
+    const [clusters, canControl] = await Promise.all([
+      this.clustersOf(entity, credentials),
+      this.allowed(entityRef, credentials),
+    ]);
+    if (!selector) return { entityRef, rollouts: [], errors: [], canControl };
+    const namespace = entity.metadata.annotations?.[KUBERNETES_NAMESPACE_ANNOTATION];
+    // Two calls per cluster (rollouts, analysis runs), clusters in parallel.
+    const results = await Promise.all(
+      clusters.map(async ({ client, environment }) => {
+        try {
+          const [rollouts, runs] = await Promise.all([
+            client.listRollouts(selector, namespace),
+            client.listAnalysisRuns(selector, namespace),
+          ]);
+          return {
+            rollouts: rollouts.map(r => rolloutView(r, runs, { cluster: client.cluster.name, environment })),
+          };
+        } catch (error) {
+          return { error: { cluster: client.cluster.name, message: (error as Error).message } };
+        }
+      }),
+    );
+    return {
+      entityRef,
+      rollouts: results.flatMap(r => r.rollouts ?? []),
+      errors: results.flatMap(r => (r.error ? [r.error] : [])),
+      canControl,
+    };
+  }
+
+  async act(
+    ref: CompoundEntityRef,
+    request: RolloutActionRequest,
+    credentials: BackstageCredentials,
+    httpRequest?: express.Request,
+  ): Promise<RolloutActionResponse> {
+    const entity = await this.entity(ref, credentials);
+    const entityRef = stringifyEntityRef(entity);
+    const actor = (credentials.principal as { userEntityRef?: string }).userEntityRef ?? 'service';
+    const meta = {
+      action: request.action,
+      entityRef,
+      cluster: request.cluster,
+      namespace: request.namespace,
+      rollout: request.name,
+      actor,
+    };
+    const audit = await this.deps.auditor.createEvent({
+      eventId: 'rollout-control',
+      severityLevel: 'medium',
+      request: httpRequest,
+      meta,
+    });
+    try {
+      const response = await this.actAudited(entity, entityRef, request, credentials, actor);
+      await audit.success({
+        meta: {
+          before: { step: response.record.stepBefore, phase: response.record.phaseBefore },
+          after: { step: response.record.stepAfter, phase: response.record.phaseAfter },
+        },
+      });
+      this.deps.logger.info(
+        `${actor} ${request.action} on rollout ${request.namespace}/${request.name} in ${request.cluster} (${entityRef}): ` +
+          `step ${response.record.stepBefore} → ${response.record.stepAfter}, ${response.record.phaseBefore} → ${response.record.phaseAfter}`,
+      );
+      return response;
+    } catch (error) {
+      await audit.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  private async actAudited(
+    entity: Entity,
+    entityRef: string,
+    request: RolloutActionRequest,
+    credentials: BackstageCredentials,
+    actor: string,
+  ): Promise<RolloutActionResponse> {
+    if (!(await this.allowed(entityRef, credentials))) {
+      throw new NotAllowedError(
+        `You may not control ${entityRef}'s rollouts: only members of its owning team or an admin group may`,
+      );
+    }
+    const client = this.clients.get(request.cluster);
+    if (!client) throw new InputError(`Unknown cluster '${request.cluster}'`);
+    const selector = kubernetesSelectorOf(entity);
+    const before = await client.getRollout(request.namespace, request.name);
+    // The rollout must be this entity's: owning service A gives no say over B.
+    if (!selector || !matchesSelector(before.metadata.labels, parseSelector(selector))) {
+      throw new NotFoundError(
+        `Rollout ${request.namespace}/${request.name} in ${request.cluster} does not belong to ${entityRef}`,
+      );
+    }
+    const environment = await this.environmentOf(request.cluster, credentials);
+    const where = { cluster: request.cluster, environment };
+    const view = () => rolloutView(before, [], where);
+    if (before.metadata.resourceVersion !== request.resourceVersion) {
+      throw new StaleRolloutError(
+        `Rollout ${request.name} changed since you loaded it (version ${request.resourceVersion}, now ${before.metadata.resourceVersion}); nothing was changed`,
+        view(),
+      );
+    }
+    const availability = rolloutState(before);
+    const valid = rolloutView(before, [], where).actions[request.action];
+    if (!valid.allowed) {
+      throw new StaleRolloutError(
+        `${ROLLOUT_ACTION_LABELS[request.action]} is not possible now: ${valid.reason}`,
+        view(),
+      );
+    }
+    let after = before;
+    let version = request.resourceVersion;
+    for (const patch of rolloutPatches(request.action, before)) {
+      try {
+        after = await client.patchRollout(request.namespace, request.name, patch, version);
+      } catch (error) {
+        if (error instanceof ConflictError && version === request.resourceVersion) {
+          const current = await client.getRollout(request.namespace, request.name);
+          throw new StaleRolloutError(
+            `Rollout ${request.name} changed while the action was sent; nothing was changed`,
+            rolloutView(current, [], where),
+          );
+        }
+        throw error;
+      }
+      version = after.metadata.resourceVersion;
+    }
+    const afterState = rolloutState(after);
+    const record = await this.deps.store.add({
+      entityRef,
+      environment,
+      cluster: request.cluster,
+      namespace: request.namespace,
+      rollout: request.name,
+      action: request.action,
+      actor,
+      at: new Date(),
+      stepBefore: availability.currentStepIndex,
+      stepAfter: afterState.currentStepIndex,
+      phaseBefore: before.status?.phase ?? 'Unknown',
+      phaseAfter: after.status?.phase ?? 'Unknown',
+    });
+    const runs = await client
+      .listAnalysisRuns(selector, request.namespace)
+      .catch(() => []);
+    return { rollout: rolloutView(after, runs, where), record };
+  }
+
+  private async allowed(entityRef: string, credentials: BackstageCredentials): Promise<boolean> {
+    const [decision] = await this.deps.permissions.authorize(
+      [{ permission: rolloutControlPermission, resourceRef: entityRef }],
+      { credentials },
+    );
+    return decision.result === AuthorizeResult.ALLOW;
+  }
+
+  private async entity(ref: CompoundEntityRef, credentials: BackstageCredentials): Promise<Entity> {
+    const entity = await this.deps.catalog.getEntityByRef(ref, { credentials });
+    if (!entity) throw new NotFoundError(`No entity ${stringifyEntityRef(ref)} in the catalog`);
+    return entity;
+  }
+
+  /**
+   * The clusters a service runs on (its `dependsOn` cluster Resources that
+   * Portolan has a client for), with their environments; every configured
+   * cluster when the entity names none.
+   */
+  private async clustersOf(entity: Entity, credentials: BackstageCredentials) {
+    const refs = (entity.relations ?? [])
+      .filter(r => r.type === RELATION_DEPENDS_ON && parseEntityRef(r.targetRef).kind === 'resource')
+      .map(r => r.targetRef);
+    const { items } = refs.length
+      ? await this.deps.catalog.getEntitiesByRefs({ entityRefs: refs }, { credentials })
+      : { items: [] };
+    const named = items
+      .filter((e): e is Entity => !!e && isKubernetesCluster(e))
+      .flatMap(e => {
+        const client = this.clients.get(e.metadata.name);
+        return client ? [{ client, environment: e.metadata.annotations?.[ENVIRONMENT_ANNOTATION] }] : [];
+      });
+    if (named.length) return named;
+    return [...this.clients.values()].map(client => ({ client, environment: undefined as string | undefined }));
+  }
+
+  private async environmentOf(cluster: string, credentials: BackstageCredentials) {
+    const resource = await this.deps.catalog.getEntityByRef(
+      { kind: 'resource', namespace: 'default', name: cluster },
+      { credentials },
+    );
+    return resource && isKubernetesCluster(resource)
+      ? resource.metadata.annotations?.[ENVIRONMENT_ANNOTATION]
+      : undefined;
+  }
+}
