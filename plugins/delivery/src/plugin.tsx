@@ -9,7 +9,11 @@ import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
-import { isDeliveryAvailable, isKubernetesCluster } from '@portolan/plugin-delivery-common';
+import {
+  isDeliveryAvailable,
+  isKubernetesCluster,
+  isRolloutsAvailable,
+} from '@portolan/plugin-delivery-common';
 import { deliveryApiRef } from './api/DeliveryApi';
 import { DeliveryClient } from './api/DeliveryClient';
 
@@ -41,6 +45,17 @@ const deploymentsContent = EntityContentBlueprint.make({
     title: 'Deployments',
     filter: isDeliveryAvailable,
     loader: () => import('./components/DeploymentsCard').then(m => <m.DeploymentsCard />),
+  },
+});
+
+/** "Canary" tab on service pages: Argo Rollouts status and controls. */
+const canaryContent = EntityContentBlueprint.make({
+  name: 'canary',
+  params: {
+    path: '/canary',
+    title: 'Canary',
+    filter: isRolloutsAvailable,
+    loader: () => import('./components/CanaryControlsCard').then(m => <m.CanaryControlsCard />),
   },
 });
 
@@ -87,6 +102,7 @@ export default createFrontendPlugin({
     clusterServicesCard,
     clusterServicesContent,
     deploymentsContent,
+    canaryContent,
     argoCdReportPage,
   ],
 });

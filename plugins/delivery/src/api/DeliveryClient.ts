@@ -4,9 +4,25 @@ import { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import {
   ClusterServicesResponse,
   DeploymentTimelinePage,
+  DoraMetrics,
+  RolloutActionRequest,
+  RolloutActionResponse,
   ServiceEnvironmentsResponse,
+  ServiceRolloutsResponse,
 } from '@portolan/plugin-delivery-common';
-import { DeliveryApi } from './DeliveryApi';
+import { DeliveryApi, RolloutConflictError } from './DeliveryApi';
+
+const entityPath = (e: CompoundEntityRef) =>
+  `/entities/${enc(e.kind)}/${enc(e.namespace)}/${enc(e.name)}`;
+
+function queryString(query: Record<string, string | number | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v !== undefined && v !== '') params.set(k, String(v));
+  }
+  const qs = params.toString();
+  return qs ? `?${qs}` : '';
+}
 
 const enc = encodeURIComponent;
 
@@ -34,14 +50,40 @@ export class DeliveryClient implements DeliveryApi {
     entity: CompoundEntityRef,
     query: { environment?: string; cursor?: string; limit?: number } = {},
   ): Promise<DeploymentTimelinePage> {
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(query)) {
-      if (v !== undefined && v !== '') params.set(k, String(v));
+    return this.get(`${entityPath(entity)}/deployments${queryString(query)}`);
+  }
+
+  async getRollouts(entity: CompoundEntityRef): Promise<ServiceRolloutsResponse> {
+    return this.get(`${entityPath(entity)}/rollouts`);
+  }
+
+  async controlRollout(
+    entity: CompoundEntityRef,
+    request: RolloutActionRequest,
+  ): Promise<RolloutActionResponse> {
+    const base = await this.deps.discoveryApi.getBaseUrl('delivery');
+    const res = await this.deps.fetchApi.fetch(`${base}${entityPath(entity)}/rollouts/actions`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(request),
+    });
+    if (res.status === 409) {
+      const body = await res.json().catch(() => ({}));
+      throw new RolloutConflictError(body?.error?.message ?? 'The rollout changed', body?.rollout);
     }
-    const qs = params.toString();
-    return this.get(
-      `/entities/${enc(entity.kind)}/${enc(entity.namespace)}/${enc(entity.name)}/deployments${qs ? `?${qs}` : ''}`,
-    );
+    if (!res.ok) throw await ResponseError.fromResponse(res);
+    return (await res.json()) as RolloutActionResponse;
+  }
+
+  async getDora(
+    subject: { kind: 'entity'; ref: CompoundEntityRef } | { kind: 'team'; namespace: string; name: string },
+    query: { weeks?: number; environment?: string } = {},
+  ): Promise<DoraMetrics> {
+    const path =
+      subject.kind === 'entity'
+        ? `${entityPath(subject.ref)}/dora`
+        : `/teams/${enc(subject.namespace)}/${enc(subject.name)}/dora`;
+    return this.get(`${path}${queryString(query)}`);
   }
 
   private async get<T>(path: string): Promise<T> {
