@@ -11,10 +11,15 @@ export interface Config {
     signIn?: {
       /**
        * Sign-in providers offered on the sign-in page, in order:
-       * `guest` (embedded default only) or `github`.
+       * `guest` and `sandbox` (embedded default only) or `github`.
        * @visibility frontend
        */
-      providers?: Array<'guest' | 'github'>;
+      providers?: Array<'guest' | 'github' | 'sandbox'>;
+      /**
+       * Users offered on the sandbox "sign in as" card.
+       * @deepVisibility frontend
+       */
+      sandboxUsers?: Array<{ name: string; title?: string }>;
     };
   };
 }

@@ -5,6 +5,7 @@
 import { createBackend } from '@backstage/backend-defaults';
 import { rootHttpRouterServiceFactory } from '@backstage/backend-defaults/rootHttpRouter';
 import { readOnlyUpstreamGuard } from './http/readOnlyUpstreamGuard';
+import { sandboxSignInModule } from './auth/sandboxSignInModule';
 
 const backend = createBackend();
 
@@ -27,6 +28,8 @@ backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 backend.add(import('@backstage/plugin-auth-backend-module-github-provider'));
 backend.add(import('@backstage/plugin-auth-backend-module-oidc-provider'));
+// Sandbox only: sign in as any catalog user (see the module for the guards).
+backend.add(sandboxSignInModule);
 
 // Catalog: the spine of the portal.
 backend.add(import('@backstage/plugin-catalog-backend'));

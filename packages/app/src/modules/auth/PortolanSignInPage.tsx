@@ -1,10 +1,22 @@
-import { SignInPage, SignInProviderConfig } from '@backstage/core-components';
+import {
+  Content,
+  Header,
+  InfoCard,
+  Page,
+  ProxiedSignInPage,
+  SignInPage,
+  SignInProviderConfig,
+} from '@backstage/core-components';
 import {
   configApiRef,
   githubAuthApiRef,
+  IdentityApi,
   useApi,
 } from '@backstage/frontend-plugin-api';
 import type { SignInPageProps } from '@backstage/plugin-app-react';
+import { Box, Button, Grid, TextField, Typography } from '@material-ui/core';
+import { Alert } from '@material-ui/lab';
+import React, { useState } from 'react';
 
 const PROVIDERS: Record<string, SignInProviderConfig | 'guest'> = {
   guest: 'guest',
@@ -15,6 +27,13 @@ const PROVIDERS: Record<string, SignInProviderConfig | 'guest'> = {
     apiRef: githubAuthApiRef,
   },
 };
+
+/** The header the backend's sandbox provider reads (sandboxSignInModule). */
+const SANDBOX_USER_HEADER = 'x-portolan-sandbox-user';
+const CHOICE_KEY = 'portolan.signIn.choice';
+const USER_NAME = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
+
+type Choice = { provider: 'guest' } | { provider: 'sandbox'; user: string };
 
 /**
  * The providers to offer for the names in `portolan.signIn.providers`;
@@ -30,22 +49,162 @@ export function signInProviders(
   });
 }
 
+function rememberedChoice(): Choice | undefined {
+  try {
+    const raw = JSON.parse(window.localStorage.getItem(CHOICE_KEY) ?? 'null');
+    if (raw?.provider === 'guest') return { provider: 'guest' };
+    if (raw?.provider === 'sandbox' && typeof raw.user === 'string' && USER_NAME.test(raw.user)) {
+      return { provider: 'sandbox', user: raw.user };
+    }
+  } catch {
+    // A damaged entry is the same as none.
+  }
+  return undefined;
+}
+
+/** Signing out forgets the choice, so the picker shows again. */
+function forgettingOnSignOut(identity: IdentityApi): IdentityApi {
+  return {
+    getProfileInfo: () => identity.getProfileInfo(),
+    getBackstageIdentity: () => identity.getBackstageIdentity(),
+    getCredentials: () => identity.getCredentials(),
+    signOut: async () => {
+      window.localStorage.removeItem(CHOICE_KEY);
+      await identity.signOut();
+    },
+  };
+}
+
+/**
+ * The embedded default's sign-in: guest, or — because the sandbox is a
+ * whole fake organisation — "sign in as" any catalog user, to see the
+ * portal as an owner, a non-owner or an admin.
+ */
+function SandboxSignInPage(props: SignInPageProps & { guest: boolean }) {
+  const config = useApi(configApiRef);
+  const users = (config.getOptionalConfigArray('portolan.signIn.sandboxUsers') ?? []).map(c => ({
+    name: c.getString('name'),
+    title: c.getOptionalString('title'),
+  }));
+  const [choice, setChoice] = useState<Choice | undefined>(rememberedChoice);
+  const [typed, setTyped] = useState('');
+  const [failed, setFailed] = useState<string>();
+
+  const choose = (next: Choice) => {
+    window.localStorage.setItem(CHOICE_KEY, JSON.stringify(next));
+    setFailed(undefined);
+    setChoice(next);
+  };
+
+  if (choice) {
+    const ErrorComponent = ({ error }: { error?: Error }) => {
+      // Back to the picker, saying why.
+      React.useEffect(() => {
+        window.localStorage.removeItem(CHOICE_KEY);
+        setFailed(error?.message ?? 'Sign-in failed');
+        setChoice(undefined);
+      }, [error]);
+      return null;
+    };
+    return (
+      <ProxiedSignInPage
+        {...props}
+        provider={choice.provider}
+        headers={choice.provider === 'sandbox' ? { [SANDBOX_USER_HEADER]: choice.user } : undefined}
+        onSignInSuccess={identity => props.onSignInSuccess(forgettingOnSignOut(identity))}
+        ErrorComponent={ErrorComponent}
+      />
+    );
+  }
+
+  const typedValid = USER_NAME.test(typed);
+  return (
+    <Page themeId="home">
+      <Header title="Sign in to Portolan" subtitle="Embedded default: sandbox data, local sign-in" />
+      <Content>
+        {failed && (
+          <Box mb={2}>
+            <Alert severity="error">{failed}</Alert>
+          </Box>
+        )}
+        <Grid container spacing={3} justifyContent="center">
+          {props.guest && (
+            <Grid item xs={12} md={4}>
+              <InfoCard title="Guest" subheader="Look around; you own nothing">
+                <Typography variant="body2" paragraph>
+                  Signs in as user:development/guest. Reading works everywhere; actions that
+                  need ownership (canary controls) are refused.
+                </Typography>
+                <Button variant="contained" color="primary" onClick={() => choose({ provider: 'guest' })}>
+                  Enter
+                </Button>
+              </InfoCard>
+            </Grid>
+          )}
+          <Grid item xs={12} md={5}>
+            <InfoCard title="Sign in as a catalog user" subheader="Sandbox only — production uses GitHub or OIDC">
+              <Typography variant="body2" paragraph>
+                See the portal as a member of a team: its services' canaries can be
+                promoted or aborted; other teams' cannot.
+              </Typography>
+              <Box display="flex" flexDirection="column" style={{ gap: 8 }} mb={2}>
+                {users.map(u => (
+                  <Button
+                    key={u.name}
+                    variant="outlined"
+                    onClick={() => choose({ provider: 'sandbox', user: u.name })}
+                    aria-label={`Sign in as ${u.name}`}
+                  >
+                    {u.title ?? u.name}
+                  </Button>
+                ))}
+              </Box>
+              <Box display="flex" style={{ gap: 8 }}>
+                <TextField
+                  size="small"
+                  variant="outlined"
+                  label="Any user name"
+                  placeholder="ken.thompson"
+                  value={typed}
+                  onChange={e => setTyped(e.target.value.trim())}
+                  error={typed !== '' && !typedValid}
+                  helperText={typed !== '' && !typedValid ? 'Lower case letters, digits, . _ -' : ' '}
+                />
+                <Button
+                  color="primary"
+                  disabled={!typedValid}
+                  onClick={() => choose({ provider: 'sandbox', user: typed })}
+                >
+                  Sign in
+                </Button>
+              </Box>
+            </InfoCard>
+          </Grid>
+        </Grid>
+      </Content>
+    </Page>
+  );
+}
+
 /**
  * Sign-in page. Which providers are offered is config
- * (`portolan.signIn.providers`): guest in the embedded default, GitHub in
- * production, so production never shows a guest button.
+ * (`portolan.signIn.providers`): guest and sandbox in the embedded default,
+ * GitHub in production, so production never shows a guest button.
  */
 export function PortolanSignInPage(props: SignInPageProps) {
   const config = useApi(configApiRef);
-  const providers = signInProviders(
-    config.getOptionalStringArray('portolan.signIn.providers'),
-  );
+  const names = config.getOptionalStringArray('portolan.signIn.providers');
+  const sandbox =
+    (names ?? []).includes('sandbox') && config.getOptionalBoolean('portolan.sandbox.enabled') === true;
+  if (sandbox) {
+    return <SandboxSignInPage {...props} guest={(names ?? []).includes('guest')} />;
+  }
   return (
     <SignInPage
       {...props}
       title="Sign in to Portolan"
       align="center"
-      providers={providers}
+      providers={signInProviders(names)}
     />
   );
 }
