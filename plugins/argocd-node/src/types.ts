@@ -71,6 +71,18 @@ export const applicationSchema = z
         operationState: operationStateSchema.optional(),
         reconciledAt: z.string().optional(),
         summary: z.object({ images: z.array(z.string()).optional() }).passthrough().optional(),
+        resources: z
+          .array(
+            z
+              .object({
+                kind: z.string(),
+                name: z.string(),
+                namespace: z.string().optional(),
+                health: z.object({ status: z.string().optional(), message: z.string().optional() }).passthrough().optional(),
+              })
+              .passthrough(),
+          )
+          .nullish(),
       })
       .passthrough()
       .optional(),

@@ -77,6 +77,7 @@ export const deliveryPlugin = createBackendPlugin({
           permissions,
           auditor,
           store: rolloutActions,
+          deployments: store,
           logger,
         });
         httpRouter.use(createTimelineRouter({ store, rolloutActions, catalog, httpAuth }));

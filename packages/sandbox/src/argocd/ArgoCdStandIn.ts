@@ -329,7 +329,7 @@ export class ArgoCdStandIn {
         sourceType: 'Kustomize',
         summary: { images: live ? [`registry.portolan.example/${a.service}:${live.slice(0, 7)}`] : [] },
         resources: [
-          { group: a.workload === 'Rollout' ? 'argoproj.io' : 'apps', version: a.workload === 'Rollout' ? 'v1alpha1' : 'v1', kind: a.workload, namespace: a.namespace, name: a.service, status: running ? 'OutOfSync' : 'Synced', health: { status: health } },
+          { group: a.workload === 'Rollout' ? 'argoproj.io' : 'apps', version: a.workload === 'Rollout' ? 'v1alpha1' : 'v1', kind: a.workload, namespace: a.namespace, name: a.service, status: running ? 'OutOfSync' : 'Synced', health: { status: health, ...(aborted && a.workload === 'Rollout' ? { message: 'RolloutAborted: Rollout aborted update to revision ' + (a.deploys.length) } : {}) } },
           { group: '', version: 'v1', kind: 'Service', namespace: a.namespace, name: a.service, status: 'Synced', health: { status: 'Healthy' } },
         ],
       },

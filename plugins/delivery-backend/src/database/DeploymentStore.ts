@@ -109,8 +109,36 @@ export class DeploymentStore {
       await this.db('delivery_deployments')
         .insert(batch)
         .onConflict(['instance', 'app', 'history_id'])
-        .merge(['entity_ref', 'environment', 'cluster', 'revision', 'previous_revision', 'started_at', 'finished_at', 'result', 'initiator']);
+        .merge({
+          entity_ref: this.db.raw('excluded.entity_ref'),
+          environment: this.db.raw('excluded.environment'),
+          cluster: this.db.raw('excluded.cluster'),
+          revision: this.db.raw('excluded.revision'),
+          previous_revision: this.db.raw('excluded.previous_revision'),
+          started_at: this.db.raw('excluded.started_at'),
+          finished_at: this.db.raw('excluded.finished_at'),
+          // An aborted canary stays aborted: Argo CD's history calls it a
+          // successful sync, and the Rollout that said otherwise moves on.
+          result: this.db.raw(
+            "CASE WHEN delivery_deployments.result = 'canary-aborted' THEN delivery_deployments.result ELSE excluded.result END",
+          ),
+          initiator: this.db.raw('excluded.initiator'),
+        });
     }
+  }
+
+  /**
+   * Marks the latest deploy of an entity on a cluster as canary-aborted
+   * (after an abort through Portolan). Returns whether a row changed.
+   */
+  async markCanaryAborted(q: { entityRef: string; cluster: string }): Promise<boolean> {
+    const latest = await this.db('delivery_deployments')
+      .where({ entity_ref: q.entityRef, cluster: q.cluster })
+      .orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+      .first('id', 'result');
+    if (!latest || latest.result === 'failed' || latest.result === 'canary-aborted') return false;
+    await this.db('delivery_deployments').where({ id: latest.id }).update({ result: 'canary-aborted' });
+    return true;
   }
 
   /** Which of these (instance, app, revision) have no metadata yet. */

@@ -33,6 +33,7 @@ import {
   rolloutControlPermission,
 } from '@portolan/plugin-delivery-common';
 import express from 'express';
+import { DeploymentStore } from '../database/DeploymentStore';
 import { RolloutActionStore } from '../database/RolloutActionStore';
 import { RolloutsClient } from './RolloutsClient';
 import { rolloutPatches, rolloutState, rolloutView } from './rolloutView';
@@ -57,6 +58,8 @@ export class RolloutService {
     permissions: PermissionsService;
     auditor: AuditorService;
     store: RolloutActionStore;
+    /** To mark the aborted deploy in the timeline at once. */
+    deployments?: DeploymentStore;
     logger: LoggerService;
   }) {
     return new RolloutService(deps);
@@ -71,6 +74,7 @@ export class RolloutService {
       permissions: PermissionsService;
       auditor: AuditorService;
       store: RolloutActionStore;
+      deployments?: DeploymentStore;
       logger: LoggerService;
     },
   ) {
@@ -227,6 +231,9 @@ export class RolloutService {
       phaseBefore: before.status?.phase ?? 'Unknown',
       phaseAfter: after.status?.phase ?? 'Unknown',
     });
+    if (request.action === 'abort') {
+      await this.deps.deployments?.markCanaryAborted({ entityRef, cluster: request.cluster });
+    }
     const runs = await client
       .listAnalysisRuns(selector, request.namespace)
       .catch(() => []);

@@ -68,6 +68,36 @@ describe('DeploymentIngester against the sandbox', () => {
     expect(page.items[0].cluster).toBe('prod-eu');
   });
 
+  it.each(databases.eachSupportedId())('marks a deploy whose canary was aborted, and keeps it so after later deploys, %p', async id => {
+    const { store, ingester } = await setup(id);
+    const app = sandbox.world.apps.find(a => a.name === 'checkout-service-prod')!;
+    const bad = '05'.padEnd(40, 'a'); // this hash fails its analysis in the sandbox
+    sandbox.world.startDeploy(app, sandbox.clock.now(), 'ken.thompson', bad);
+    sandbox.clock.advance(1000);
+    sandbox.tick();
+    const prod = sandbox.info.kubernetes.find(c => c.name === 'prod-eu')!;
+    await fetch(`${prod.url}/apis/argoproj.io/v1alpha1/namespaces/payments/rollouts/checkout-service/status`, {
+      method: 'PATCH',
+      headers: { Authorization: `Bearer ${prod.token}`, 'Content-Type': 'application/merge-patch+json' },
+      body: JSON.stringify({ status: { abort: true } }),
+    });
+    sandbox.clock.advance(1000);
+    sandbox.tick();
+    await ingester.run();
+    const mine = async () =>
+      (await store.timeline({ entityRef: 'component:default/checkout-service', environment: 'prod', limit: 100 })).items.find(
+        d => d.revision === bad,
+      );
+    expect((await mine())?.result).toBe('canary-aborted');
+    // A later good deploy: Argo CD's history still calls the bad one a
+    // successful sync; the timeline keeps it aborted.
+    sandbox.world.startDeploy(app, sandbox.clock.now(), 'ken.thompson', 'ee'.padEnd(40, 'b'));
+    sandbox.clock.advance(1000);
+    sandbox.tick();
+    await ingester.run();
+    expect((await mine())?.result).toBe('canary-aborted');
+  });
+
   it.each(databases.eachSupportedId())('keeps history beyond Argo CD\'s limit as new deploys arrive, %p', async id => {
     const { store, ingester } = await setup(id);
     await ingester.run();

@@ -188,6 +188,14 @@ export class DeploymentIngester {
         initiator: h.initiatedBy?.username ?? (h.initiatedBy?.automated ? 'automated' : undefined),
       };
     });
+    // Argo CD records a sync as succeeded before the canary runs; the
+    // Rollout's health says how it ended. An aborted canary marks the
+    // deploy it aborted (the store never turns that back into a success).
+    const abortedRollout = (app.status?.resources ?? []).some(
+      r => r.kind === 'Rollout' && r.health?.status === 'Degraded' && /abort/i.test(r.health?.message ?? ''),
+    );
+    const lastRow = rows[rows.length - 1];
+    if (abortedRollout && lastRow && lastRow.result === 'succeeded') lastRow.result = 'canary-aborted';
     const op = app.status?.operationState;
     const opRevision = op?.syncResult?.revision ?? op?.operation?.sync?.revision;
     const lastHistory = history[history.length - 1];
