@@ -36,7 +36,9 @@ export interface RevisionMetadata {
 }
 
 export interface TimelineQuery {
-  entityRef: string;
+  /** One entity, several (a team's, a system's), or every entity. */
+  entityRef?: string;
+  entityRefs?: string[];
   environment?: string;
   result?: DeploymentResult;
   from?: Date;
@@ -188,37 +190,57 @@ export class DeploymentStore {
     }));
   }
 
-  /** Newest first, keyset-paginated on (started_at, id). */
-  /** The instance a timeline cursor points at (where its page ended). */
+  /** The instant a timeline cursor points at (where its page ended). */
   cursorTime(cursor: string): string {
     return decodeCursor(cursor).startedAt;
   }
 
   async timeline(q: TimelineQuery): Promise<DeploymentTimelinePage> {
-    const query = this.db('delivery_deployments as d')
+    const refs = q.entityRef ? [q.entityRef] : q.entityRefs;
+    if (refs && refs.length === 0) return { items: [] };
+    // The page's ids first, straight off an index, then the wide rows and
+    // their commit metadata for those ids only.
+    const page = this.db('delivery_deployments as p').select('p.id', 'p.started_at');
+    if (refs?.length === 1) page.where('p.entity_ref', refs[0]);
+    else if (refs) page.whereIn('p.entity_ref', refs);
+    if (q.environment) page.andWhere('p.environment', q.environment);
+    if (q.result) page.andWhere('p.result', q.result);
+    if (q.from) page.andWhere('p.started_at', '>=', q.from);
+    if (q.to) page.andWhere('p.started_at', '<', q.to);
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor);
+      page.andWhereRaw('(p.started_at, p.id) < (?, ?)', [new Date(c.startedAt), Number(c.id)]);
+    }
+    page.orderBy([{ column: 'p.started_at', order: 'desc' }, { column: 'p.id', order: 'desc' }]).limit(q.limit + 1);
+    const rows = await this.db
+      .with('page', page)
+      .from('page')
+      .join('delivery_deployments as d', 'd.id', 'page.id')
       .leftJoin('delivery_revision_metadata as m', function join() {
         this.on('m.instance', 'd.instance').andOn('m.app', 'd.app').andOn('m.revision', 'd.revision');
       })
       .select('d.*', 'm.author as commit_author_m', 'm.message as commit_message_m', 'm.date as commit_date_m')
-      .where('d.entity_ref', q.entityRef);
-    if (q.environment) query.andWhere('d.environment', q.environment);
-    if (q.result) query.andWhere('d.result', q.result);
-    if (q.from) query.andWhere('d.started_at', '>=', q.from);
-    if (q.to) query.andWhere('d.started_at', '<', q.to);
-    if (q.cursor) {
-      const c = decodeCursor(q.cursor);
-      const at = new Date(c.startedAt);
-      query.andWhere(qb =>
-        qb.where('d.started_at', '<', at).orWhere(qb2 => qb2.where('d.started_at', '=', at).andWhere('d.id', '<', c.id)),
-      );
-    }
-    const rows = await query.orderBy([{ column: 'd.started_at', order: 'desc' }, { column: 'd.id', order: 'desc' }]).limit(q.limit + 1);
+      .orderBy([{ column: 'd.started_at', order: 'desc' }, { column: 'd.id', order: 'desc' }]);
     const items = rows.slice(0, q.limit).map(toDeployment);
     const last = items[items.length - 1];
     return {
       items,
       nextCursor: rows.length > q.limit && last ? encodeCursor({ startedAt: last.startedAt, id: last.id }) : undefined,
     };
+  }
+
+  /** Deploys started since each instant, for "today" and "this week". */
+  async countSince(q: { entityRefs?: string[]; environment?: string; since: Date[] }): Promise<number[]> {
+    if (q.entityRefs && q.entityRefs.length === 0) return q.since.map(() => 0);
+    const earliest = new Date(Math.min(...q.since.map(d => d.getTime())));
+    const query = this.db('delivery_deployments').where('started_at', '>=', earliest);
+    if (q.entityRefs) query.whereIn('entity_ref', q.entityRefs);
+    if (q.environment) query.andWhere('environment', q.environment);
+    const select = q.since.map((d, i) =>
+      this.db.raw(`SUM(CASE WHEN started_at >= ? THEN 1 ELSE 0 END) as c${i}`, [d]),
+    );
+    const [row] = await query.select(select);
+    return q.since.map((_, i) => Number(row?.[`c${i}`] ?? 0));
   }
 
   /**

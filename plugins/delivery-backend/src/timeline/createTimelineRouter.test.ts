@@ -29,6 +29,18 @@ describe('createTimelineRouter', () => {
         result: 'succeeded' as const,
       })),
     );
+    await store.upsertDeployments(
+      [1, 2].map(i => ({
+        entityRef: 'component:default/ledger',
+        environment: 'dev',
+        instance: 'argocd-nonprod',
+        app: 'ledger-dev',
+        historyId: i,
+        revision: `l${i}`,
+        startedAt: new Date(Date.now() - i),
+        result: 'succeeded' as const,
+      })),
+    );
     await store.recordIngestion('argocd-prod', { at: new Date('2026-11-02T00:00:00Z') });
     const rolloutActions = await RolloutActionStore.create({ database: { getClient: async () => knex } as any });
     for (const at of ['2026-11-01T03:30:00Z', '2026-11-01T00:30:00Z']) {
@@ -44,7 +56,24 @@ describe('createTimelineRouter', () => {
         store,
         rolloutActions,
         catalog: catalogServiceMock({
-          entities: [{ apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'web-shop', namespace: 'default' }, spec: {} }],
+          entities: [
+            {
+              apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'web-shop', namespace: 'default' },
+              spec: { owner: 'team-storefront', system: 'storefront' },
+              relations: [
+                { type: 'ownedBy', targetRef: 'group:default/team-storefront' },
+                { type: 'partOf', targetRef: 'system:default/storefront' },
+              ],
+            },
+            {
+              apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'ledger', namespace: 'default' },
+              spec: { owner: 'team-payments' },
+              relations: [{ type: 'ownedBy', targetRef: 'group:default/team-payments' }],
+            },
+            { apiVersion: 'backstage.io/v1alpha1', kind: 'Group', metadata: { name: 'team-storefront', namespace: 'default' }, spec: {} },
+            { apiVersion: 'backstage.io/v1alpha1', kind: 'Group', metadata: { name: 'team-payments', namespace: 'default' }, spec: {} },
+            { apiVersion: 'backstage.io/v1alpha1', kind: 'System', metadata: { name: 'storefront', namespace: 'default' }, spec: {} },
+          ],
         }),
         httpAuth: mockServices.httpAuth({ defaultCredentials: mockCredentials.none() }),
       }),
@@ -92,6 +121,34 @@ describe('createTimelineRouter', () => {
     const bad = await request(app).get('/entities/component/default/web-shop/dora?weeks=0').set('Authorization', user);
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain("Invalid parameter 'weeks'");
+  });
+
+  it('lists a team\'s, a system\'s and the whole organisation\'s deploys', async () => {
+    const get = (path: string) => request(app).get(path).set('Authorization', user);
+    const team = await get('/teams/default/team-storefront/deployments');
+    expect(team.status).toBe(200);
+    expect(team.body.items.map((d: any) => d.entityRef)).toEqual(Array(5).fill('component:default/web-shop'));
+    const system = await get('/systems/default/storefront/deployments?limit=2');
+    expect(system.body.items).toHaveLength(2);
+    expect(system.body.nextCursor).toBeDefined();
+    const org = await get('/deployments');
+    expect(org.body.items.map((d: any) => d.app).slice(0, 2)).toEqual(['ledger-dev', 'ledger-dev']);
+    expect(org.body.items).toHaveLength(7);
+    const payments = await get('/deployments?owner=group:default/team-payments&environment=dev');
+    expect(payments.body.items).toHaveLength(2);
+    const bad = await get('/deployments?owner=user:default/ada');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain("Invalid parameter 'owner'");
+    expect((await get('/teams/default/nobody/deployments')).status).toBe(404);
+  });
+
+  it('counts deploys today and this week', async () => {
+    const res = await request(app).get('/deployments/summary').set('Authorization', user);
+    expect(res.status).toBe(200);
+    expect(res.body.today).toBe(2);
+    expect(res.body.thisWeek).toBe(2);
+    const storefront = await request(app).get('/deployments/summary?owner=team-storefront').set('Authorization', user);
+    expect(storefront.body.today).toBe(0);
   });
 
   it('answers 404 for an entity not in the catalog, 401 without credentials', async () => {
