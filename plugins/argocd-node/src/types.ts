@@ -51,6 +51,7 @@ export const applicationSchema = z
     spec: z
       .object({
         project: z.string().optional(),
+        source: z.object({ repoURL: z.string().optional() }).passthrough().optional(),
         destination: z
           .object({
             server: z.string().optional(),

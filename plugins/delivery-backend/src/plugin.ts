@@ -80,7 +80,15 @@ export const deliveryPlugin = createBackendPlugin({
           deployments: store,
           logger,
         });
-        httpRouter.use(createTimelineRouter({ store, rolloutActions, catalog, httpAuth }));
+        httpRouter.use(
+          createTimelineRouter({
+            store,
+            rolloutActions,
+            catalog,
+            httpAuth,
+            appUrl: (instance, app) => clients.find(c => c.name === instance)?.appUrl(app),
+          }),
+        );
         httpRouter.use(createRolloutsRouter({ rollouts, httpAuth }));
       },
     });

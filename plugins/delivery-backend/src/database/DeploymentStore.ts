@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import {
+  commitUrlOf,
   Deployment,
   DeploymentResult,
   DeploymentTimelinePage,
@@ -27,6 +28,7 @@ export interface DeploymentRow {
   finishedAt?: Date;
   result: DeploymentResult;
   initiator?: string;
+  repoUrl?: string;
 }
 
 export interface RevisionMetadata {
@@ -107,6 +109,7 @@ export class DeploymentStore {
         finished_at: r.finishedAt ?? null,
         result: r.result,
         initiator: r.initiator ?? null,
+        repo_url: r.repoUrl ?? null,
       }));
       await this.db('delivery_deployments')
         .insert(batch)
@@ -125,6 +128,7 @@ export class DeploymentStore {
             "CASE WHEN delivery_deployments.result = 'canary-aborted' THEN delivery_deployments.result ELSE excluded.result END",
           ),
           initiator: this.db.raw('excluded.initiator'),
+          repo_url: this.db.raw('excluded.repo_url'),
         });
     }
   }
@@ -302,5 +306,6 @@ function toDeployment(r: any): Deployment {
     finishedAt: toDate(r.finished_at)?.toISOString(),
     result: r.result,
     initiator: r.initiator ?? undefined,
+    commitUrl: r.repo_url ? commitUrlOf(r.repo_url, r.revision) : undefined,
   };
 }

@@ -186,6 +186,7 @@ export class DeploymentIngester {
         finishedAt: new Date(h.deployedAt),
         result: rolledBack ? 'rolled-back' : 'succeeded',
         initiator: h.initiatedBy?.username ?? (h.initiatedBy?.automated ? 'automated' : undefined),
+        repoUrl: h.source?.repoURL ?? app.spec.source?.repoURL,
       };
     });
     // Argo CD records a sync as succeeded before the canary runs; the
@@ -215,6 +216,7 @@ export class DeploymentIngester {
         startedAt: new Date(opStarted),
         finishedAt: op.finishedAt ? new Date(op.finishedAt) : undefined,
         result: op.phase === 'Running' ? 'in-progress' : 'failed',
+        repoUrl: app.spec.source?.repoURL,
         initiator: op.operation?.initiatedBy?.username ?? (op.operation?.initiatedBy?.automated ? 'automated' : undefined),
       });
     }

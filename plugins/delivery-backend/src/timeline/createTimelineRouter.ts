@@ -49,6 +49,8 @@ export function createTimelineRouter(deps: {
   rolloutActions: RolloutActionStore;
   catalog: CatalogService;
   httpAuth: HttpAuthService;
+  /** The Argo CD UI link of an app, when its instance is configured. */
+  appUrl?: (instance: string, app: string) => string | undefined;
 }): express.Router {
   const router = Router();
   /** A page of deploys for some entities (undefined: all), with the canary actions of its window. */
@@ -67,7 +69,8 @@ export function createTimelineRouter(deps: {
             from: page.nextCursor && oldest ? new Date(oldest.startedAt) : q.from,
             to: q.cursor ? new Date(deps.store.cursorTime(q.cursor)) : q.to,
           });
-    return { ...page, actions, lastIngestedAt: await lastIngestedAt() };
+    const items = page.items.map(d => ({ ...d, argoCdUrl: deps.appUrl?.(d.instance, d.app) }));
+    return { ...page, items, actions, lastIngestedAt: await lastIngestedAt() };
   }
 
   async function lastIngestedAt() {

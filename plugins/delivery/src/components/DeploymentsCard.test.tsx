@@ -28,6 +28,16 @@ const deploy = (id: number, result: Deployment['result']): Deployment => ({
   initiator: 'automated',
 });
 
+const getDora = jest.fn().mockResolvedValue({
+  subject: 'component:default/web-shop',
+  environment: 'prod',
+  weeks: [
+    { weekStart: '2026-11-09T00:00:00.000Z', deployments: 3, leadTimeSeconds: 9000, changeFailureRate: 0.5 },
+    { weekStart: '2026-11-16T00:00:00.000Z', deployments: 5, leadTimeSeconds: 7200, changeFailureRate: 0.2 },
+  ],
+  total: { deployments: 8, leadTimeSeconds: 7200, changeFailureRate: 0.25, timeToRestoreSeconds: 1800 },
+});
+
 describe('DeploymentsCard', () => {
   it('lists deployments newest first, says when data was ingested, and pages with the cursor', async () => {
     const getDeployments = jest
@@ -36,10 +46,18 @@ describe('DeploymentsCard', () => {
         items: [deploy(1, 'succeeded'), deploy(2, 'canary-aborted')],
         nextCursor: 'c1',
         lastIngestedAt: new Date(Date.now() - 2 * 60_000).toISOString(),
+        actions: [
+          {
+            id: '1', entityRef: 'component:default/web-shop', environment: 'prod', cluster: 'prod-eu', namespace: 'shop',
+            rollout: 'web-shop', action: 'promote', actor: 'user:default/barbara.liskov',
+            at: new Date(Date.now() - 1.5 * 3_600_000).toISOString(),
+            stepBefore: 1, stepAfter: 3, phaseBefore: 'Paused', phaseAfter: 'Paused',
+          },
+        ],
       })
       .mockResolvedValueOnce({ items: [deploy(3, 'failed')], lastIngestedAt: new Date().toISOString() });
     await renderInTestApp(
-      <TestApiProvider apis={[[deliveryApiRef, { getDeployments } as Partial<DeliveryApi>]]}>
+      <TestApiProvider apis={[[deliveryApiRef, { getDeployments, getDora } as Partial<DeliveryApi>]]}>
         <EntityProvider entity={entity}>
           <DeploymentsCard />
         </EntityProvider>
@@ -47,6 +65,15 @@ describe('DeploymentsCard', () => {
       { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
     );
     expect(await screen.findByText('Change number 1')).toBeInTheDocument();
+    // The canary action sits between the deploys it happened between.
+    const rows = screen.getAllByRole('row').map(r => r.textContent ?? '');
+    const at = (text: string) => rows.findIndex(r => r.includes(text));
+    expect(at('Canary promote by barbara.liskov')).toBeGreaterThan(at('Change number 1'));
+    expect(at('Canary promote by barbara.liskov')).toBeLessThan(at('Change number 2'));
+    expect(screen.getByText(/step 2 → 4/)).toBeInTheDocument();
+    // DORA tiles from the API's figures.
+    expect(await screen.findByText('25%')).toBeInTheDocument();
+    expect(screen.getByText('2.0 h')).toBeInTheDocument();
     expect(screen.getByText('canary-aborted')).toBeInTheDocument();
     expect(screen.getByText(/updated 2 minutes ago/)).toBeInTheDocument();
     expect(screen.getAllByText('Grace Hopper · synced by automated')).toHaveLength(2);
@@ -63,7 +90,7 @@ describe('DeploymentsCard', () => {
 
   it('explains an empty history', async () => {
     await renderInTestApp(
-      <TestApiProvider apis={[[deliveryApiRef, { getDeployments: jest.fn().mockResolvedValue({ items: [] }) } as Partial<DeliveryApi>]]}>
+      <TestApiProvider apis={[[deliveryApiRef, { getDeployments: jest.fn().mockResolvedValue({ items: [] }), getDora } as Partial<DeliveryApi>]]}>
         <EntityProvider entity={entity}>
           <DeploymentsCard />
         </EntityProvider>
@@ -71,5 +98,22 @@ describe('DeploymentsCard', () => {
     );
     expect(await screen.findByText('No deployments recorded yet.')).toBeInTheDocument();
     expect(screen.getByText('Waiting for the first ingestion from Argo CD')).toBeInTheDocument();
+  });
+
+  it('shows environment lanes with a marker per deploy', async () => {
+    await renderInTestApp(
+      <TestApiProvider
+        apis={[[deliveryApiRef, { getDeployments: jest.fn().mockResolvedValue({ items: [deploy(1, 'succeeded'), { ...deploy(2, 'failed'), environment: 'dev' }] }), getDora } as Partial<DeliveryApi>]]}
+      >
+        <EntityProvider entity={entity}>
+          <DeploymentsCard />
+        </EntityProvider>
+      </TestApiProvider>,
+      { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
+    );
+    fireEvent.click(await screen.findByRole('button', { name: 'Lanes' }));
+    expect(await screen.findByTestId('deployment-lanes')).toBeInTheDocument();
+    expect(screen.getByText('Deployments by environment')).toBeInTheDocument();
+    expect(screen.getByText('2 deploys loaded')).toBeInTheDocument();
   });
 });

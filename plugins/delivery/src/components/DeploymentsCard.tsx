@@ -1,5 +1,6 @@
 import {
   InfoCard,
+  Link,
   Progress,
   ResponseErrorPanel,
   Table,
@@ -9,18 +10,17 @@ import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { getCompoundEntityRef } from '@backstage/catalog-model';
 import { Box, Button, Chip, MenuItem, TextField, Tooltip, Typography } from '@material-ui/core';
-import { Deployment, DeploymentResult } from '@portolan/plugin-delivery-common';
+import {
+  Deployment,
+  ROLLOUT_ACTION_LABELS,
+  RolloutActionRecord,
+} from '@portolan/plugin-delivery-common';
+import { ToggleButton, ToggleButtonGroup } from '@material-ui/lab';
+import { DeploymentLanes, RESULT_COLORS } from './DeploymentLanes';
+import { DoraTiles } from './DoraTiles';
 import { useCallback, useEffect, useState } from 'react';
 import { deliveryApiRef } from '../api/DeliveryApi';
 import { relativeTime } from './relativeTime';
-
-const RESULT_COLORS: Record<DeploymentResult, { bg: string; fg: string }> = {
-  succeeded: { bg: '#e3f4e8', fg: '#1b6b34' },
-  'in-progress': { bg: '#e5effb', fg: '#1f4f8f' },
-  failed: { bg: '#fde8e8', fg: '#a02020' },
-  'rolled-back': { bg: '#fff3dc', fg: '#8a5300' },
-  'canary-aborted': { bg: '#fde8e8', fg: '#a02020' },
-};
 
 function duration(d: Deployment): string {
   if (!d.finishedAt) return '';
@@ -28,44 +28,82 @@ function duration(d: Deployment): string {
   return s < 90 ? `${s} s` : `${Math.round(s / 60)} min`;
 }
 
-const columns: TableColumn<Deployment>[] = [
-  { title: 'Environment', field: 'environment' },
+type Row = (Deployment & { kind?: 'deploy' }) | (RolloutActionRecord & { kind: 'action' });
+
+const isAction = (r: Row): r is RolloutActionRecord & { kind: 'action' } => r.kind === 'action';
+
+function ActionRow({ a }: { a: RolloutActionRecord }) {
+  return (
+    <Box>
+      <Typography variant="body2" component="span">
+        Canary {ROLLOUT_ACTION_LABELS[a.action].toLocaleLowerCase('en-US')} by {a.actor.replace(/^user:(default\/)?/, '')}
+      </Typography>
+      <Typography variant="caption" display="block" color="textSecondary">
+        {a.cluster} · {a.namespace}/{a.rollout} · step {a.stepBefore + 1} → {a.stepAfter + 1} · {a.phaseBefore} → {a.phaseAfter}
+      </Typography>
+    </Box>
+  );
+}
+
+const columns: TableColumn<Row>[] = [
+  { title: 'Environment', render: r => r.environment ?? (isAction(r) ? r.cluster : '') },
   {
     title: 'Result',
-    render: d => (
+    render: d =>
+      isAction(d) ? (
+        <Chip size="small" label="canary action" style={{ background: '#f3e5f5', color: '#6a1b9a', fontWeight: 600 }} />
+      ) : (
       <Chip
         size="small"
         label={d.result}
         style={{ background: RESULT_COLORS[d.result].bg, color: RESULT_COLORS[d.result].fg, fontWeight: 600 }}
       />
-    ),
+      ),
   },
   {
     title: 'Change',
     cellStyle: { minWidth: 260 },
-    render: d => (
+    render: d =>
+      isAction(d) ? (
+        <ActionRow a={d} />
+      ) : (
       <Box>
         <Tooltip title={d.revision}>
-          <code>{d.revision.slice(0, 7)}</code>
+          {d.commitUrl ? (
+            <Link to={d.commitUrl}>
+              <code>{d.revision.slice(0, 7)}</code>
+            </Link>
+          ) : (
+            <code>{d.revision.slice(0, 7)}</code>
+          )}
         </Tooltip>{' '}
         <Typography variant="body2" component="span">
           {d.commit?.message?.split('\n')[0] ?? ''}
         </Typography>
         <Typography variant="caption" display="block" color="textSecondary">
           {[d.commit?.author?.replace(/\s*<.*>$/, ''), d.initiator && `synced by ${d.initiator}`].filter(Boolean).join(' · ')}
+          {d.argoCdUrl && (
+            <>
+              {' · '}
+              <Link to={d.argoCdUrl}>{d.app} in Argo CD</Link>
+            </>
+          )}
         </Typography>
       </Box>
-    ),
+      ),
   },
   {
     title: 'Started',
-    render: d => (
-      <Tooltip title={d.startedAt}>
-        <span>{relativeTime(d.startedAt)}</span>
-      </Tooltip>
-    ),
+    render: d => {
+      const at = isAction(d) ? d.at : d.startedAt;
+      return (
+        <Tooltip title={at}>
+          <span>{relativeTime(at)}</span>
+        </Tooltip>
+      );
+    },
   },
-  { title: 'Took', render: d => duration(d) },
+  { title: 'Took', render: d => (isAction(d) ? '' : duration(d)) },
 ];
 
 /** Every deploy of the service, newest first, kept beyond Argo CD's history. */
@@ -75,6 +113,8 @@ export function DeploymentsCard() {
   const ref = getCompoundEntityRef(entity);
   const [environment, setEnvironment] = useState('');
   const [items, setItems] = useState<Deployment[]>([]);
+  const [actions, setActions] = useState<RolloutActionRecord[]>([]);
+  const [view, setView] = useState<'lanes' | 'list'>('list');
   const [cursor, setCursor] = useState<string | undefined>();
   const [lastIngestedAt, setLastIngestedAt] = useState<string | undefined>();
   const [loading, setLoading] = useState(true);
@@ -86,6 +126,7 @@ export function DeploymentsCard() {
       try {
         const page = await api.getDeployments(ref, { environment, cursor: from, limit: 20 });
         setItems(prev => (from ? [...prev, ...page.items] : page.items));
+        setActions(prev => (from ? [...prev, ...(page.actions ?? [])] : page.actions ?? []));
         setCursor(page.nextCursor);
         setLastIngestedAt(page.lastIngestedAt);
         setError(undefined);
@@ -111,14 +152,48 @@ export function DeploymentsCard() {
       </InfoCard>
     );
   }
+  const rows: Row[] = [
+    ...items.map(d => ({ ...d, kind: 'deploy' as const })),
+    ...actions.map(a => ({ ...a, kind: 'action' as const })),
+  ].sort((a, b) => Date.parse(isAction(b) ? b.at : b.startedAt) - Date.parse(isAction(a) ? a.at : a.startedAt));
   return (
     <Box>
-      <Table<Deployment>
+      <Box mb={3}>
+        <DoraTiles subject={{ kind: 'entity', ref }} />
+      </Box>
+      <Box display="flex" justifyContent="flex-end" mb={1}>
+        <ToggleButtonGroup
+          size="small"
+          exclusive
+          value={view}
+          onChange={(_, v) => v && setView(v)}
+          aria-label="Deployments view"
+        >
+          <ToggleButton value="list" aria-label="List">
+            List
+          </ToggleButton>
+          <ToggleButton value="lanes" aria-label="Lanes">
+            Lanes
+          </ToggleButton>
+        </ToggleButtonGroup>
+      </Box>
+      {view === 'lanes' && (
+        <Box mb={2}>
+          <InfoCard
+            title="Deployments by environment"
+            subheader={`${items.length} deploys loaded${cursor ? ' · load older ones below' : ''}`}
+          >
+            <DeploymentLanes deployments={items} actions={actions} />
+          </InfoCard>
+        </Box>
+      )}
+      {view === 'list' && (
+      <Table<Row>
         title="Deployments"
         subtitle={lastIngestedAt ? `From Argo CD history · updated ${relativeTime(lastIngestedAt)}` : 'Waiting for the first ingestion from Argo CD'}
         options={{ paging: false, search: false, padding: 'dense', toolbar: true }}
         columns={columns}
-        data={items}
+        data={rows}
         components={{
           Actions: () => (
             <TextField
@@ -144,6 +219,7 @@ export function DeploymentsCard() {
           </Box>
         }
       />
+      )}
       {cursor && (
         <Box mt={1} display="flex" justifyContent="center">
           <Button variant="outlined" disabled={loading} onClick={() => load(cursor)}>
