@@ -38,6 +38,14 @@ export interface Deployment {
   argoCdUrl?: string;
 }
 
+/** Deploys started today and this (ISO) week, in the caller's time zone. */
+export interface DeploymentSummary {
+  today: number;
+  thisWeek: number;
+  since: { today: string; thisWeek: string };
+  lastIngestedAt?: string;
+}
+
 /** A page of a deployment timeline, newest first. */
 export interface DeploymentTimelinePage {
   items: Deployment[];

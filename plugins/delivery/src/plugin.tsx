@@ -14,6 +14,7 @@ import {
   isKubernetesCluster,
   isRolloutsAvailable,
 } from '@portolan/plugin-delivery-common';
+import TimelineIcon from '@material-ui/icons/Timeline';
 import { deliveryApiRef } from './api/DeliveryApi';
 import { DeliveryClient } from './api/DeliveryClient';
 
@@ -82,6 +83,19 @@ const clusterServicesCard = EntityCardBlueprint.make({
   },
 });
 
+/** Organisation page: deploys today and this week, by team and environment. */
+const deploymentsPage = PageBlueprint.make({
+  name: 'deployments',
+  params: {
+    path: '/deployments',
+    title: 'Deployments',
+    icon: <TimelineIcon fontSize="inherit" />,
+    noHeader: true,
+    loader: () =>
+      import('./components/OrganisationDeploymentsPage').then(m => <m.OrganisationDeploymentsPage />),
+  },
+});
+
 /** Admin page: Argo CD apps and catalog annotations that do not match. */
 const argoCdReportPage = PageBlueprint.make({
   name: 'argocd-report',
@@ -104,5 +118,6 @@ export default createFrontendPlugin({
     deploymentsContent,
     canaryContent,
     argoCdReportPage,
+    deploymentsPage,
   ],
 });

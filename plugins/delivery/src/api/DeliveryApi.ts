@@ -3,6 +3,7 @@ import { CompoundEntityRef } from '@backstage/catalog-model';
 import {
   ClusterServicesResponse,
   DeploymentTimelinePage,
+  DeploymentSummary,
   DoraMetrics,
   RolloutActionRequest,
   RolloutActionResponse,
@@ -27,6 +28,14 @@ export interface DeliveryApi {
     entity: CompoundEntityRef,
     query?: { environment?: string; cursor?: string; limit?: number },
   ): Promise<DeploymentTimelinePage>;
+  /** Across the organisation, or one team's (owner: a group ref). */
+  getOrganisationDeployments(query?: {
+    owner?: string;
+    environment?: string;
+    cursor?: string;
+    limit?: number;
+  }): Promise<DeploymentTimelinePage>;
+  getDeploymentSummary(query?: { owner?: string; environment?: string }): Promise<DeploymentSummary>;
   getRollouts(entity: CompoundEntityRef): Promise<ServiceRolloutsResponse>;
   /** Throws RolloutConflictError on 409 (changed since read, or not valid now). */
   controlRollout(entity: CompoundEntityRef, request: RolloutActionRequest): Promise<RolloutActionResponse>;

@@ -4,6 +4,7 @@ import { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import {
   ClusterServicesResponse,
   DeploymentTimelinePage,
+  DeploymentSummary,
   DoraMetrics,
   RolloutActionRequest,
   RolloutActionResponse,
@@ -51,6 +52,18 @@ export class DeliveryClient implements DeliveryApi {
     query: { environment?: string; cursor?: string; limit?: number } = {},
   ): Promise<DeploymentTimelinePage> {
     return this.get(`${entityPath(entity)}/deployments${queryString(query)}`);
+  }
+
+  async getOrganisationDeployments(
+    query: { owner?: string; environment?: string; cursor?: string; limit?: number } = {},
+  ): Promise<DeploymentTimelinePage> {
+    return this.get(`/deployments${queryString(query)}`);
+  }
+
+  async getDeploymentSummary(
+    query: { owner?: string; environment?: string } = {},
+  ): Promise<DeploymentSummary> {
+    return this.get(`/deployments/summary${queryString({ ...query, tz: new Date().getTimezoneOffset() })}`);
   }
 
   async getRollouts(entity: CompoundEntityRef): Promise<ServiceRolloutsResponse> {
