@@ -34,6 +34,31 @@ export async function signedInPage(browser, path = '/') {
   return page;
 }
 
+/**
+ * A page signed in as a catalog user, through the sandbox's "sign in as"
+ * provider, at `path`.
+ */
+export async function signedInAs(browser, user, path = '/') {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}${path}`);
+  const field = page.getByLabel('Any user name');
+  await field.waitFor({ timeout: 60_000 });
+  await field.fill(user);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByText('Sign in as a catalog user').waitFor({ state: 'detached', timeout: 60_000 });
+  return page;
+}
+
+/** A user token from the sandbox sign-in provider. */
+export async function userToken(user) {
+  const res = await fetch(`${baseUrl}/api/auth/sandbox/refresh`, {
+    headers: { 'X-Requested-With': 'XMLHttpRequest', 'x-portolan-sandbox-user': user },
+  });
+  if (!res.ok) throw new Error(`sandbox sign-in as ${user} failed: ${res.status}`);
+  return (await res.json()).backstageIdentity.token;
+}
+
 /** Opens an app path, signing in as guest if the sign-in page shows. */
 export async function gotoApp(page, path) {
   await page.goto(`${baseUrl}${path}`);

@@ -122,7 +122,6 @@ describe('canary controls against the sandbox', () => {
       logger: mockServices.logger.mock(),
     });
     app = express();
-    app.use(express.json());
     app.use(createRolloutsRouter({ rollouts, httpAuth: mockServices.httpAuth({ defaultCredentials: mockCredentials.none() }) }));
     app.use(MiddlewareFactory.create({ config: mockServices.rootConfig(), logger: mockServices.logger.mock() }).error());
   });

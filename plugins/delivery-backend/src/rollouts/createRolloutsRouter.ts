@@ -24,6 +24,7 @@ export function createRolloutsRouter(deps: {
   httpAuth: HttpAuthService;
 }): express.Router {
   const router = Router();
+  router.use(express.json({ limit: '16kb' }));
 
   router.get('/entities/:kind/:namespace/:name/rollouts', async (req, res) => {
     const ref = parseRequest(entityParams, req.params);

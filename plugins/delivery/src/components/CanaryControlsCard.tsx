@@ -97,7 +97,7 @@ function RolloutPanel(props: {
   busy: boolean;
 }) {
   const { rollout: r, canControl, onAction, busy } = props;
-  const where = `${r.environment ?? 'unknown environment'} · ${r.cluster} · ${r.namespace}/${r.name}`;
+  const where = `${r.cluster} · ${r.namespace}/${r.name}`;
   return (
     <Box mb={3} data-testid={`rollout-${r.cluster}-${r.name}`}>
       <Box display="flex" alignItems="center" flexWrap="wrap" style={{ gap: 8 }} mb={1}>
@@ -112,7 +112,7 @@ function RolloutPanel(props: {
           <Chip key={reason} size="small" variant="outlined" label={reason} />
         ))}
       </Box>
-      {r.message && (
+      {r.message && !r.pauseReasons.includes(r.message) && (
         <Typography variant="body2" color="textSecondary" gutterBottom>
           {r.message}
         </Typography>
@@ -139,7 +139,7 @@ function RolloutPanel(props: {
           : 'No update in flight'}
       </Typography>
       <Grid container spacing={3}>
-        <Grid item xs={12} md={5}>
+        <Grid item xs={12} md={6}>
           <WeightBar rollout={r} />
           <Box mt={2} display="flex" flexWrap="wrap" style={{ gap: 8 }}>
             {ROLLOUT_ACTIONS.map(action => {
@@ -175,7 +175,7 @@ function RolloutPanel(props: {
           {r.stableImage && <Fact label={`Stable image (${r.stableHash})`}>{r.stableImage}</Fact>}
           {!r.stableImage && r.stableHash && <Fact label="Stable ReplicaSet hash">{r.stableHash}</Fact>}
         </Grid>
-        <Grid item xs={12} sm={6} md={4}>
+        <Grid item xs={12} sm={6} md={3}>
           <Typography variant="caption" color="textSecondary">
             Analysis runs
           </Typography>

@@ -159,8 +159,9 @@ function SandboxSignInPage(props: SignInPageProps & { guest: boolean }) {
                   </Button>
                 ))}
               </Box>
-              <Box display="flex" style={{ gap: 8 }}>
+              <Box display="flex" alignItems="flex-start" style={{ gap: 8 }}>
                 <TextField
+                  id="portolan-sandbox-user"
                   size="small"
                   variant="outlined"
                   label="Any user name"
@@ -172,6 +173,8 @@ function SandboxSignInPage(props: SignInPageProps & { guest: boolean }) {
                 />
                 <Button
                   color="primary"
+                  variant="contained"
+                  style={{ marginTop: 2 }}
                   disabled={!typedValid}
                   onClick={() => choose({ provider: 'sandbox', user: typed })}
                 >
