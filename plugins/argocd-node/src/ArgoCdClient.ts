@@ -4,6 +4,8 @@ import {
   ArgoCdApplication,
   ArgoCdRevisionMetadata,
   applicationListSchema,
+  applicationSchema,
+  projectSchema,
   revisionMetadataSchema,
 } from './types';
 
@@ -18,6 +20,17 @@ export class ArgoCdError extends Error {
   ) {
     super(`Argo CD instance ${instance}: ${message}`);
   }
+}
+
+/** What Portolan sends to create an application. */
+export interface ArgoCdApplicationSpecInput {
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec: {
+    project: string;
+    source: { repoURL: string; path: string; targetRevision: string };
+    destination: { server?: string; name?: string; namespace: string };
+    syncPolicy?: Record<string, unknown>;
+  };
 }
 
 export interface ArgoCdClientOptions {
@@ -36,7 +49,7 @@ export class ArgoCdClient {
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
   /** Calls made, by kind: benchmarks and tests assert "no N+1". */
-  readonly calls = { list: 0, get: 0, metadata: 0, session: 0 };
+  readonly calls = { list: 0, get: 0, metadata: 0, session: 0, write: 0 };
 
   constructor(
     readonly instance: ArgoCdInstanceConfig,
@@ -61,6 +74,40 @@ export class ArgoCdClient {
     const query = options.selector ? `?selector=${encodeURIComponent(options.selector)}` : '';
     const body = await this.request('GET', `/api/v1/applications${query}`);
     return this.parse(applicationListSchema, body).items ?? [];
+  }
+
+  /** One application, or undefined when Argo CD has none by that name. */
+  async getApplication(name: string): Promise<ArgoCdApplication | undefined> {
+    this.calls.get++;
+    try {
+      return this.parse(applicationSchema, await this.request('GET', `/api/v1/applications/${encodeURIComponent(name)}`));
+    } catch (error) {
+      // Argo CD answers 403 for apps that do not exist (it will not say).
+      if (error instanceof ArgoCdError && (error.reason === 'not-found' || error.status === 403)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Creates an application; Argo CD refuses a different spec under an existing name. */
+  async createApplication(app: ArgoCdApplicationSpecInput): Promise<ArgoCdApplication> {
+    this.calls.write++;
+    return this.parse(applicationSchema, await this.request('POST', '/api/v1/applications', app));
+  }
+
+  /** One project, or undefined when there is none by that name. */
+  async getProject(name: string): Promise<{ metadata: { name: string } } | undefined> {
+    this.calls.get++;
+    try {
+      return this.parse(projectSchema, await this.request('GET', `/api/v1/projects/${encodeURIComponent(name)}`));
+    } catch (error) {
+      if (error instanceof ArgoCdError && (error.reason === 'not-found' || error.status === 403)) return undefined;
+      throw error;
+    }
+  }
+
+  async createProject(project: { metadata: { name: string }; spec: Record<string, unknown> }) {
+    this.calls.write++;
+    return this.parse(projectSchema, await this.request('POST', '/api/v1/projects', { project }));
   }
 
   /** Commit author, date and message of a revision of an app's source. */

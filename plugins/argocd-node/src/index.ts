@@ -1,5 +1,5 @@
 export { ArgoCdClient, ArgoCdError } from './ArgoCdClient';
-export type { ArgoCdClientOptions } from './ArgoCdClient';
+export type { ArgoCdApplicationSpecInput, ArgoCdClientOptions } from './ArgoCdClient';
 export { readArgoCdInstances, ARGOCD_INSTANCES_CONFIG_KEY } from './ArgoCdConfig';
 export type { ArgoCdInstanceConfig } from './ArgoCdConfig';
 export { matchesSelector, parseSelector } from './selector';

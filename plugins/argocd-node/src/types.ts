@@ -90,6 +90,10 @@ export const applicationSchema = z
   })
   .passthrough();
 
+export const projectSchema = z
+  .object({ metadata: z.object({ name: z.string() }).passthrough() })
+  .passthrough();
+
 export const applicationListSchema = z
   .object({ items: z.array(applicationSchema).nullish() })
   .passthrough();

@@ -2,6 +2,7 @@ import {
   ApiBlueprint,
   PageBlueprint,
   createFrontendPlugin,
+  createRouteRef,
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/frontend-plugin-api';
@@ -43,6 +44,7 @@ const deploymentsContent = EntityContentBlueprint.make({
   name: 'deployments',
   params: {
     path: '/deployments',
+    routeRef: deploymentsRouteRef,
     title: 'Deployments',
     filter: isDeliveryAvailable,
     loader: () => import('./components/DeploymentsCard').then(m => <m.DeploymentsCard />),
@@ -83,11 +85,14 @@ const clusterServicesCard = EntityCardBlueprint.make({
   },
 });
 
+const deploymentsRouteRef = createRouteRef();
+
 /** Organisation page: deploys today and this week, by team and environment. */
 const deploymentsPage = PageBlueprint.make({
   name: 'deployments',
   params: {
     path: '/deployments',
+    routeRef: deploymentsRouteRef,
     title: 'Deployments',
     icon: <TimelineIcon fontSize="inherit" />,
     noHeader: true,
