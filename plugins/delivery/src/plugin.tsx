@@ -44,7 +44,6 @@ const deploymentsContent = EntityContentBlueprint.make({
   name: 'deployments',
   params: {
     path: '/deployments',
-    routeRef: deploymentsRouteRef,
     title: 'Deployments',
     filter: isDeliveryAvailable,
     loader: () => import('./components/DeploymentsCard').then(m => <m.DeploymentsCard />),
