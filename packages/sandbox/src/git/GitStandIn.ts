@@ -40,6 +40,22 @@ export class GitStandIn {
   router(): express.Express {
     const app = express();
     app.disable('x-powered-by');
+    // Raw files are readable without credentials, like a forge's public
+    // raw endpoint, so the catalog's plain URL reader can fetch a pushed
+    // catalog-info.yaml. Everything Git (clone, push) needs basic auth.
+    app.get(/^\/raw\/([^/]+)\/([^/]+)\/(.+)$/, wrap(async (req, res) => {
+      const [repo, ref, file] = [validRepo(req.params[0]), req.params[1], req.params[2]];
+      if (file.split('/').includes('..') || !/^[\w./-]+$/.test(ref)) {
+        res.status(400).type('text/plain').send('invalid path\n');
+        return;
+      }
+      try {
+        const { stdout } = await run('git', ['--git-dir', this.repoDir(repo), 'show', `${ref}:${file}`], { maxBuffer: 20 * 1024 * 1024 });
+        res.type('text/plain').send(stdout);
+      } catch {
+        res.status(404).type('text/plain').send('Not Found\n');
+      }
+    }));
     app.use((req, res, next) => {
       const header = req.headers.authorization ?? '';
       const [user, pass] = header.startsWith('Basic ')
@@ -60,19 +76,6 @@ export class GitStandIn {
     app.get('/api/repos', (_req, res) => {
       res.json(fs.readdirSync(this.root).filter(d => d.endsWith('.git')).map(d => ({ name: d.slice(0, -4) })));
     });
-    app.get(/^\/raw\/([^/]+)\/([^/]+)\/(.+)$/, wrap(async (req, res) => {
-      const [repo, ref, file] = [validRepo(req.params[0]), req.params[1], req.params[2]];
-      if (file.split('/').includes('..') || !/^[\w./-]+$/.test(ref)) {
-        res.status(400).type('text/plain').send('invalid path\n');
-        return;
-      }
-      try {
-        const { stdout } = await run('git', ['--git-dir', this.repoDir(repo), 'show', `${ref}:${file}`], { maxBuffer: 20 * 1024 * 1024 });
-        res.type('text/plain').send(stdout);
-      } catch {
-        res.status(404).type('text/plain').send('Not Found\n');
-      }
-    }));
     app.all(/^\/git\/([^/]+)(\/.*)$/, async (req, res, next) => {
       try {
         const repo = validRepo(req.params[0]);

@@ -1,0 +1,113 @@
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { ArgoCdClient } from '@portolan/argocd-node';
+import { GitRemoteConfig, repoExists } from '../gitRemote';
+import { serviceNameProblems } from '../names';
+
+/**
+ * `portolan:preflight`: every check that can fail, before any side effect —
+ * the name is valid and free in the catalog, the owner exists, the
+ * repository and the Argo CD app names are free. One error lists every
+ * problem, so the user fixes them in one go and nothing is half-created.
+ */
+export function createPreflightAction(deps: {
+  catalog: CatalogService;
+  argocd: ArgoCdClient[];
+  git?: GitRemoteConfig;
+}) {
+  return createTemplateAction({
+    id: 'portolan:preflight',
+    description: 'Checks a new service can be created: name, owner, catalog, repository and Argo CD apps',
+    supportsDryRun: true,
+    schema: {
+      input: {
+        name: z => z.string().describe('The new service name'),
+        owner: z => z.string().describe('The owning group, e.g. group:default/team-payments'),
+        system: z => z.string().optional().describe('The system it is part of'),
+        repo: z => z.string().optional().describe('Repository that must not exist yet on the Portolan Git server'),
+        existingRepo: z => z.string().optional().describe('Repository that must exist (onboarding)'),
+        newEntity: z => z.boolean().default(true).describe('Whether the entity must not exist yet'),
+        apps: z =>
+          z
+            .array(z.object({ instance: z.string(), name: z.string() }))
+            .default([])
+            .describe('Argo CD apps that must not exist yet'),
+      },
+      output: {
+        entityRef: z => z.string(),
+      },
+    },
+    async handler(ctx) {
+      const { name, owner, system, repo, existingRepo, newEntity, apps } = ctx.input;
+      const problems = serviceNameProblems(name).map(p => `Name: ${p}`);
+      const credentials = await ctx.getInitiatorCredentials();
+      const entityRef = stringifyEntityRef({ kind: 'component', namespace: 'default', name });
+      const checks: Array<Promise<void>> = [];
+      if (problems.length === 0) {
+        checks.push(
+          deps.catalog.getEntityByRef(entityRef, { credentials }).then(existing => {
+            if (newEntity && existing) problems.push(`Name: ${entityRef} is already in the catalog`);
+            if (!newEntity && !existing) problems.push(`Name: ${entityRef} is not in the catalog`);
+          }),
+        );
+      }
+      checks.push(
+        deps.catalog.getEntityByRef(owner, { credentials }).then(group => {
+          if (!group || group.kind.toLocaleLowerCase('en-US') !== 'group') {
+            problems.push(`Owner: '${owner}' is not a group in the catalog`);
+          }
+        }),
+      );
+      if (system) {
+        checks.push(
+          deps.catalog.getEntityByRef(system, { credentials }).then(found => {
+            if (!found) problems.push(`System: '${system}' is not in the catalog`);
+          }),
+        );
+      }
+      if (repo || existingRepo) {
+        if (!deps.git) {
+          problems.push('Repository: portolan.git is not configured');
+        } else {
+          if (repo) {
+            checks.push(
+              repoExists(deps.git, repo).then(
+                exists => void (exists && problems.push(`Repository: '${repo}' already exists on ${deps.git!.url}`)),
+                error => void problems.push(`Repository: ${(error as Error).message}`),
+              ),
+            );
+          }
+          if (existingRepo) {
+            checks.push(
+              repoExists(deps.git, existingRepo).then(
+                exists => void (!exists && problems.push(`Repository: '${existingRepo}' does not exist on ${deps.git!.url}`)),
+                error => void problems.push(`Repository: ${(error as Error).message}`),
+              ),
+            );
+          }
+        }
+      }
+      for (const app of apps) {
+        const client = deps.argocd.find(c => c.name === app.instance);
+        if (!client) {
+          problems.push(`Argo CD: no instance '${app.instance}' is configured`);
+          continue;
+        }
+        checks.push(
+          client.getApplication(app.name).then(
+            existing => void (existing && problems.push(`Argo CD: app '${app.name}' already exists on ${app.instance}`)),
+            error => void problems.push(`Argo CD: ${(error as Error).message}`),
+          ),
+        );
+      }
+      await Promise.all(checks);
+      if (problems.length) {
+        throw new InputError(`Pre-flight checks failed; nothing was created:\n- ${problems.join('\n- ')}`);
+      }
+      ctx.logger.info(`Pre-flight checks passed for ${entityRef}${apps.length ? ` and ${apps.length} Argo CD apps` : ''}`);
+      ctx.output('entityRef', entityRef);
+    },
+  });
+}
