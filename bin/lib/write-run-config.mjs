@@ -64,6 +64,16 @@ if (sandboxArg !== '0') {
       },
     ],
   };
+  if (sandbox.git?.url) {
+    // Templates publish new repositories to the sandbox Git, and the catalog
+    // reads their catalog-info.yaml from its raw endpoint.
+    config.portolan.git = {
+      url: `${sandbox.git.url}/git`,
+      username: sandbox.git.username,
+      password: sandbox.git.password,
+    };
+    config.backend = { ...config.backend, reading: { allow: [{ host: new URL(sandbox.git.url).host }] } };
+  }
 }
 // JSON is valid YAML, and needs no YAML library here.
 process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);

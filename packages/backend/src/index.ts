@@ -48,6 +48,8 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 // Git onboarding.
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
+// Git onboarding: pre-flight checks, publish to the Portolan Git server, Argo CD apps.
+backend.add(import('@portolan/plugin-scaffolder-backend-module-portolan'));
 backend.add(
   import('@backstage/plugin-scaffolder-backend-module-notifications'),
 );

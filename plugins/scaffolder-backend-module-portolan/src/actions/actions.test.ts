@@ -47,6 +47,12 @@ describe('Git onboarding actions against the sandbox', () => {
       { apiVersion: 'backstage.io/v1alpha1', kind: 'Group', metadata: { name: 'team-payments', namespace: 'default' }, spec: {} },
       { apiVersion: 'backstage.io/v1alpha1', kind: 'System', metadata: { name: 'payments', namespace: 'default' }, spec: {} },
       { apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'checkout-service', namespace: 'default' }, spec: {} },
+      ...[['dev', 'dev', 'argocd-nonprod'], ['staging', 'staging', 'argocd-nonprod'], ['prod-eu', 'prod', 'argocd-prod']].map(([name, env, instance]) => ({
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Resource',
+        metadata: { name, namespace: 'default', annotations: { 'portolan.dev/environment': env, 'portolan.dev/argocd-instance': instance } },
+        spec: { type: 'kubernetes-cluster', owner: 'team-platform' },
+      })),
     ],
   });
 
@@ -167,16 +173,26 @@ describe('Git onboarding actions against the sandbox', () => {
     const check = (input: object) =>
       action().handler(
         createMockActionContext({
-          input: { newEntity: true, apps: [], ...input },
+          input: { newEntity: true, apps: [], environments: [], ...input },
           workspacePath: workspace(),
           getInitiatorCredentials: async () => mockCredentials.user(),
         } as any) as any,
       );
 
-    it('passes for a free name with an existing owner', async () => {
-      await expect(
-        check({ name: 'fresh-service', owner: 'group:default/team-payments', system: 'system:default/payments', repo: 'fresh-service', apps: [{ instance: 'argocd-nonprod', name: 'fresh-service-dev' }] }),
-      ).resolves.toBeUndefined();
+    it('passes for a free name with an existing owner, and says where each environment deploys', async () => {
+      const ctx = createMockActionContext({
+        input: { newEntity: true, apps: [], name: 'fresh-service', owner: 'group:default/team-payments', system: 'system:default/payments', repo: 'fresh-service', environments: ['dev', 'prod'] },
+        workspacePath: workspace(),
+        getInitiatorCredentials: async () => mockCredentials.user(),
+      } as any);
+      await action().handler(ctx as any);
+      expect(ctx.output).toHaveBeenCalledWith('targets', [
+        { environment: 'dev', cluster: 'dev', instance: 'argocd-nonprod', app: 'fresh-service-dev' },
+        { environment: 'prod', cluster: 'prod-eu', instance: 'argocd-prod', app: 'fresh-service-prod' },
+      ]);
+      await expect(check({ name: 'fresh-service', owner: 'group:default/team-payments', environments: ['moon'] })).rejects.toThrow(
+        /no cluster in the catalog serves 'moon'/,
+      );
     });
 
     it('lists every problem at once, before anything is created', async () => {

@@ -3,7 +3,7 @@ import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { ArgoCdClient } from '@portolan/argocd-node';
-import { GitRemoteConfig, repoExists } from '../gitRemote';
+import { GitRemoteConfig, repoExists, repoUrl } from '../gitRemote';
 import { serviceNameProblems } from '../names';
 
 /**
@@ -24,7 +24,7 @@ export function createPreflightAction(deps: {
     schema: {
       input: {
         name: z => z.string().describe('The new service name'),
-        owner: z => z.string().describe('The owning group, e.g. group:default/team-payments'),
+        owner: z => z.string().optional().describe('The owning group, e.g. group:default/team-payments'),
         system: z => z.string().optional().describe('The system it is part of'),
         repo: z => z.string().optional().describe('Repository that must not exist yet on the Portolan Git server'),
         existingRepo: z => z.string().optional().describe('Repository that must exist (onboarding)'),
@@ -34,15 +34,47 @@ export function createPreflightAction(deps: {
             .array(z.object({ instance: z.string(), name: z.string() }))
             .default([])
             .describe('Argo CD apps that must not exist yet'),
+        environments: z =>
+          z
+            .array(z.string().regex(/^[a-z0-9-]{1,63}$/))
+            .default([])
+            .describe('Environments to deploy to; each resolves to its clusters and Argo CD instance from the catalog'),
       },
       output: {
         entityRef: z => z.string(),
+        repoUrl: z => z.string().optional(),
+        targets: z =>
+          z.array(
+            z.object({ environment: z.string(), cluster: z.string(), instance: z.string(), app: z.string() }),
+          ),
       },
     },
     async handler(ctx) {
-      const { name, owner, system, repo, existingRepo, newEntity, apps } = ctx.input;
+      const { name, owner, system, repo, existingRepo, newEntity, environments } = ctx.input;
       const problems = serviceNameProblems(name).map(p => `Name: ${p}`);
       const credentials = await ctx.getInitiatorCredentials();
+      // Environments → clusters → Argo CD instances, from the cluster
+      // Resources in the catalog (one place for that knowledge).
+      const targets: Array<{ environment: string; cluster: string; instance: string; app: string }> = [];
+      if (environments.length) {
+        const { items: clusters } = await deps.catalog.getEntities(
+          { filter: { kind: 'resource', 'spec.type': 'kubernetes-cluster' } },
+          { credentials },
+        );
+        for (const environment of environments) {
+          const matching = clusters.filter(c => c.metadata.annotations?.['portolan.dev/environment'] === environment);
+          if (!matching.length) problems.push(`Environment: no cluster in the catalog serves '${environment}'`);
+          for (const c of matching) {
+            const instance = c.metadata.annotations?.['portolan.dev/argocd-instance'];
+            if (!instance) {
+              problems.push(`Environment: cluster ${c.metadata.name} names no Argo CD instance (portolan.dev/argocd-instance)`);
+              continue;
+            }
+            targets.push({ environment, cluster: c.metadata.name, instance, app: matching.length > 1 ? `${name}-${c.metadata.name}` : `${name}-${environment}` });
+          }
+        }
+      }
+      const apps = [...ctx.input.apps, ...targets.map(t => ({ instance: t.instance, name: t.app }))];
       const entityRef = stringifyEntityRef({ kind: 'component', namespace: 'default', name });
       const checks: Array<Promise<void>> = [];
       if (problems.length === 0) {
@@ -53,13 +85,15 @@ export function createPreflightAction(deps: {
           }),
         );
       }
-      checks.push(
-        deps.catalog.getEntityByRef(owner, { credentials }).then(group => {
-          if (!group || group.kind.toLocaleLowerCase('en-US') !== 'group') {
-            problems.push(`Owner: '${owner}' is not a group in the catalog`);
-          }
-        }),
-      );
+      if (owner !== undefined) {
+        checks.push(
+          deps.catalog.getEntityByRef(owner, { credentials }).then(group => {
+            if (!group || group.kind.toLocaleLowerCase('en-US') !== 'group') {
+              problems.push(`Owner: '${owner}' is not a group in the catalog`);
+            }
+          }),
+        );
+      }
       if (system) {
         checks.push(
           deps.catalog.getEntityByRef(system, { credentials }).then(found => {
@@ -108,6 +142,9 @@ export function createPreflightAction(deps: {
       }
       ctx.logger.info(`Pre-flight checks passed for ${entityRef}${apps.length ? ` and ${apps.length} Argo CD apps` : ''}`);
       ctx.output('entityRef', entityRef);
+      ctx.output('targets', targets);
+      const repoName = repo ?? existingRepo;
+      if (repoName && deps.git) ctx.output('repoUrl', repoUrl(deps.git, repoName));
     },
   });
 }
