@@ -38,7 +38,8 @@ export function createArgoCdAppAction(deps: {
       },
     },
     async handler(ctx) {
-      const { instance, service, environment, project, repoUrl, path, targetRevision, cluster, namespace } = ctx.input;
+      const { instance, service, environment, project, repoUrl, path, cluster, namespace } = ctx.input;
+      const targetRevision = ctx.input.targetRevision ?? 'main';
       const name = ctx.input.name ?? `${service}-${environment}`;
       const problems = [...serviceNameProblems(service).map(p => `service: ${p}`), ...serviceNameProblems(name).map(p => `name: ${p}`)];
       if (problems.length) throw new InputError(`Invalid input: ${problems.join('; ')}`);

@@ -44,7 +44,9 @@ export function createGitPublishAction(deps: { git?: GitRemoteConfig }) {
       },
     },
     async handler(ctx) {
-      const { repo, branch, defaultBranch, commitMessage } = ctx.input;
+      const { repo, branch } = ctx.input;
+      const defaultBranch = ctx.input.defaultBranch ?? 'main';
+      const commitMessage = ctx.input.commitMessage ?? 'Initial commit from Portolan';
       const problems = serviceNameProblems(repo);
       if (problems.length) throw new InputError(`Input 'repo': ${problems.join('; ')}`);
       const dir = workspacePath(ctx.workspacePath, ctx.input.sourcePath, 'sourcePath');

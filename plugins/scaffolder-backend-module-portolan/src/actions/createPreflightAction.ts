@@ -50,7 +50,11 @@ export function createPreflightAction(deps: {
       },
     },
     async handler(ctx) {
-      const { name, owner, system, repo, existingRepo, newEntity, environments } = ctx.input;
+      // The scaffolder validates input against the JSON schema but does not
+      // apply zod defaults: apply them here.
+      const { name, owner, system, repo, existingRepo } = ctx.input;
+      const newEntity = ctx.input.newEntity ?? true;
+      const environments = ctx.input.environments ?? [];
       const problems = serviceNameProblems(name).map(p => `Name: ${p}`);
       const credentials = await ctx.getInitiatorCredentials();
       // Environments → clusters → Argo CD instances, from the cluster
@@ -74,7 +78,7 @@ export function createPreflightAction(deps: {
           }
         }
       }
-      const apps = [...ctx.input.apps, ...targets.map(t => ({ instance: t.instance, name: t.app }))];
+      const apps = [...(ctx.input.apps ?? []), ...targets.map(t => ({ instance: t.instance, name: t.app }))];
       const entityRef = stringifyEntityRef({ kind: 'component', namespace: 'default', name });
       const checks: Array<Promise<void>> = [];
       if (problems.length === 0) {

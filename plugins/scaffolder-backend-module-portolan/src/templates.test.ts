@@ -1,0 +1,177 @@
+import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { templateEntityV1beta3Validator } from '@backstage/plugin-scaffolder-common';
+import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import { startTestSandbox } from '@portolan/sandbox/src/testing';
+import fs from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import YAML from 'yaml';
+import { scaffolderModulePortolan } from './module';
+import { SERVICE_NAME_PATTERN } from './names';
+
+jest.setTimeout(120_000);
+
+const templatesDir = path.resolve(__dirname, '../../../templates');
+const templateFiles = fs.readdirSync(templatesDir).filter(f => f.endsWith('.yaml')).sort();
+const load = (file: string) => YAML.parse(fs.readFileSync(path.join(templatesDir, file), 'utf8'));
+
+/** Every file of the templates directory, as the dry-run API takes them. */
+function directoryContents(dir = templatesDir, base = ''): Array<{ path: string; base64Content: string }> {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap(entry => {
+    const rel = path.posix.join(base, entry.name);
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory()
+      ? directoryContents(full, rel)
+      : [{ path: rel, base64Content: fs.readFileSync(full).toString('base64') }];
+  });
+}
+
+const catalogEntities = [
+  { apiVersion: 'backstage.io/v1alpha1', kind: 'Group', metadata: { name: 'team-payments', namespace: 'default' }, spec: { type: 'team', children: [] } },
+  { apiVersion: 'backstage.io/v1alpha1', kind: 'System', metadata: { name: 'payments', namespace: 'default' }, spec: { owner: 'team-payments' } },
+  {
+    apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'checkout-service', namespace: 'default' },
+    spec: { type: 'service', owner: 'team-payments', lifecycle: 'production' },
+  },
+  {
+    apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'ledger-core', namespace: 'default' },
+    spec: { type: 'service', owner: 'team-payments', lifecycle: 'experimental' },
+  },
+  ...[['dev', 'dev', 'argocd-nonprod'], ['staging', 'staging', 'argocd-nonprod'], ['prod-eu', 'prod', 'argocd-prod']].map(([name, env, instance]) => ({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Resource',
+    metadata: { name, namespace: 'default', annotations: { 'portolan.dev/environment': env, 'portolan.dev/argocd-instance': instance } },
+    spec: { type: 'kubernetes-cluster', owner: 'team-platform' },
+  })),
+];
+
+const values: Record<string, object> = {
+  'new-typescript-service.yaml': {
+    name: 'ledger-service', owner: 'group:default/team-payments', system: 'system:default/payments',
+    description: 'Keeps the ledger', environments: ['dev', 'prod'],
+  },
+  'onboard-existing-repository.yaml': {
+    repo: 'legacy-billing', name: 'legacy-billing', owner: 'group:default/team-payments', system: 'system:default/payments',
+    description: 'Bills, the old way', environments: ['dev'],
+  },
+  'add-environment.yaml': { service: 'component:default/ledger-core', environment: 'staging' },
+};
+
+describe('templates', () => {
+  it.each(templateFiles)('%s is a valid template using only known actions and safe names', async file => {
+    const template = load(file);
+    expect(await templateEntityV1beta3Validator.check(template)).toBe(true);
+    const known = new Set(['fetch:template', 'catalog:register', 'portolan:preflight', 'portolan:git:publish', 'argocd:app:create']);
+    for (const step of template.spec.steps) expect(known).toContain(step.action);
+    const params = [template.spec.parameters].flat();
+    for (const p of params) {
+      for (const [key, schema] of Object.entries<any>(p.properties ?? {})) {
+        if (key === 'name' || key === 'repo') {
+          expect(schema.pattern).toBe(SERVICE_NAME_PATTERN);
+          expect(schema.maxLength).toBe(63);
+        }
+      }
+    }
+  });
+
+  describe('dry runs through the scaffolder API, against the sandbox', () => {
+    let sandbox: Awaited<ReturnType<typeof startTestSandbox>>;
+    let server: any;
+    let stop: () => Promise<void>;
+
+    beforeAll(async () => {
+      sandbox = await startTestSandbox();
+      // The onboarding template needs an existing repository.
+      await fetch(`${sandbox.info.git.url}/api/repos`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Basic ${Buffer.from(`${sandbox.info.git.username}:${sandbox.info.git.password}`).toString('base64')}`,
+          'Content-Type': 'application/json',
+        },
+        body: JSON.stringify({ name: 'legacy-billing' }),
+      });
+      await fetch(`${sandbox.info.git.url}/api/repos`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Basic ${Buffer.from(`${sandbox.info.git.username}:${sandbox.info.git.password}`).toString('base64')}`,
+          'Content-Type': 'application/json',
+        },
+        body: JSON.stringify({ name: 'ledger-core' }),
+      });
+      const backend = await startTestBackend({
+        features: [
+          scaffolderPlugin,
+          scaffolderModulePortolan,
+          catalogServiceMock.factory({ entities: catalogEntities as any }),
+          mockServices.rootConfig.factory({
+            data: {
+              backend: { baseUrl: 'http://localhost:7007' },
+              argocd: {
+                appLocatorMethods: [
+                  { type: 'config', instances: sandbox.info.argocd.map(a => ({ name: a.name, url: a.url, username: a.username, password: a.password })) },
+                ],
+              },
+              kubernetes: {
+                clusterLocatorMethods: [
+                  { type: 'config', clusters: sandbox.info.kubernetes.map(k => ({ name: k.name, url: k.url, authProvider: 'serviceAccount', serviceAccountToken: k.token })) },
+                ],
+              },
+              portolan: { git: { url: `${sandbox.info.git.url}/git`, username: sandbox.info.git.username, password: sandbox.info.git.password } },
+            },
+          }),
+        ],
+      });
+      server = backend.server;
+      stop = () => backend.stop();
+    });
+    afterAll(async () => {
+      await stop?.();
+      await sandbox?.stop();
+    });
+
+    it.each(templateFiles)('%s dry-runs, creating nothing and echoing no secret', async file => {
+      const secret = 'hunter2-do-not-log';
+      const res = await request(server)
+        .post('/api/scaffolder/v2/dry-run')
+        .set('Authorization', mockCredentials.user.header())
+        .send({ template: load(file), values: values[file], secrets: { apiToken: secret }, directoryContents: directoryContents() });
+      expect(res.body.errors ?? res.body.error).toBeUndefined();
+      expect(res.status).toBe(200);
+      const log = res.body.log.map((l: any) => l.body.message).join('\n');
+      expect(log).not.toMatch(/failed/i);
+      expect(JSON.stringify(res.body)).not.toContain(secret);
+      expect(JSON.stringify(res.body)).not.toContain(sandbox.info.git.password);
+      if (file === 'new-typescript-service.yaml') {
+        const names = res.body.directoryContents.map((f: any) => f.path);
+        expect(names).toEqual(expect.arrayContaining(['catalog-info.yaml', 'src/server.ts', 'deploy/base/rollout.yaml', '.github/workflows/ci.yaml', 'bitbucket-pipelines.yml', 'Dockerfile']));
+        const info = YAML.parse(
+          Buffer.from(res.body.directoryContents.find((f: any) => f.path === 'catalog-info.yaml').base64Content, 'base64').toString(),
+        );
+        expect(info.metadata.annotations).toEqual({
+          'argocd/app-selector': 'backstage.io/kubernetes-id=ledger-service',
+          'backstage.io/kubernetes-id': 'ledger-service',
+          'backstage.io/kubernetes-namespace': 'payments',
+        });
+        expect(info.spec.dependsOn).toEqual(['resource:default/dev', 'resource:default/prod-eu']);
+        // Nothing real happened: no app, no repository.
+        const argo = sandbox.info.argocd.find(a => a.name === 'argocd-nonprod')!;
+        const app = await fetch(`${argo.url}/api/v1/applications/ledger-service-dev`, { headers: { Authorization: `Bearer ${argo.token}` } });
+        expect(app.status).toBe(404);
+      }
+    });
+
+    it('fails the dry run before anything else when pre-flight checks fail', async () => {
+      const res = await request(server)
+        .post('/api/scaffolder/v2/dry-run')
+        .set('Authorization', mockCredentials.user.header())
+        .send({
+          template: load('new-typescript-service.yaml'),
+          values: { ...values['new-typescript-service.yaml'], name: 'checkout-service' },
+          directoryContents: directoryContents(),
+        });
+      const log = JSON.stringify(res.body);
+      expect(log).toContain('is already in the catalog');
+    });
+  });
+});
