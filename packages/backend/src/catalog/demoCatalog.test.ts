@@ -8,6 +8,7 @@ import {
   FieldFormatEntityPolicy,
   groupEntityV1alpha1Validator,
   KindValidator,
+  locationEntityV1alpha1Validator,
   NoForeignRootFieldsEntityPolicy,
   parseEntityRef,
   resourceEntityV1alpha1Validator,
@@ -16,6 +17,7 @@ import {
   systemEntityV1alpha1Validator,
   userEntityV1alpha1Validator,
 } from '@backstage/catalog-model';
+import fs from 'node:fs';
 import path from 'node:path';
 import { readCatalogFiles } from './demoCatalog';
 
@@ -26,6 +28,7 @@ const kindValidators: Record<string, KindValidator> = {
   Component: componentEntityV1alpha1Validator,
   Domain: domainEntityV1alpha1Validator,
   Group: groupEntityV1alpha1Validator,
+  Location: locationEntityV1alpha1Validator,
   Resource: resourceEntityV1alpha1Validator,
   System: systemEntityV1alpha1Validator,
   User: userEntityV1alpha1Validator,
@@ -101,6 +104,16 @@ describe('the demo catalog (catalog/)', () => {
       await expect(validator.check(entity as Entity)).resolves.toBe(true);
     },
   );
+
+  it('points every Location at files that exist', () => {
+    const missing = byKind('Location').flatMap(l =>
+      ((l.spec?.targets as string[] | undefined) ?? [])
+        .map(t => path.resolve(CATALOG, 'templates', t))
+        .filter(file => !fs.existsSync(file)),
+    );
+    expect(missing).toEqual([]);
+    expect(byKind('Location').length).toBeGreaterThan(0);
+  });
 
   it('has no duplicate entities', () => {
     expect(refs.size).toBe(entities.length);
