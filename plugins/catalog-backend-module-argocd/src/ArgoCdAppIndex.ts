@@ -56,7 +56,25 @@ export class ArgoCdAppIndex {
     return this.clients.map(c => c.name);
   }
 
+  private lastRefreshAt = 0;
+  private inFlight?: Promise<void>;
+
+  /**
+   * A refresh unless one ran in the last `maxAgeMs` (one at a time): an app
+   * created a moment ago (by a template) is found without waiting for the
+   * next scheduled refresh, and misses cannot turn into a call storm.
+   */
+  async refreshIfOlderThan(maxAgeMs: number): Promise<void> {
+    if (this.inFlight) return this.inFlight;
+    if (Date.now() - this.lastRefreshAt < maxAgeMs) return undefined;
+    this.inFlight = this.refresh().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
   async refresh(): Promise<void> {
+    this.lastRefreshAt = Date.now();
     await Promise.all(
       this.clients.map(async client => {
         const previous = this.states.get(client.name);

@@ -77,6 +77,28 @@ describe('ArgoCdDeploymentProcessor', () => {
     expect(prod.calls.list).toBe(1);
   });
 
+  it('finds an app created since the last refresh, refreshing at most every 10 s', async () => {
+    const prodApps = [app('checkout-service-prod', 'checkout-service', { server: 'https://prod-eu.k8s:6443/' })];
+    const { processor, prod } = await setup(prodApps);
+    const fresh = component('ledger', { 'argocd/app-selector': 'backstage.io/kubernetes-id=ledger' });
+    prodApps.push(app('ledger-prod', 'ledger', { server: 'https://prod-eu.k8s:6443/' }));
+    // Just refreshed: a miss does not call Argo CD again.
+    expect((await process(processor, fresh)).some(e => e.type === 'error')).toBe(true);
+    expect(prod.calls.list).toBe(1);
+    const now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(now + 11_000);
+    try {
+      const emitted = await process(processor, fresh);
+      expect(emitted.some(e => e.type === 'error')).toBe(false);
+      expect(emitted.filter(e => e.relation?.type === 'dependsOn').map(e => e.relation.target.name)).toEqual(['prod-eu']);
+      expect(prod.calls.list).toBe(2);
+      await process(processor, component('nope', { 'argocd/app-name': 'nope' }));
+      expect(prod.calls.list).toBe(2);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   it('reports an annotation naming a missing app as an error on the entity, naming the instance', async () => {
     const { processor } = await setup();
     const emitted = await process(

@@ -43,11 +43,13 @@ export class ArgoCdDeploymentProcessor implements CatalogProcessor {
 
     let lookup;
     try {
-      lookup = this.index.lookup({
-        appName,
-        appSelector,
-        instanceName: a[ARGOCD_INSTANCE_ANNOTATION],
-      });
+      const query = { appName, appSelector, instanceName: a[ARGOCD_INSTANCE_ANNOTATION] };
+      lookup = this.index.lookup(query);
+      if (lookup.apps.length === 0 && lookup.unavailable.length === 0 && lookup.searched.length) {
+        // Maybe created since the last refresh (a template just made it).
+        await this.index.refreshIfOlderThan(10_000);
+        lookup = this.index.lookup(query);
+      }
     } catch (error) {
       emit(
         processingResult.inputError(
