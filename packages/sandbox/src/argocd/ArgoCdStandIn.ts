@@ -45,6 +45,8 @@ export class ArgoCdStandIn {
   private readonly sessions = new Set<string>();
   private readonly projects = new Map<string, Project>();
   private resourceVersion = 1000;
+  /** Requests served, by kind: benchmarks compare clients' upstream calls. */
+  readonly requests: Record<string, number> = { session: 0, list: 0, get: 0, metadata: 0, other: 0 };
 
   constructor(private readonly options: ArgoCdStandInOptions) {
     this.token = signToken(this.secret, 'admin:apiKey', options.clock.now(), `${options.name}-static`);
@@ -57,6 +59,21 @@ export class ArgoCdStandIn {
   router(): express.Express {
     const app = express();
     app.disable('x-powered-by');
+    app.use((req, _res, next) => {
+      const p = req.path;
+      const kind =
+        p === '/api/v1/session' ? 'session'
+          : p === '/api/v1/applications' && req.method === 'GET' ? 'list'
+            : /\/revisions\/[^/]+\/metadata$/.test(p) ? 'metadata'
+              : /^\/api\/v1\/applications\/[^/]+$/.test(p) && req.method === 'GET' ? 'get'
+                : p === '/_sandbox/requests' ? undefined : 'other';
+      if (kind) this.requests[kind]++;
+      next();
+    });
+    // Not Argo CD: the sandbox's own counters, for benchmarks.
+    app.get('/_sandbox/requests', (_req, res) => {
+      res.json(this.requests);
+    });
     app.use(express.json({ limit: '1mb' }));
     app.post('/api/v1/session', (req, res) => {
       const { username, password } = req.body ?? {};

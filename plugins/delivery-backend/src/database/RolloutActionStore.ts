@@ -57,14 +57,15 @@ export class RolloutActionStore {
     if (options.to) q = q.where('at', '<', options.to);
     if (options.environment) q = q.where('environment', options.environment);
     const rows = await q;
-    return rows.map(r => ({
+    // Rows with an action this version does not know are left out, not guessed.
+    return rows.filter(r => (ROLLOUT_ACTIONS as string[]).includes(r.action)).map(r => ({
       id: String(r.id),
       entityRef: r.entity_ref,
       environment: r.environment ?? undefined,
       cluster: r.cluster,
       namespace: r.namespace,
       rollout: r.rollout,
-      action: (ROLLOUT_ACTIONS as string[]).includes(r.action) ? (r.action as RolloutAction) : 'promote',
+      action: r.action as RolloutAction,
       actor: r.actor,
       at: new Date(r.at).toISOString(),
       stepBefore: Number(r.step_before),
