@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { baseUrl, eventually, launchBrowser, screenshot, signedInAs, userToken } from '../lib.mjs';
 
-const service = '/catalog/default/component/checkout-service';
+// payment-gateway (team-payments), not checkout-service: other tests count
+// checkout-service's pods, which a canary changes.
+const service = '/catalog/default/component/payment-gateway';
 
 describe('canary controls', () => {
   let browser;
@@ -23,7 +25,7 @@ describe('canary controls', () => {
 
   const kube = () => sandbox.kubernetes.find(k => k.name === 'prod-eu');
   async function rollout() {
-    const res = await fetch(`${kube().url}/apis/argoproj.io/v1alpha1/namespaces/payments/rollouts/checkout-service`, {
+    const res = await fetch(`${kube().url}/apis/argoproj.io/v1alpha1/namespaces/payments/rollouts/payment-gateway`, {
       headers: { Authorization: `Bearer ${kube().token}` },
     });
     assert.equal(res.status, 200);
@@ -40,7 +42,7 @@ describe('canary controls', () => {
     if (!waiting(current)) {
       const argo = sandbox.argocd.find(a => a.name === 'argocd-prod');
       const revision = `e2${randomBytes(19).toString('hex')}`;
-      const sync = await fetch(`${argo.url}/api/v1/applications/checkout-service-prod/sync`, {
+      const sync = await fetch(`${argo.url}/api/v1/applications/payment-gateway-prod/sync`, {
         method: 'POST',
         headers: { Authorization: `Bearer ${argo.token}`, 'Content-Type': 'application/json' },
         body: JSON.stringify({ revision }),
@@ -63,13 +65,13 @@ describe('canary controls', () => {
 
     // ... and the API refuses her too, patching nothing.
     const before = await rollout();
-    const refused = await fetch(`${baseUrl}/api/delivery/entities/component/default/checkout-service/rollouts/actions`, {
+    const refused = await fetch(`${baseUrl}/api/delivery/entities/component/default/payment-gateway/rollouts/actions`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${await userToken('grace.hopper')}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({
         cluster: 'prod-eu',
         namespace: 'payments',
-        name: 'checkout-service',
+        name: 'payment-gateway',
         action: 'promote',
         resourceVersion: before.metadata.resourceVersion,
       }),
@@ -85,7 +87,7 @@ describe('canary controls', () => {
     await screenshot(owner, 'canary-paused');
     await owner.getByRole('button', { name: 'Promote', exact: true }).click();
     const dialog = owner.getByRole('dialog');
-    await dialog.getByText('component:default/checkout-service').waitFor();
+    await dialog.getByText('component:default/payment-gateway').waitFor();
     await dialog.getByText(/prod-eu/).waitFor();
     await screenshot(owner, 'canary-confirm');
     await dialog.getByRole('button', { name: 'Promote', exact: true }).click();
