@@ -167,10 +167,28 @@ export class DeploymentStore {
   }
 
   async putRevisionMetadata(instance: string, app: string, revision: string, meta: RevisionMetadata): Promise<void> {
-    await this.db('delivery_revision_metadata')
-      .insert({ instance, app, revision, author: meta.author ?? null, message: meta.message ?? null, date: meta.date ?? null })
-      .onConflict(['instance', 'app', 'revision'])
-      .merge();
+    await this.putRevisionMetadataMany([{ instance, app, revision, meta }]);
+  }
+
+  /** Many at once: one statement per 200 rows instead of one per revision. */
+  async putRevisionMetadataMany(
+    rows: Array<{ instance: string; app: string; revision: string; meta: RevisionMetadata }>,
+  ): Promise<void> {
+    for (let i = 0; i < rows.length; i += 200) {
+      await this.db('delivery_revision_metadata')
+        .insert(
+          rows.slice(i, i + 200).map(({ instance, app, revision, meta }) => ({
+            instance,
+            app,
+            revision,
+            author: meta.author ?? null,
+            message: meta.message ?? null,
+            date: meta.date ?? null,
+          })),
+        )
+        .onConflict(['instance', 'app', 'revision'])
+        .merge();
+    }
   }
 
   async recordIngestion(instance: string, outcome: { at: Date; error?: string }): Promise<void> {

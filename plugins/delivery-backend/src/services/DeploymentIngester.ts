@@ -42,6 +42,8 @@ export class DeploymentIngester {
     logger: LoggerService;
     clusterByServer: Map<string, string>;
     now?: () => number;
+    /** Revision metadata calls in flight per instance (default 8). */
+    metadataConcurrency?: number;
   }) {
     return new DeploymentIngester(deps);
   }
@@ -55,6 +57,7 @@ export class DeploymentIngester {
       logger: LoggerService;
       clusterByServer: Map<string, string>;
       now?: () => number;
+      metadataConcurrency?: number;
     },
   ) {}
 
@@ -136,27 +139,34 @@ export class DeploymentIngester {
         await this.deps.store.resolveInProgress(client.name, app.metadata.name, new Date(last.deployStartedAt ?? last.deployedAt));
       }
     }
-    // Commit metadata once per new revision, a few at a time.
+    // Commit metadata once per new revision, a bounded number in flight,
+    // written in batches.
     const keys = [...new Map(rows.map(r => [`${r.app}\u0000${r.revision}`, { instance: client.name, app: r.app, revision: r.revision }])).values()];
     const missing = await this.deps.store.missingRevisionMetadata(keys);
     let metadataCalls = 0;
-    for (let i = 0; i < missing.length; i += 4) {
-      await Promise.all(
-        missing.slice(i, i + 4).map(async k => {
+    const queue = [...missing];
+    const fetched: Parameters<DeploymentStore['putRevisionMetadataMany']>[0] = [];
+    const concurrency = this.deps.metadataConcurrency ?? 8;
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+        for (let k = queue.shift(); k; k = queue.shift()) {
           metadataCalls++;
           try {
             const meta = await client.getRevisionMetadata(k.app, k.revision);
-            await this.deps.store.putRevisionMetadata(k.instance, k.app, k.revision, {
-              author: meta.author,
-              message: meta.message,
-              date: meta.date ? new Date(meta.date) : undefined,
+            fetched.push({
+              instance: k.instance,
+              app: k.app,
+              revision: k.revision,
+              meta: { author: meta.author, message: meta.message, date: meta.date ? new Date(meta.date) : undefined },
             });
           } catch (error) {
             this.deps.logger.debug(`revision metadata ${k.app}@${k.revision}: ${(error as Error).message}`);
           }
-        }),
-      );
-    }
+          if (fetched.length >= 200) await this.deps.store.putRevisionMetadataMany(fetched.splice(0));
+        }
+      }),
+    );
+    await this.deps.store.putRevisionMetadataMany(fetched);
     return { apps: apps.length, deployments: rows.length, metadataCalls };
   }
 
