@@ -14,6 +14,12 @@ import type { DoraRow } from '../services/computeDora';
 
 const migrationsDir = resolvePackagePath('@portolan/plugin-delivery-backend', 'migrations');
 
+/** What the timeline reads of a deployment row. */
+const TIMELINE_COLUMNS = [
+  'd.id', 'd.entity_ref', 'd.environment', 'd.cluster', 'd.instance', 'd.app', 'd.history_id', 'd.revision',
+  'd.previous_revision', 'd.started_at', 'd.finished_at', 'd.result', 'd.initiator', 'd.repo_url',
+];
+
 /** A deployment as ingestion writes it. */
 export interface DeploymentRow {
   entityRef: string;
@@ -91,7 +97,11 @@ export class DeploymentStore {
     return new DeploymentStore(client);
   }
 
-  private constructor(private readonly db: Knex) {}
+  private readonly isPostgres: boolean;
+
+  private constructor(private readonly db: Knex) {
+    this.isPostgres = String(db.client.config.client).startsWith('pg');
+  }
 
   /** Inserts or updates by (instance, app, history id): idempotent. */
   async upsertDeployments(rows: DeploymentRow[]): Promise<void> {
@@ -220,29 +230,38 @@ export class DeploymentStore {
   async timeline(q: TimelineQuery): Promise<DeploymentTimelinePage> {
     const refs = q.entityRef ? [q.entityRef] : q.entityRefs;
     if (refs && refs.length === 0) return { items: [] };
-    // The page's ids first, straight off an index, then the wide rows and
-    // their commit metadata for those ids only.
-    const page = this.db('delivery_deployments as p').select('p.id', 'p.started_at');
-    if (refs?.length === 1) page.where('p.entity_ref', refs[0]);
-    else if (refs) page.whereIn('p.entity_ref', refs);
-    if (q.environment) page.andWhere('p.environment', q.environment);
-    if (q.result) page.andWhere('p.result', q.result);
-    if (q.from) page.andWhere('p.started_at', '>=', q.from);
-    if (q.to) page.andWhere('p.started_at', '<', q.to);
-    if (q.cursor) {
-      const c = decodeCursor(q.cursor);
-      page.andWhereRaw('(p.started_at, p.id) < (?, ?)', [new Date(c.startedAt), Number(c.id)]);
-    }
-    page.orderBy([{ column: 'p.started_at', order: 'desc' }, { column: 'p.id', order: 'desc' }]).limit(q.limit + 1);
-    const rows = await this.db
-      .with('page', page)
-      .from('page')
-      .join('delivery_deployments as d', 'd.id', 'page.id')
-      .leftJoin('delivery_revision_metadata as m', function join() {
-        this.on('m.instance', 'd.instance').andOn('m.app', 'd.app').andOn('m.revision', 'd.revision');
-      })
-      .select('d.*', 'm.author as commit_author_m', 'm.message as commit_message_m', 'm.date as commit_date_m')
-      .orderBy([{ column: 'd.started_at', order: 'desc' }, { column: 'd.id', order: 'desc' }]);
+    const filter = (query: Knex.QueryBuilder, t: string) => {
+      if (refs?.length === 1) query.where(`${t}.entity_ref`, refs[0]);
+      else if (refs) query.whereIn(`${t}.entity_ref`, refs);
+      if (q.environment) query.andWhere(`${t}.environment`, q.environment);
+      if (q.result) query.andWhere(`${t}.result`, q.result);
+      if (q.from) query.andWhere(`${t}.started_at`, '>=', q.from);
+      if (q.to) query.andWhere(`${t}.started_at`, '<', q.to);
+      if (q.cursor) {
+        const c = decodeCursor(q.cursor);
+        query.andWhereRaw(`(${t}.started_at, ${t}.id) < (?, ?)`, [new Date(c.startedAt), Number(c.id)]);
+      }
+      return query
+        .orderBy([{ column: `${t}.started_at`, order: 'desc' }, { column: `${t}.id`, order: 'desc' }])
+        .limit(q.limit + 1);
+    };
+    const withMetadata = (query: Knex.QueryBuilder) =>
+      query
+        .leftJoin('delivery_revision_metadata as m', function join() {
+          this.on('m.instance', 'd.instance').andOn('m.app', 'd.app').andOn('m.revision', 'd.revision');
+        })
+        .select(...TIMELINE_COLUMNS, 'm.author as commit_author_m', 'm.message as commit_message_m', 'm.date as commit_date_m');
+    // PostgreSQL plans the one query well (index scan, limit, then the
+    // join). SQLite joins before limiting: there, take the page's ids off
+    // the index first, then the wide rows for those ids only.
+    const rows = this.isPostgres
+      ? await filter(withMetadata(this.db('delivery_deployments as d')), 'd')
+      : await withMetadata(
+          this.db
+            .with('page', filter(this.db('delivery_deployments as p').select('p.id', 'p.started_at'), 'p'))
+            .from('page')
+            .join('delivery_deployments as d', 'd.id', 'page.id'),
+        ).orderBy([{ column: 'd.started_at', order: 'desc' }, { column: 'd.id', order: 'desc' }]);
     const items = rows.slice(0, q.limit).map(toDeployment);
     const last = items[items.length - 1];
     return {
