@@ -31,10 +31,16 @@ for (let i = 0; ; i++) {
   if (i > 1200) throw new Error('portal did not start');
   await new Promise(r => setTimeout(r, 250));
 }
-const login = await fetch(`${base}/api/auth/sandbox/refresh`, {
-  headers: { 'X-Requested-With': 'XMLHttpRequest', 'x-portolan-sandbox-user': 'barbara.liskov' },
-});
-const token = (await login.json()).backstageIdentity.token;
+// Sign in as a team-payments member once the catalog has the users.
+let token;
+for (let i = 0; !token; i++) {
+  const login = await fetch(`${base}/api/auth/sandbox/refresh`, {
+    headers: { 'X-Requested-With': 'XMLHttpRequest', 'x-portolan-sandbox-user': 'barbara.liskov' },
+  });
+  if (login.ok) token = (await login.json()).backstageIdentity.token;
+  else if (i > 240) throw new Error(`sandbox sign-in: ${login.status}`);
+  else await new Promise(r => setTimeout(r, 500));
+}
 const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
 // The template must be in the catalog first.
 for (let i = 0; ; i++) {

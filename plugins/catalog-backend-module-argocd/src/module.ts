@@ -3,7 +3,9 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint, catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
 import {
+  ARGOCD_APPLICATIONS_TOPIC,
   ArgoCdClient,
   readArgoCdInstances,
   readClusterServerMap,
@@ -30,8 +32,9 @@ export const catalogModuleArgoCd = createBackendModule({
         httpAuth: coreServices.httpAuth,
         catalogProcessing: catalogProcessingExtensionPoint,
         catalog: catalogServiceRef,
+        events: eventsServiceRef,
       },
-      async init({ config, logger, scheduler, httpRouter, httpAuth, catalogProcessing, catalog }) {
+      async init({ config, logger, scheduler, httpRouter, httpAuth, catalogProcessing, catalog, events }) {
         const instances = readArgoCdInstances(config);
         if (instances.length === 0) {
           logger.info('No Argo CD instances configured; Argo CD catalog module is idle');
@@ -52,6 +55,13 @@ export const catalogModuleArgoCd = createBackendModule({
           // Every replica keeps its own in-memory index.
           scope: 'local',
           fn: () => index.refresh(),
+        });
+
+        // Apps Portolan just created (templates): refresh now, not in a minute.
+        await events.subscribe({
+          id: 'portolan-argocd-app-index',
+          topics: [ARGOCD_APPLICATIONS_TOPIC],
+          onEvent: () => index.refreshIfOlderThan(0),
         });
 
         const router = Router();

@@ -1,5 +1,6 @@
 import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { ArgoCdClient, readArgoCdInstances, readClusterServerMap } from '@portolan/argocd-node';
 import { createArgoCdAppAction } from './actions/createArgoCdAppAction';
@@ -17,15 +18,16 @@ export const scaffolderModulePortolan = createBackendModule({
         scaffolder: scaffolderActionsExtensionPoint,
         config: coreServices.rootConfig,
         catalog: catalogServiceRef,
+        events: eventsServiceRef,
       },
-      async init({ scaffolder, config, catalog }) {
+      async init({ scaffolder, config, catalog, events }) {
         const argocd = readArgoCdInstances(config).map(i => new ArgoCdClient(i, { timeoutMs: 10_000 }));
         const clusterServers = new Map([...readClusterServerMap(config)].map(([server, name]) => [name, server]));
         const git = readGitRemote(config);
         scaffolder.addActions(
           createPreflightAction({ catalog, argocd, git }),
           createGitPublishAction({ git }),
-          createArgoCdAppAction({ argocd, clusterServers }),
+          createArgoCdAppAction({ argocd, clusterServers, events }),
         );
       },
     });

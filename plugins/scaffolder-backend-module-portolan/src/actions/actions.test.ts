@@ -81,10 +81,15 @@ describe('Git onboarding actions against the sandbox', () => {
     };
 
     it('creates the app, labelled for the service selector, and a re-run reports it without duplicating', async () => {
-      const action = createArgoCdAppAction({ argocd, clusterServers });
+      const published: any[] = [];
+      const action = createArgoCdAppAction({ argocd, clusterServers, events: { publish: async e => void published.push(e) } });
       const first = createMockActionContext({ input, workspacePath: workspace(), logger: capturingLogger() as any });
       await action.handler(first as any);
       expect(first.output).toHaveBeenCalledWith('created', true);
+      // The catalog's app index hears of it at once.
+      expect(published).toEqual([
+        { topic: 'portolan.argocd.applications', eventPayload: { instance: 'argocd-nonprod', name: 'ledger-api-dev' } },
+      ]);
       const client = argocd.find(c => c.name === 'argocd-nonprod')!;
       const found = await client.listApplications({ selector: 'backstage.io/kubernetes-id=ledger-api' });
       expect(found.map(a => a.metadata.name)).toEqual(['ledger-api-dev']);
@@ -93,6 +98,7 @@ describe('Git onboarding actions against the sandbox', () => {
       const again = createMockActionContext({ input, workspacePath: workspace() });
       await action.handler(again as any);
       expect(again.output).toHaveBeenCalledWith('created', false);
+      expect(published).toHaveLength(1);
       expect(await client.listApplications({ selector: 'backstage.io/kubernetes-id=ledger-api' })).toHaveLength(1);
     });
 

@@ -1,6 +1,7 @@
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { ArgoCdClient } from '@portolan/argocd-node';
+import { EventsService } from '@backstage/plugin-events-node';
+import { ARGOCD_APPLICATIONS_TOPIC, ArgoCdClient } from '@portolan/argocd-node';
 import { serviceNameProblems } from '../names';
 
 /**
@@ -13,6 +14,8 @@ export function createArgoCdAppAction(deps: {
   argocd: ArgoCdClient[];
   /** Cluster name → API server URL, from the Kubernetes config. */
   clusterServers: Map<string, string>;
+  /** Told about new apps, so the catalog's app index sees them at once. */
+  events?: Pick<EventsService, 'publish'>;
 }) {
   return createTemplateAction({
     id: 'argocd:app:create',
@@ -94,6 +97,7 @@ export function createArgoCdAppAction(deps: {
         },
       });
       ctx.logger.info(`created: Argo CD app ${name} on ${instance} (${client.appUrl(name)})`);
+      await deps.events?.publish({ topic: ARGOCD_APPLICATIONS_TOPIC, eventPayload: { instance, name } });
       ctx.output('created', true);
     },
   });
