@@ -57,6 +57,9 @@ for (let i = 0; ; i++) {
   await new Promise(r => setTimeout(r, 1000));
 }
 
+// Let start-up work (first catalog processing pass) settle.
+await new Promise(r => setTimeout(r, Number(process.env.BENCH_SETTLE_MS ?? 20000)));
+
 const selector = encodeURIComponent(`backstage.io/kubernetes-id=${service}`);
 const ours = [];
 const roadie = [];
@@ -96,8 +99,8 @@ for (let round = 0; round < rounds; round++) {
   roadieCalls = Math.min(roadieCalls, (await counters()) - before);
 }
 table([
-  [`Portolan timeline API (${service}, first page)`, `${oursRows} rows, ${oursCalls} Argo CD calls, median ${percentile(ours, 50).toFixed(0)} ms`],
-  [`Roadie backend (${service}, history card)`, `${roadieRows} rows, ${roadieCalls} Argo CD calls, median ${percentile(roadie, 50).toFixed(0)} ms`],
+  [`Portolan timeline API (${service}, first page)`, `${oursRows} rows, ${oursCalls} Argo CD calls, median ${percentile(ours, 50).toFixed(0)} ms, p95 ${percentile(ours, 95).toFixed(0)} ms`],
+  [`Roadie backend (${service}, history card)`, `${roadieRows} rows, ${roadieCalls} Argo CD calls, median ${percentile(roadie, 50).toFixed(0)} ms, p95 ${percentile(roadie, 95).toFixed(0)} ms`],
 ]);
 writeResult('deployment-history-vs-roadie', { service, rounds, ours: { rows: oursRows, calls: oursCalls, ms: ours }, roadie: { rows: roadieRows, calls: roadieCalls, ms: roadie } });
 stop();
