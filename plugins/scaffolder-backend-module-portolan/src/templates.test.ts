@@ -27,7 +27,17 @@ function directoryContents(dir = templatesDir, base = ''): Array<{ path: string;
   });
 }
 
+const templateEntity = {
+  ...load('new-typescript-service.yaml'),
+  metadata: {
+    ...load('new-typescript-service.yaml').metadata,
+    namespace: 'default',
+    annotations: { 'backstage.io/managed-by-location': `file:${path.join(templatesDir, 'new-typescript-service.yaml')}` },
+  },
+};
+
 const catalogEntities = [
+  templateEntity,
   { apiVersion: 'backstage.io/v1alpha1', kind: 'Group', metadata: { name: 'team-payments', namespace: 'default' }, spec: { type: 'team', children: [] } },
   { apiVersion: 'backstage.io/v1alpha1', kind: 'System', metadata: { name: 'payments', namespace: 'default' }, spec: { owner: 'team-payments' } },
   {
@@ -158,6 +168,41 @@ describe('templates', () => {
         const argo = sandbox.info.argocd.find(a => a.name === 'argocd-nonprod')!;
         const app = await fetch(`${argo.url}/api/v1/applications/ledger-service-dev`, { headers: { Authorization: `Bearer ${argo.token}` } });
         expect(app.status).toBe(404);
+      }
+    });
+
+    it('a real run that fails pre-flight creates nothing, says why, and logs no secret', async () => {
+      const secret = 'hunter2-do-not-log';
+      const created = await request(server)
+        .post('/api/scaffolder/v2/tasks')
+        .set('Authorization', mockCredentials.user.header())
+        .send({
+          templateRef: 'template:default/new-typescript-service',
+          values: { ...values['new-typescript-service.yaml'], name: 'orphan-service', owner: 'group:default/nobody' },
+          secrets: { apiToken: secret },
+        });
+      expect(created.status).toBe(201);
+      let task: any;
+      for (let i = 0; i < 100; i++) {
+        task = (await request(server).get(`/api/scaffolder/v2/tasks/${created.body.id}`).set('Authorization', mockCredentials.user.header())).body;
+        if (task.status === 'failed' || task.status === 'completed') break;
+        await new Promise(r => setTimeout(r, 100));
+      }
+      expect(task.status).toBe('failed');
+      const events = await request(server)
+        .get(`/api/scaffolder/v2/tasks/${created.body.id}/events`)
+        .set('Authorization', mockCredentials.user.header());
+      const log = JSON.stringify(events.body);
+      expect(log).toContain("'group:default/nobody' is not a group in the catalog");
+      expect(log).not.toContain(secret);
+      expect(log).not.toContain(sandbox.info.git.password);
+      // Nothing was created: no repository, no Argo CD app.
+      const auth = `Basic ${Buffer.from(`${sandbox.info.git.username}:${sandbox.info.git.password}`).toString('base64')}`;
+      const repo = await fetch(`${sandbox.info.git.url}/git/orphan-service.git/info/refs?service=git-upload-pack`, { headers: { Authorization: auth } });
+      expect(repo.status).toBe(404);
+      for (const argo of sandbox.info.argocd) {
+        const app = await fetch(`${argo.url}/api/v1/applications?selector=backstage.io/kubernetes-id%3Dorphan-service`, { headers: { Authorization: `Bearer ${argo.token}` } });
+        expect((await app.json()).items ?? []).toEqual([]);
       }
     });
 
