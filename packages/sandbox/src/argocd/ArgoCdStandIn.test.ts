@@ -101,6 +101,27 @@ describe('Argo CD stand-in', () => {
     const again = await call('POST', '/api/v1/applications', created.body);
     expect(again.status).toBe(400);
 
+    // With automated sync it deploys at once, and its workload appears.
+    const auto = await call('POST', '/api/v1/applications', {
+      metadata: { name: 'auto-svc-dev', labels: { 'backstage.io/kubernetes-id': 'auto-svc', 'portolan.dev/environment': 'dev' } },
+      spec: {
+        project: 'onboarding',
+        source: { repoURL: 'http://git/auto-svc.git', path: 'deploy/overlays/dev', targetRevision: 'main' },
+        destination: { server: sandbox.info.kubernetes[0].url, namespace: 'fresh' },
+        syncPolicy: { automated: { prune: true, selfHeal: true } },
+      },
+    });
+    expect(auto.body.status.operationState.phase).toBe('Running');
+    sandbox.clock.advance(61_000);
+    sandbox.tick();
+    const deployed = await call('GET', '/api/v1/applications/auto-svc-dev');
+    expect(deployed.body.status).toMatchObject({ sync: { status: 'Synced' }, health: { status: 'Healthy' } });
+    const kube = sandbox.info.kubernetes[0];
+    const workloads = await fetch(`${kube.url}/apis/apps/v1/namespaces/fresh/deployments?labelSelector=backstage.io/kubernetes-id%3Dauto-svc`, {
+      headers: { Authorization: `Bearer ${kube.token}` },
+    }).then(r => r.json() as any);
+    expect(workloads.items.map((d: any) => d.metadata.name)).toEqual(['auto-svc']);
+
     const synced = await call('POST', '/api/v1/applications/checkout-service-prod/sync', {});
     check('v1alpha1Application', synced.body);
     expect(synced.body.status.operationState.phase).toBe('Running');

@@ -142,6 +142,10 @@ export class ArgoCdStandIn {
         path: body.spec.source.path,
       } as App;
       this.options.world.addApp(created);
+      // Automated sync deploys the app straight away, as Argo CD would.
+      if (body.spec.syncPolicy?.automated) {
+        this.options.world.startDeploy(created, this.options.clock.now());
+      }
       this.resourceVersion++;
       res.json(this.toApplication(created));
     });

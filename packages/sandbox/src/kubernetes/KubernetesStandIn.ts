@@ -282,7 +282,10 @@ export class KubernetesStandIn {
     };
   }
 
+  private readonly seeded = new Set<string>();
+
   private seedApp(app: App) {
+    this.seeded.add(`${app.namespace}/${app.service}`);
     const live = this.world.liveRevision(app) ?? crypto.createHash('sha1').update(app.name).digest('hex');
     const hash = live.slice(0, 10);
     const workload: Obj = {
@@ -388,6 +391,14 @@ export class KubernetesStandIn {
    * Rollout; then every rollout moves through its steps on the clock.
    */
   sync(now: number): void {
+    // Apps created since start (templates): their namespace and workloads.
+    for (const app of this.world.apps) {
+      if (app.cluster !== this.cluster || this.seeded.has(`${app.namespace}/${app.service}`)) continue;
+      if (!this.store.get('namespaces')!.has(this.key(undefined, app.namespace))) {
+        this.put('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: app.namespace }, status: { phase: 'Active' } });
+      }
+      this.seedApp(app);
+    }
     for (const app of this.world.apps) {
       if (app.cluster !== this.cluster || app.workload !== 'Rollout') continue;
       const rollout = this.store.get('rollouts')!.get(this.key(app.namespace, app.service));
