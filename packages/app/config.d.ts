@@ -11,10 +11,10 @@ export interface Config {
     signIn?: {
       /**
        * Sign-in providers offered on the sign-in page, in order:
-       * `guest` and `sandbox` (embedded default only) or `github`.
+       * `guest` and `sandbox` (embedded default only), `github`, `oidc`.
        * @visibility frontend
        */
-      providers?: Array<'guest' | 'github' | 'sandbox'>;
+      providers?: Array<'guest' | 'github' | 'oidc' | 'sandbox'>;
       /**
        * Users offered on the sandbox "sign in as" card.
        * @deepVisibility frontend

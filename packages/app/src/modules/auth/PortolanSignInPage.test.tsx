@@ -8,6 +8,13 @@ describe('signInProviders', () => {
     expect(providers).not.toContain('guest');
   });
 
+  it('offers OpenID Connect single sign-on when config names it', () => {
+    expect(signInProviders(['oidc', 'github'])).toEqual([
+      expect.objectContaining({ id: 'oidc-auth-provider', title: 'Single sign-on' }),
+      expect.objectContaining({ id: 'github-auth-provider' }),
+    ]);
+  });
+
   it('offers guest when config names it, and by default', () => {
     expect(signInProviders(['guest'])).toEqual(['guest']);
     expect(signInProviders(undefined)).toEqual(['guest']);

@@ -16,6 +16,7 @@ import {
 import type { SignInPageProps } from '@backstage/plugin-app-react';
 import { Box, Button, Grid, TextField, Typography } from '@material-ui/core';
 import { Alert } from '@material-ui/lab';
+import { oidcAuthApiRef } from './oidcAuthApi';
 import React, { useState } from 'react';
 
 const PROVIDERS: Record<string, SignInProviderConfig | 'guest'> = {
@@ -25,6 +26,12 @@ const PROVIDERS: Record<string, SignInProviderConfig | 'guest'> = {
     title: 'GitHub',
     message: 'Sign in with your GitHub account',
     apiRef: githubAuthApiRef,
+  },
+  oidc: {
+    id: 'oidc-auth-provider',
+    title: 'Single sign-on',
+    message: 'Sign in with your organisation account (OpenID Connect)',
+    apiRef: oidcAuthApiRef,
   },
 };
 
