@@ -5,36 +5,14 @@
 // metadata per history row). Upstream calls are counted by the sandbox's
 // Argo CD stand-ins; times are wall-clock until the history can be shown.
 //   node bench/deployment-history-vs-roadie.mjs [service=checkout-service] [rounds=5]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { percentile, repoRoot, table, writeResult } from './lib.mjs';
+import { percentile, startPortal, table, writeResult } from './lib.mjs';
 
 const service = process.argv[2] ?? 'checkout-service';
 const rounds = Number(process.argv[3] ?? 5);
 const port = 7047;
-const base = `http://127.0.0.1:${port}`;
-const dataDir = mkdtempSync(join(tmpdir(), 'portolan-roadie-bench-'));
-const portal = spawn(join(repoRoot, 'bin/portal'), ['start'], {
-  cwd: repoRoot,
-  detached: true,
-  stdio: 'ignore',
-  env: { ...process.env, PORTOLAN_PORT: String(port), PORTOLAN_DATA_DIR: dataDir, PORTOLAN_SANDBOX_BASE_PORT: '17400' },
-});
-const stop = () => {
-  try {
-    process.kill(-portal.pid, 'SIGTERM');
-  } catch {}
-};
-process.on('exit', stop);
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${base}/.backstage/health/v1/readiness`)).ok) break;
-  } catch {}
-  if (i > 1200) throw new Error('portal did not start');
-  await new Promise(r => setTimeout(r, 250));
-}
+const { base, dataDir, stop } = await startPortal({ port, sandboxBasePort: 17400, name: 'roadie' });
 const login = await fetch(`${base}/api/auth/guest/refresh`, { headers: { 'X-Requested-With': 'XMLHttpRequest' } });
 const headers = { Authorization: `Bearer ${(await login.json()).backstageIdentity.token}` };
 const sandbox = JSON.parse(readFileSync(join(dataDir, 'sandbox.json'), 'utf8'));

@@ -37,3 +37,45 @@ export function table(rows) {
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
 }
+
+/**
+ * Starts `bin/portal start` on its own port, data directory and sandbox
+ * ports, waits until the backend is ready, and returns how to stop it (also
+ * stopped when the benchmark exits).
+ */
+export async function startPortal({ port, sandboxBasePort, name }) {
+  const { spawn } = await import('node:child_process');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dataDir = mkdtempSync(join(tmpdir(), `portolan-${name}-bench-`));
+  const portal = spawn(join(repoRoot, 'bin/portal'), ['start'], {
+    cwd: repoRoot,
+    detached: true,
+    stdio: 'ignore',
+    env: {
+      ...process.env,
+      PORTOLAN_PORT: String(port),
+      PORTOLAN_DATA_DIR: dataDir,
+      PORTOLAN_SANDBOX_BASE_PORT: String(sandboxBasePort),
+    },
+  });
+  const stop = () => {
+    try {
+      process.kill(-portal.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+  process.on('exit', stop);
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}/.backstage/health/v1/readiness`)).ok) break;
+    } catch {
+      // not yet
+    }
+    if (i > 1200) throw new Error('portal did not start');
+    await new Promise(r => setTimeout(r, 250));
+  }
+  return { base, dataDir, stop };
+}

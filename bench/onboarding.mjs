@@ -2,35 +2,13 @@
 // against the sandbox — pre-flight, generate, push, Argo CD apps, register —
 // through the scaffolder API, as the Create page does (budget 20 s).
 //   node bench/onboarding.mjs [runs=5]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { percentile, repoRoot, table, writeResult } from './lib.mjs';
+import { percentile, startPortal, table, writeResult } from './lib.mjs';
 
 const runs = Number(process.argv[2] ?? 5);
 const port = 7037;
-const base = `http://127.0.0.1:${port}`;
-const dataDir = mkdtempSync(join(tmpdir(), 'portolan-onboarding-bench-'));
-const portal = spawn(join(repoRoot, 'bin/portal'), ['start'], {
-  cwd: repoRoot,
-  detached: true,
-  stdio: 'ignore',
-  env: { ...process.env, PORTOLAN_PORT: String(port), PORTOLAN_DATA_DIR: dataDir, PORTOLAN_SANDBOX_BASE_PORT: '17300' },
-});
-const stop = () => {
-  try {
-    process.kill(-portal.pid, 'SIGTERM');
-  } catch {}
-};
-process.on('exit', stop);
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${base}/.backstage/health/v1/readiness`)).ok) break;
-  } catch {}
-  if (i > 1200) throw new Error('portal did not start');
-  await new Promise(r => setTimeout(r, 250));
-}
+const { base, dataDir, stop } = await startPortal({ port, sandboxBasePort: 17300, name: 'onboarding' });
 // Sign in as a team-payments member once the catalog has the users.
 let token;
 for (let i = 0; !token; i++) {

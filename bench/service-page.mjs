@@ -1,36 +1,14 @@
 // Service page (issue 4): time until every card of a service page has
 // loaded, in headless Chromium against the sandbox (budget 2.5 s warm).
 //   node bench/service-page.mjs
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { percentile, repoRoot, table, writeResult } from './lib.mjs';
+import { rmSync } from 'node:fs';
+import { percentile, startPortal, table, writeResult } from './lib.mjs';
 
 const port = 7027;
 process.env.PORTOLAN_E2E_URL = `http://localhost:${port}`;
 const { launchBrowser, gotoApp } = await import('../e2e/lib.mjs');
 
-const dataDir = mkdtempSync(join(tmpdir(), 'portolan-page-bench-'));
-const portal = spawn(join(repoRoot, 'bin/portal'), ['start'], {
-  cwd: repoRoot,
-  detached: true,
-  stdio: 'ignore',
-  env: { ...process.env, PORTOLAN_PORT: String(port), PORTOLAN_DATA_DIR: dataDir, PORTOLAN_SANDBOX_BASE_PORT: '17200' },
-});
-const stop = () => {
-  try {
-    process.kill(-portal.pid, 'SIGTERM');
-  } catch {}
-};
-process.on('exit', stop);
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`http://127.0.0.1:${port}/.backstage/health/v1/readiness`)).ok) break;
-  } catch {}
-  if (i > 1200) throw new Error('portal did not start');
-  await new Promise(r => setTimeout(r, 250));
-}
+const { dataDir, stop } = await startPortal({ port, sandboxBasePort: 17200, name: 'page' });
 // Let the catalog finish its first processing pass.
 await new Promise(r => setTimeout(r, 5000));
 

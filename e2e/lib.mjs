@@ -1,5 +1,6 @@
 // Shared helpers for the browser tests.
 import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -48,6 +49,11 @@ export async function signedInAs(browser, user, path = '/') {
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByText('Sign in as a catalog user').waitFor({ state: 'detached', timeout: 60_000 });
   return page;
+}
+
+/** The running sandbox's endpoints and credentials (its sandbox.json). */
+export function sandboxInfo() {
+  return JSON.parse(readFileSync(join(process.env.PORTOLAN_E2E_DATA_DIR, 'sandbox.json'), 'utf8'));
 }
 
 /** A user token from the sandbox sign-in provider. */

@@ -3,10 +3,8 @@
 // from another team is refused and nothing changes.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { baseUrl, eventually, launchBrowser, screenshot, signedInAs, userToken } from '../lib.mjs';
+import { baseUrl, eventually, launchBrowser, sandboxInfo, screenshot, signedInAs, userToken } from '../lib.mjs';
 
 // payment-gateway (team-payments), not checkout-service: other tests count
 // checkout-service's pods, which a canary changes.
@@ -17,7 +15,7 @@ describe('canary controls', () => {
   let sandbox;
   before(async () => {
     browser = await launchBrowser();
-    sandbox = JSON.parse(readFileSync(join(process.env.PORTOLAN_E2E_DATA_DIR, 'sandbox.json'), 'utf8'));
+    sandbox = sandboxInfo();
   });
   after(async () => {
     await browser?.close();

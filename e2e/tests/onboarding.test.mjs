@@ -7,14 +7,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { baseUrl, eventually, launchBrowser, screenshot, signedInAs } from '../lib.mjs';
+import { baseUrl, eventually, launchBrowser, sandboxInfo, screenshot, signedInAs } from '../lib.mjs';
 
 describe('Git onboarding', () => {
   let browser;
   let sandbox;
   before(async () => {
     browser = await launchBrowser();
-    sandbox = JSON.parse(readFileSync(join(process.env.PORTOLAN_E2E_DATA_DIR, 'sandbox.json'), 'utf8'));
+    sandbox = sandboxInfo();
   });
   after(async () => {
     await browser?.close();

@@ -27,10 +27,11 @@ function directoryContents(dir = templatesDir, base = ''): Array<{ path: string;
   });
 }
 
+const newServiceTemplate = load('new-typescript-service.yaml');
 const templateEntity = {
-  ...load('new-typescript-service.yaml'),
+  ...newServiceTemplate,
   metadata: {
-    ...load('new-typescript-service.yaml').metadata,
+    ...newServiceTemplate.metadata,
     namespace: 'default',
     annotations: { 'backstage.io/managed-by-location': `file:${path.join(templatesDir, 'new-typescript-service.yaml')}` },
   },
@@ -92,23 +93,17 @@ describe('templates', () => {
 
     beforeAll(async () => {
       sandbox = await startTestSandbox();
-      // The onboarding template needs an existing repository.
-      await fetch(`${sandbox.info.git.url}/api/repos`, {
-        method: 'POST',
-        headers: {
-          Authorization: `Basic ${Buffer.from(`${sandbox.info.git.username}:${sandbox.info.git.password}`).toString('base64')}`,
-          'Content-Type': 'application/json',
-        },
-        body: JSON.stringify({ name: 'legacy-billing' }),
-      });
-      await fetch(`${sandbox.info.git.url}/api/repos`, {
-        method: 'POST',
-        headers: {
-          Authorization: `Basic ${Buffer.from(`${sandbox.info.git.username}:${sandbox.info.git.password}`).toString('base64')}`,
-          'Content-Type': 'application/json',
-        },
-        body: JSON.stringify({ name: 'ledger-core' }),
-      });
+      // The onboarding and add-environment templates need existing repositories.
+      for (const name of ['legacy-billing', 'ledger-core']) {
+        await fetch(`${sandbox.info.git.url}/api/repos`, {
+          method: 'POST',
+          headers: {
+            Authorization: `Basic ${Buffer.from(`${sandbox.info.git.username}:${sandbox.info.git.password}`).toString('base64')}`,
+            'Content-Type': 'application/json',
+          },
+          body: JSON.stringify({ name }),
+        });
+      }
       const backend = await startTestBackend({
         features: [
           scaffolderPlugin,

@@ -33,24 +33,24 @@ async function backend(sandboxEnabled: boolean) {
   });
 }
 
+const signIn = (server: any, user: string) =>
+  request(server)
+    .get('/api/auth/sandbox/refresh')
+    .set('X-Requested-With', 'XMLHttpRequest')
+    .set(SANDBOX_USER_HEADER, user);
+
 describe('sandbox sign-in', () => {
   it('signs in as a catalog user, with the ownership the catalog gives', async () => {
     const b = await backend(true);
     const server = b.server;
     try {
-      const res = await request(server)
-        .get('/api/auth/sandbox/refresh')
-        .set('X-Requested-With', 'XMLHttpRequest')
-        .set(SANDBOX_USER_HEADER, 'barbara.liskov');
+      const res = await signIn(server, 'barbara.liskov');
       expect(res.status).toBe(200);
       expect(res.body.backstageIdentity.identity).toMatchObject({
         userEntityRef: 'user:default/barbara.liskov',
         ownershipEntityRefs: expect.arrayContaining(['group:default/team-payments']),
       });
-      const unknown = await request(server)
-        .get('/api/auth/sandbox/refresh')
-        .set('X-Requested-With', 'XMLHttpRequest')
-        .set(SANDBOX_USER_HEADER, 'mallory');
+      const unknown = await signIn(server, 'mallory');
       expect(unknown.status).toBe(401);
       expect(unknown.body.error.message).toMatch(/no user 'mallory' in the catalog/);
     } finally {
@@ -62,10 +62,7 @@ describe('sandbox sign-in', () => {
     const b = await backend(false);
     const server = b.server;
     try {
-      const res = await request(server)
-        .get('/api/auth/sandbox/refresh')
-        .set('X-Requested-With', 'XMLHttpRequest')
-        .set(SANDBOX_USER_HEADER, 'barbara.liskov');
+      const res = await signIn(server, 'barbara.liskov');
       expect(res.status).toBe(404);
     } finally {
       await b.stop();

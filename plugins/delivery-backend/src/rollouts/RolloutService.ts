@@ -30,6 +30,7 @@ import {
   ServiceRolloutsResponse,
   isKubernetesCluster,
   kubernetesSelectorOf,
+  rolloutActionAvailability,
   rolloutControlPermission,
 } from '@portolan/plugin-delivery-common';
 import express from 'express';
@@ -37,6 +38,17 @@ import { DeploymentStore } from '../database/DeploymentStore';
 import { RolloutActionStore } from '../database/RolloutActionStore';
 import { RolloutsClient } from './RolloutsClient';
 import { rolloutPatches, rolloutState, rolloutView } from './rolloutView';
+
+export interface RolloutServiceDeps {
+  clients: RolloutsClient[];
+  catalog: CatalogService;
+  permissions: PermissionsService;
+  auditor: AuditorService;
+  store: RolloutActionStore;
+  /** To mark the aborted deploy in the timeline at once. */
+  deployments?: DeploymentStore;
+  logger: LoggerService;
+}
 
 /** 409 carrying the rollout as it is now, so the UI can show it. */
 export class StaleRolloutError extends ConflictError {
@@ -52,32 +64,13 @@ export class StaleRolloutError extends ConflictError {
  * the timeline.
  */
 export class RolloutService {
-  static create(deps: {
-    clients: RolloutsClient[];
-    catalog: CatalogService;
-    permissions: PermissionsService;
-    auditor: AuditorService;
-    store: RolloutActionStore;
-    /** To mark the aborted deploy in the timeline at once. */
-    deployments?: DeploymentStore;
-    logger: LoggerService;
-  }) {
+  static create(deps: RolloutServiceDeps) {
     return new RolloutService(deps);
   }
 
   private readonly clients: Map<string, RolloutsClient>;
 
-  private constructor(
-    private readonly deps: {
-      clients: RolloutsClient[];
-      catalog: CatalogService;
-      permissions: PermissionsService;
-      auditor: AuditorService;
-      store: RolloutActionStore;
-      deployments?: DeploymentStore;
-      logger: LoggerService;
-    },
-  ) {
+  private constructor(private readonly deps: RolloutServiceDeps) {
     this.clients = new Map(deps.clients.map(c => [c.cluster.name, c]));
   }
 
@@ -184,19 +177,18 @@ export class RolloutService {
     }
     const environment = await this.environmentOf(request.cluster, credentials);
     const where = { cluster: request.cluster, environment };
-    const view = () => rolloutView(before, [], where);
     if (before.metadata.resourceVersion !== request.resourceVersion) {
       throw new StaleRolloutError(
         `Rollout ${request.name} changed since you loaded it (version ${request.resourceVersion}, now ${before.metadata.resourceVersion}); nothing was changed`,
-        view(),
+        rolloutView(before, [], where),
       );
     }
-    const availability = rolloutState(before);
-    const valid = rolloutView(before, [], where).actions[request.action];
+    const stateBefore = rolloutState(before);
+    const valid = rolloutActionAvailability(stateBefore)[request.action];
     if (!valid.allowed) {
       throw new StaleRolloutError(
         `${ROLLOUT_ACTION_LABELS[request.action]} is not possible now: ${valid.reason}`,
-        view(),
+        rolloutView(before, [], where),
       );
     }
     let after = before;
@@ -226,7 +218,7 @@ export class RolloutService {
       action: request.action,
       actor,
       at: new Date(),
-      stepBefore: availability.currentStepIndex,
+      stepBefore: stateBefore.currentStepIndex,
       stepAfter: afterState.currentStepIndex,
       phaseBefore: before.status?.phase ?? 'Unknown',
       phaseAfter: after.status?.phase ?? 'Unknown',

@@ -75,7 +75,7 @@ export function rolloutView(
   const state = rolloutState(r);
   const steps = (r.spec.strategy?.canary?.steps ?? []).map(describeStep);
   const weights = s.canary?.weights;
-  const canaryWeight = weights?.canary.weight ?? (state.updating ? 0 : 100);
+  const canaryWeight = state.updating ? weights?.canary.weight ?? 0 : 0;
   const image = r.spec.template?.spec?.containers?.[0]?.image;
   const mine = runs
     .filter(run => {
@@ -96,8 +96,8 @@ export function rolloutView(
     phase: s.phase ?? 'Unknown',
     message: s.message,
     steps,
-    canaryWeight: state.updating ? canaryWeight : 0,
-    stableWeight: state.updating ? (weights?.stable.weight ?? 100 - canaryWeight) : 100,
+    canaryWeight,
+    stableWeight: state.updating ? weights?.stable.weight ?? 100 - canaryWeight : 100,
     replicas: {
       desired: r.spec.replicas ?? 1,
       updated: s.updatedReplicas ?? 0,

@@ -27,6 +27,18 @@ interface Claim {
   instance?: string;
 }
 
+export interface DeploymentIngesterDeps {
+  clients: ArgoCdClient[];
+  store: DeploymentStore;
+  catalog: CatalogService;
+  auth: AuthService;
+  logger: LoggerService;
+  clusterByServer: Map<string, string>;
+  now?: () => number;
+  /** Revision metadata calls in flight per instance (default 8). */
+  metadataConcurrency?: number;
+}
+
 /**
  * Reads every Argo CD instance's applications (ONE list call per instance:
  * the list carries status.history and operationState), turns history into
@@ -34,32 +46,11 @@ interface Claim {
  * commit metadata once per new revision.
  */
 export class DeploymentIngester {
-  static create(deps: {
-    clients: ArgoCdClient[];
-    store: DeploymentStore;
-    catalog: CatalogService;
-    auth: AuthService;
-    logger: LoggerService;
-    clusterByServer: Map<string, string>;
-    now?: () => number;
-    /** Revision metadata calls in flight per instance (default 8). */
-    metadataConcurrency?: number;
-  }) {
+  static create(deps: DeploymentIngesterDeps) {
     return new DeploymentIngester(deps);
   }
 
-  private constructor(
-    private readonly deps: {
-      clients: ArgoCdClient[];
-      store: DeploymentStore;
-      catalog: CatalogService;
-      auth: AuthService;
-      logger: LoggerService;
-      clusterByServer: Map<string, string>;
-      now?: () => number;
-      metadataConcurrency?: number;
-    },
-  ) {}
+  private constructor(private readonly deps: DeploymentIngesterDeps) {}
 
   async run(): Promise<IngestionSummary> {
     const now = this.deps.now?.() ?? Date.now();

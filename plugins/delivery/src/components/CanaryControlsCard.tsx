@@ -92,7 +92,6 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
 function RolloutPanel(props: {
   rollout: RolloutView;
   canControl: boolean;
-  serviceName: string;
   onAction: (rollout: RolloutView, action: RolloutAction) => void;
   busy: boolean;
 }) {
@@ -308,7 +307,6 @@ export function CanaryControlsCard() {
               key={`${r.cluster}/${r.namespace}/${r.name}`}
               rollout={r}
               canControl={value.canControl}
-              serviceName={entity.metadata.name}
               onAction={(rollout, a) => setConfirm({ rollout, action: a })}
               busy={busy}
             />

@@ -17,14 +17,8 @@ import {
   YAxis,
   ZAxis,
 } from 'recharts';
+import { commitByline, RESULT_COLORS } from './DeploymentCells';
 
-export const RESULT_COLORS: Record<DeploymentResult, { bg: string; fg: string; mark: string }> = {
-  succeeded: { bg: '#e3f4e8', fg: '#1b6b34', mark: '#2e7d32' },
-  'in-progress': { bg: '#e5effb', fg: '#1f4f8f', mark: '#1565c0' },
-  failed: { bg: '#fde8e8', fg: '#a02020', mark: '#c62828' },
-  'rolled-back': { bg: '#fff3dc', fg: '#8a5300', mark: '#ef6c00' },
-  'canary-aborted': { bg: '#fde8e8', fg: '#a02020', mark: '#ad1457' },
-};
 
 const ENV_ORDER = ['dev', 'staging', 'prod'];
 
@@ -58,7 +52,7 @@ function Details({ point }: { point: Point }) {
         <code>{d.revision.slice(0, 7)}</code> {d.commit?.message?.split('\n')[0] ?? ''}
       </Typography>
       <Typography variant="caption" display="block">
-        {[d.commit?.author?.replace(/\s*<.*>$/, ''), d.initiator && `synced by ${d.initiator}`].filter(Boolean).join(' · ')}
+        {commitByline(d)}
       </Typography>
       <Typography variant="caption" display="block">
         {DateTime.fromISO(d.startedAt).toLocaleString(DateTime.DATETIME_MED)} · {d.app}

@@ -1,6 +1,5 @@
 import {
   InfoCard,
-  Link,
   Progress,
   ResponseErrorPanel,
   Table,
@@ -9,14 +8,15 @@ import {
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { getCompoundEntityRef } from '@backstage/catalog-model';
-import { Box, Button, Chip, MenuItem, TextField, Tooltip, Typography } from '@material-ui/core';
+import { Box, Button, Chip, MenuItem, TextField, Typography } from '@material-ui/core';
 import {
   Deployment,
   ROLLOUT_ACTION_LABELS,
   RolloutActionRecord,
 } from '@portolan/plugin-delivery-common';
 import { ToggleButton, ToggleButtonGroup } from '@material-ui/lab';
-import { DeploymentLanes, RESULT_COLORS } from './DeploymentLanes';
+import { DeploymentChange, RelativeTimestamp, ResultChip } from './DeploymentCells';
+import { DeploymentLanes } from './DeploymentLanes';
 import { DoraTiles } from './DoraTiles';
 import { useCallback, useEffect, useState } from 'react';
 import { deliveryApiRef } from '../api/DeliveryApi';
@@ -53,56 +53,15 @@ const columns: TableColumn<Row>[] = [
       isAction(d) ? (
         <Chip size="small" label="canary action" style={{ background: '#f3e5f5', color: '#6a1b9a', fontWeight: 600 }} />
       ) : (
-      <Chip
-        size="small"
-        label={d.result}
-        style={{ background: RESULT_COLORS[d.result].bg, color: RESULT_COLORS[d.result].fg, fontWeight: 600 }}
-      />
+        <ResultChip result={d.result} />
       ),
   },
   {
     title: 'Change',
     cellStyle: { minWidth: 260 },
-    render: d =>
-      isAction(d) ? (
-        <ActionRow a={d} />
-      ) : (
-      <Box>
-        <Tooltip title={d.revision}>
-          {d.commitUrl ? (
-            <Link to={d.commitUrl}>
-              <code>{d.revision.slice(0, 7)}</code>
-            </Link>
-          ) : (
-            <code>{d.revision.slice(0, 7)}</code>
-          )}
-        </Tooltip>{' '}
-        <Typography variant="body2" component="span">
-          {d.commit?.message?.split('\n')[0] ?? ''}
-        </Typography>
-        <Typography variant="caption" display="block" color="textSecondary">
-          {[d.commit?.author?.replace(/\s*<.*>$/, ''), d.initiator && `synced by ${d.initiator}`].filter(Boolean).join(' · ')}
-          {d.argoCdUrl && (
-            <>
-              {' · '}
-              <Link to={d.argoCdUrl}>{d.app} in Argo CD</Link>
-            </>
-          )}
-        </Typography>
-      </Box>
-      ),
+    render: d => (isAction(d) ? <ActionRow a={d} /> : <DeploymentChange d={d} argoCdLink />),
   },
-  {
-    title: 'Started',
-    render: d => {
-      const at = isAction(d) ? d.at : d.startedAt;
-      return (
-        <Tooltip title={at}>
-          <span>{relativeTime(at)}</span>
-        </Tooltip>
-      );
-    },
-  },
+  { title: 'Started', render: d => <RelativeTimestamp at={isAction(d) ? d.at : d.startedAt} /> },
   { title: 'Took', render: d => (isAction(d) ? '' : duration(d)) },
 ];
 

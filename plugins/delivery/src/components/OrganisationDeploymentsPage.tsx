@@ -3,7 +3,6 @@ import {
   ContentHeader,
   Header,
   InfoCard,
-  Link,
   Page,
   Progress,
   ResponseErrorPanel,
@@ -13,57 +12,22 @@ import {
 import { useApi } from '@backstage/frontend-plugin-api';
 import { catalogApiRef, EntityRefLink } from '@backstage/plugin-catalog-react';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
-import { Box, Button, Chip, Grid, MenuItem, Paper, TextField, Tooltip, Typography } from '@material-ui/core';
+import { Box, Button, Grid, MenuItem, Paper, TextField, Typography } from '@material-ui/core';
 import { Deployment } from '@portolan/plugin-delivery-common';
 import { useCallback, useEffect, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { deliveryApiRef } from '../api/DeliveryApi';
-import { DeploymentLanes, RESULT_COLORS } from './DeploymentLanes';
+import { DeploymentChange, RelativeTimestamp, ResultChip } from './DeploymentCells';
+import { DeploymentLanes } from './DeploymentLanes';
 import { DoraTiles } from './DoraTiles';
 import { relativeTime } from './relativeTime';
 
 const columns: TableColumn<Deployment>[] = [
   { title: 'Service', render: d => <EntityRefLink entityRef={d.entityRef} hideIcon /> },
   { title: 'Environment', field: 'environment' },
-  {
-    title: 'Result',
-    render: d => (
-      <Chip
-        size="small"
-        label={d.result}
-        style={{ background: RESULT_COLORS[d.result].bg, color: RESULT_COLORS[d.result].fg, fontWeight: 600 }}
-      />
-    ),
-  },
-  {
-    title: 'Change',
-    cellStyle: { minWidth: 260 },
-    render: d => (
-      <Box>
-        {d.commitUrl ? (
-          <Link to={d.commitUrl}>
-            <code>{d.revision.slice(0, 7)}</code>
-          </Link>
-        ) : (
-          <code>{d.revision.slice(0, 7)}</code>
-        )}{' '}
-        <Typography variant="body2" component="span">
-          {d.commit?.message?.split('\n')[0] ?? ''}
-        </Typography>
-        <Typography variant="caption" display="block" color="textSecondary">
-          {[d.commit?.author?.replace(/\s*<.*>$/, ''), d.initiator && `synced by ${d.initiator}`].filter(Boolean).join(' · ')}
-        </Typography>
-      </Box>
-    ),
-  },
-  {
-    title: 'Started',
-    render: d => (
-      <Tooltip title={d.startedAt}>
-        <span>{relativeTime(d.startedAt)}</span>
-      </Tooltip>
-    ),
-  },
+  { title: 'Result', render: d => <ResultChip result={d.result} /> },
+  { title: 'Change', cellStyle: { minWidth: 260 }, render: d => <DeploymentChange d={d} /> },
+  { title: 'Started', render: d => <RelativeTimestamp at={d.startedAt} /> },
 ];
 
 function Figure({ label, value, testId }: { label: string; value?: number; testId: string }) {
