@@ -111,10 +111,12 @@ describe('canary controls', () => {
         const text = await frequency.innerText();
         assert.match(text, /\d+(\.\d)? \/ week/);
         assert.doesNotMatch(text, /^0\.0 \/ week/m);
+        // Lead time needs commit dates, which ingestion fetches after it
+        // has stored the deployments themselves.
+        assert.match(await page.getByTestId('dora-Lead time for changes').innerText(), /\d+(\.\d)? (min|h|d)/);
       },
       { timeoutMs: 150_000, intervalMs: 5_000 },
     );
-    assert.match(await page.getByTestId('dora-Lead time for changes').innerText(), /\d+(\.\d)? (min|h|d)/);
     await screenshot(page, 'deployments-dora');
     await page.context().close();
   });
