@@ -112,8 +112,10 @@ export function DeploymentsCard() {
     );
   }
   const rows: Row[] = [
-    ...items.map(d => ({ ...d, kind: 'deploy' as const })),
-    ...actions.map(a => ({ ...a, kind: 'action' as const })),
+    // The table keys rows by id, and deploys and actions number theirs
+    // separately: give each row an id of its own kind.
+    ...items.map(d => ({ ...d, id: `deploy-${d.id}`, kind: 'deploy' as const })),
+    ...actions.map(a => ({ ...a, id: `action-${a.id}`, kind: 'action' as const })),
   ].sort((a, b) => Date.parse(isAction(b) ? b.at : b.startedAt) - Date.parse(isAction(a) ? a.at : a.startedAt));
   return (
     <Box>
