@@ -38,11 +38,15 @@ export interface Deployment {
   argoCdUrl?: string;
 }
 
-/** Deploys started today and this (ISO) week, in the caller's time zone. */
+/**
+ * Deploys started today and this (ISO) week, in the caller's time zone, and
+ * in the last seven days (a figure that does not reset on Mondays).
+ */
 export interface DeploymentSummary {
   today: number;
   thisWeek: number;
-  since: { today: string; thisWeek: string };
+  lastSevenDays: number;
+  since: { today: string; thisWeek: string; lastSevenDays: string };
   lastIngestedAt?: string;
 }
 

@@ -41,6 +41,14 @@ describe('createTimelineRouter', () => {
         result: 'succeeded' as const,
       })),
     );
+    // Six days ago: in the last seven days, in this week only late in it.
+    const sixDaysAgo = new Date(Date.now() - 6 * 86_400_000);
+    await store.upsertDeployments([
+      {
+        entityRef: 'component:default/ledger', environment: 'staging', instance: 'argocd-nonprod', app: 'ledger-staging',
+        historyId: 1, revision: 'l0', startedAt: sixDaysAgo, result: 'succeeded' as const,
+      },
+    ]);
     await store.recordIngestion('argocd-prod', { at: new Date('2026-11-02T00:00:00Z') });
     const rolloutActions = await RolloutActionStore.create({ database: { getClient: async () => knex } as any });
     for (const at of ['2026-11-01T03:30:00Z', '2026-11-01T00:30:00Z']) {
@@ -133,7 +141,7 @@ describe('createTimelineRouter', () => {
     expect(system.body.nextCursor).toBeDefined();
     const org = await get('/deployments');
     expect(org.body.items.map((d: any) => d.app).slice(0, 2)).toEqual(['ledger-dev', 'ledger-dev']);
-    expect(org.body.items).toHaveLength(7);
+    expect(org.body.items).toHaveLength(8);
     const payments = await get('/deployments?owner=group:default/team-payments&environment=dev');
     expect(payments.body.items).toHaveLength(2);
     const bad = await get('/deployments?owner=user:default/ada');
@@ -142,11 +150,15 @@ describe('createTimelineRouter', () => {
     expect((await get('/teams/default/nobody/deployments')).status).toBe(404);
   });
 
-  it('counts deploys today and this week', async () => {
+  it('counts deploys today, this week and in the last seven days', async () => {
     const res = await request(app).get('/deployments/summary').set('Authorization', user);
     expect(res.status).toBe(200);
     expect(res.body.today).toBe(2);
-    expect(res.body.thisWeek).toBe(2);
+    const sixDaysAgoThisWeek = Date.now() - 6 * 86_400_000 >= Date.parse(res.body.since.thisWeek);
+    expect(res.body.thisWeek).toBe(sixDaysAgoThisWeek ? 3 : 2);
+    expect(res.body.lastSevenDays).toBe(3);
+    const staging = await request(app).get('/deployments/summary?environment=staging').set('Authorization', user);
+    expect(staging.body).toMatchObject({ today: 0, lastSevenDays: 1 });
     const storefront = await request(app).get('/deployments/summary?owner=team-storefront').set('Authorization', user);
     expect(storefront.body.today).toBe(0);
   });

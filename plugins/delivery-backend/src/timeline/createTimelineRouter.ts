@@ -2,7 +2,7 @@ import { BackstageCredentials, HttpAuthService } from '@backstage/backend-plugin
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { DEPLOYMENT_RESULTS, DeploymentResult } from '@portolan/plugin-delivery-common';
+import { DEPLOYMENT_RESULTS, DeploymentResult, DeploymentSummary } from '@portolan/plugin-delivery-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
@@ -152,12 +152,20 @@ export function createTimelineRouter(deps: {
     const local = new Date(Date.now() - offset);
     const dayStart = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()) + offset;
     const weekStartAt = dayStart - ((local.getUTCDay() + 6) % 7) * 86_400_000;
-    const [today, thisWeek] = await deps.store.countSince({
+    const since = { today: new Date(dayStart), thisWeek: new Date(weekStartAt), lastSevenDays: new Date(Date.now() - 7 * 86_400_000) };
+    const [today, thisWeek, lastSevenDays] = await deps.store.countSince({
       entityRefs: await componentsOf({ owner: q.owner }, credentials),
       environment: q.environment,
-      since: [new Date(dayStart), new Date(weekStartAt)],
+      since: [since.today, since.thisWeek, since.lastSevenDays],
     });
-    res.json({ today, thisWeek, since: { today: new Date(dayStart).toISOString(), thisWeek: new Date(weekStartAt).toISOString() }, lastIngestedAt: await lastIngestedAt() });
+    const summary: DeploymentSummary = {
+      today,
+      thisWeek,
+      lastSevenDays,
+      since: { today: since.today.toISOString(), thisWeek: since.thisWeek.toISOString(), lastSevenDays: since.lastSevenDays.toISOString() },
+      lastIngestedAt: await lastIngestedAt(),
+    };
+    res.json(summary);
   });
 
   const doraQuery = z

@@ -91,7 +91,9 @@ export function DeploymentLanes(props: { deployments: Deployment[]; actions?: Ro
   const xs = [...deployments.map(d => Date.parse(d.startedAt)), ...actionPoints.map(p => p.x)];
   const span = Math.max(...xs) - Math.min(...xs);
   const pad = Math.max(span * 0.02, 60_000);
-  const format = span > 2 * 86_400_000 ? 'd LLL' : 'HH:mm';
+  const sameDay = DateTime.fromMillis(Math.min(...xs)).hasSame(DateTime.fromMillis(Math.max(...xs)), 'day');
+  // Times alone only while every marker is on one day.
+  const format = span > 4 * 86_400_000 ? 'd LLL' : sameDay ? 'HH:mm' : 'ccc HH:mm';
   const open = (p?: { payload?: Point }) => {
     const point = p?.payload;
     if (point?.kind === 'deploy' && point.d.argoCdUrl) window.open(point.d.argoCdUrl, '_blank', 'noopener');

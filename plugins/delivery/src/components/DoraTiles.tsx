@@ -24,15 +24,23 @@ interface Tile {
   upIsGood: boolean;
 }
 
-function tiles(m: DoraMetrics): Tile[] {
-  const perWeek = m.total.deployments / Math.max(1, m.weeks.length);
+const WEEK_MS = 7 * 86_400_000;
+
+/** Weeks that have ended: a week in progress is no trend (on Mondays it is nearly empty). */
+export function fullWeeks(m: DoraMetrics, now = Date.now()): DoraMetrics['weeks'] {
+  return m.weeks.filter(w => Date.parse(w.weekStart) + WEEK_MS <= now);
+}
+
+function tiles(m: DoraMetrics, full: DoraMetrics['weeks']): Tile[] {
+  const weeks = full.length ? full : m.weeks;
+  const perWeek = weeks.reduce((sum, w) => sum + w.deployments, 0) / Math.max(1, weeks.length);
   return [
     {
       title: 'Deployment frequency',
-      help: `Deploys to ${m.environment} per week, over ${m.weeks.length} weeks`,
+      help: `Deploys to ${m.environment} per week, over the last ${weeks.length} full weeks`,
       value: `${perWeek.toFixed(perWeek < 10 ? 1 : 0)} / week`,
       week: w => w.deployments,
-      format: v => `${v ?? 0} deploys`,
+      format: v => `${v ?? 0} deploy${v === 1 ? '' : 's'}`,
       upIsGood: true,
     },
     {
@@ -75,11 +83,12 @@ function Sparkline({ values, color }: { values: Array<number | undefined>; color
 }
 
 /** The four DORA figures with their weekly trend. */
-export function DoraTilesView({ metrics }: { metrics: DoraMetrics }) {
+export function DoraTilesView({ metrics, now }: { metrics: DoraMetrics; now?: number }) {
+  const full = fullWeeks(metrics, now);
   return (
     <Grid container spacing={2}>
-      {tiles(metrics).map(t => {
-        const series = metrics.weeks.map(t.week);
+      {tiles(metrics, full).map(t => {
+        const series = full.map(t.week);
         const known = series.filter((v): v is number => v !== undefined);
         const last = known[known.length - 1];
         const before = known.length > 1 ? known[known.length - 2] : undefined;
@@ -98,7 +107,7 @@ export function DoraTilesView({ metrics }: { metrics: DoraMetrics }) {
               </Typography>
               <Sparkline values={series} color={better === false ? '#c62828' : '#1565c0'} />
               <Typography variant="caption" color="textSecondary">
-                Latest week with data: {t.format(last)}
+                Last full week with data: {t.format(last)}
                 {better !== undefined && (better ? ' · better than the week before' : ' · worse than the week before')}
               </Typography>
             </Paper>

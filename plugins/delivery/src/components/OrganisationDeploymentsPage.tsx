@@ -142,7 +142,10 @@ export function OrganisationDeploymentsPage() {
           <Grid item xs={6} md={3}>
             <Figure label="Deploys this week" value={summary.value?.thisWeek} testId="deploys-this-week" />
           </Grid>
-          <Grid item xs={12} md={6}>
+          <Grid item xs={6} md={3}>
+            <Figure label="Last 7 days" value={summary.value?.lastSevenDays} testId="deploys-last-seven-days" />
+          </Grid>
+          <Grid item xs={6} md={3}>
             <Typography variant="body2" color="textSecondary" style={{ paddingTop: 16 }}>
               {summary.error
                 ? `Could not count deploys: ${summary.error.message}`
