@@ -201,6 +201,42 @@ describe('templates', () => {
       }
     });
 
+    it('a real run failing at its last step leaves a log naming everything it created', async () => {
+      // This test backend's catalog cannot add locations: registration, the
+      // last step, fails after the repository and the apps exist.
+      const created = await request(server)
+        .post('/api/scaffolder/v2/tasks')
+        .set('Authorization', mockCredentials.user.header())
+        .send({
+          templateRef: 'template:default/new-typescript-service',
+          values: { ...values['new-typescript-service.yaml'], name: 'late-failure-service', environments: ['dev', 'staging'] },
+        });
+      expect(created.status).toBe(201);
+      let task: any;
+      for (let i = 0; i < 200; i++) {
+        task = (await request(server).get(`/api/scaffolder/v2/tasks/${created.body.id}`).set('Authorization', mockCredentials.user.header())).body;
+        if (task.status === 'failed' || task.status === 'completed') break;
+        await new Promise(r => setTimeout(r, 100));
+      }
+      expect(task.status).toBe('failed');
+      const events = await request(server)
+        .get(`/api/scaffolder/v2/tasks/${created.body.id}/events`)
+        .set('Authorization', mockCredentials.user.header());
+      const log = (events.body as any[]).map(e => e.body?.message ?? '').join('\n');
+      expect(log).toMatch(/Beginning step Register in the catalog[\s\S]*Method not implemented/);
+      const repoUrl = `${sandbox.info.git.url}/git/late-failure-service.git`;
+      expect(log).toContain(`created: repository ${repoUrl}`);
+      expect(log).toContain('created: Argo CD app late-failure-service-dev on argocd-nonprod');
+      expect(log).toContain('created: Argo CD app late-failure-service-staging on argocd-nonprod');
+      expect(log).not.toContain(sandbox.info.git.password);
+      // And they do exist, where the log says.
+      const argo = sandbox.info.argocd.find(a => a.name === 'argocd-nonprod')!;
+      for (const env of ['dev', 'staging']) {
+        const app = await fetch(`${argo.url}/api/v1/applications/late-failure-service-${env}`, { headers: { Authorization: `Bearer ${argo.token}` } });
+        expect(app.status).toBe(200);
+      }
+    });
+
     it('fails the dry run before anything else when pre-flight checks fail', async () => {
       const res = await request(server)
         .post('/api/scaffolder/v2/dry-run')
