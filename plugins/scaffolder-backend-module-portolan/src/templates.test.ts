@@ -166,28 +166,32 @@ describe('templates', () => {
       }
     });
 
-    it('a real run that fails pre-flight creates nothing, says why, and logs no secret', async () => {
-      const secret = 'hunter2-do-not-log';
+    /** Runs the New TypeScript service template for real; its final status and its events. */
+    async function runNewService(taskValues: object, secrets?: Record<string, string>) {
+      const auth = mockCredentials.user.header();
       const created = await request(server)
         .post('/api/scaffolder/v2/tasks')
-        .set('Authorization', mockCredentials.user.header())
-        .send({
-          templateRef: 'template:default/new-typescript-service',
-          values: { ...values['new-typescript-service.yaml'], name: 'orphan-service', owner: 'group:default/nobody' },
-          secrets: { apiToken: secret },
-        });
+        .set('Authorization', auth)
+        .send({ templateRef: 'template:default/new-typescript-service', values: taskValues, secrets });
       expect(created.status).toBe(201);
       let task: any;
-      for (let i = 0; i < 100; i++) {
-        task = (await request(server).get(`/api/scaffolder/v2/tasks/${created.body.id}`).set('Authorization', mockCredentials.user.header())).body;
+      for (let i = 0; i < 200; i++) {
+        task = (await request(server).get(`/api/scaffolder/v2/tasks/${created.body.id}`).set('Authorization', auth)).body;
         if (task.status === 'failed' || task.status === 'completed') break;
         await new Promise(r => setTimeout(r, 100));
       }
-      expect(task.status).toBe('failed');
-      const events = await request(server)
-        .get(`/api/scaffolder/v2/tasks/${created.body.id}/events`)
-        .set('Authorization', mockCredentials.user.header());
-      const log = JSON.stringify(events.body);
+      const events = await request(server).get(`/api/scaffolder/v2/tasks/${created.body.id}/events`).set('Authorization', auth);
+      return { status: task.status as string, events: events.body as any[] };
+    }
+
+    it('a real run that fails pre-flight creates nothing, says why, and logs no secret', async () => {
+      const secret = 'hunter2-do-not-log';
+      const { status, events } = await runNewService(
+        { ...values['new-typescript-service.yaml'], name: 'orphan-service', owner: 'group:default/nobody' },
+        { apiToken: secret },
+      );
+      expect(status).toBe('failed');
+      const log = JSON.stringify(events);
       expect(log).toContain("'group:default/nobody' is not a group in the catalog");
       expect(log).not.toContain(secret);
       expect(log).not.toContain(sandbox.info.git.password);
@@ -204,25 +208,11 @@ describe('templates', () => {
     it('a real run failing at its last step leaves a log naming everything it created', async () => {
       // This test backend's catalog cannot add locations: registration, the
       // last step, fails after the repository and the apps exist.
-      const created = await request(server)
-        .post('/api/scaffolder/v2/tasks')
-        .set('Authorization', mockCredentials.user.header())
-        .send({
-          templateRef: 'template:default/new-typescript-service',
-          values: { ...values['new-typescript-service.yaml'], name: 'late-failure-service', environments: ['dev', 'staging'] },
-        });
-      expect(created.status).toBe(201);
-      let task: any;
-      for (let i = 0; i < 200; i++) {
-        task = (await request(server).get(`/api/scaffolder/v2/tasks/${created.body.id}`).set('Authorization', mockCredentials.user.header())).body;
-        if (task.status === 'failed' || task.status === 'completed') break;
-        await new Promise(r => setTimeout(r, 100));
-      }
-      expect(task.status).toBe('failed');
-      const events = await request(server)
-        .get(`/api/scaffolder/v2/tasks/${created.body.id}/events`)
-        .set('Authorization', mockCredentials.user.header());
-      const log = (events.body as any[]).map(e => e.body?.message ?? '').join('\n');
+      const { status, events } = await runNewService({
+        ...values['new-typescript-service.yaml'], name: 'late-failure-service', environments: ['dev', 'staging'],
+      });
+      expect(status).toBe('failed');
+      const log = events.map(e => e.body?.message ?? '').join('\n');
       expect(log).toMatch(/Beginning step Register in the catalog[\s\S]*Method not implemented/);
       const repoUrl = `${sandbox.info.git.url}/git/late-failure-service.git`;
       expect(log).toContain(`created: repository ${repoUrl}`);
