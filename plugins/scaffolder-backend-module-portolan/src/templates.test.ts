@@ -3,14 +3,18 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { templateEntityV1beta3Validator } from '@backstage/plugin-scaffolder-common';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import { startTestSandbox } from '@portolan/sandbox/src/testing';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import request from 'supertest';
 import YAML from 'yaml';
 import { scaffolderModulePortolan } from './module';
 import { SERVICE_NAME_PATTERN } from './names';
 
 jest.setTimeout(120_000);
+const run = promisify(execFile);
 
 const templatesDir = path.resolve(__dirname, '../../../templates');
 const templateFiles = fs.readdirSync(templatesDir).filter(f => f.endsWith('.yaml')).sort();
@@ -27,18 +31,22 @@ function directoryContents(dir = templatesDir, base = ''): Array<{ path: string;
   });
 }
 
-const newServiceTemplate = load('new-typescript-service.yaml');
-const templateEntity = {
-  ...newServiceTemplate,
-  metadata: {
-    ...newServiceTemplate.metadata,
-    namespace: 'default',
-    annotations: { 'backstage.io/managed-by-location': `file:${path.join(templatesDir, 'new-typescript-service.yaml')}` },
-  },
+/** A template as the catalog holds it, so real runs can reference it. */
+const templateEntity = (file: string) => {
+  const template = load(file);
+  return {
+    ...template,
+    metadata: {
+      ...template.metadata,
+      namespace: 'default',
+      annotations: { 'backstage.io/managed-by-location': `file:${path.join(templatesDir, file)}` },
+    },
+  };
 };
 
 const catalogEntities = [
-  templateEntity,
+  templateEntity('new-typescript-service.yaml'),
+  templateEntity('add-environment.yaml'),
   { apiVersion: 'backstage.io/v1alpha1', kind: 'Group', metadata: { name: 'team-payments', namespace: 'default' }, spec: { type: 'team', children: [] } },
   { apiVersion: 'backstage.io/v1alpha1', kind: 'System', metadata: { name: 'payments', namespace: 'default' }, spec: { owner: 'team-payments' } },
   {
@@ -46,8 +54,9 @@ const catalogEntities = [
     spec: { type: 'service', owner: 'team-payments', lifecycle: 'production' },
   },
   {
-    apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'ledger-core', namespace: 'default' },
-    spec: { type: 'service', owner: 'team-payments', lifecycle: 'experimental' },
+    apiVersion: 'backstage.io/v1alpha1', kind: 'Component',
+    metadata: { name: 'ledger-core', namespace: 'default', annotations: { 'backstage.io/kubernetes-namespace': 'payments' } },
+    spec: { type: 'service', owner: 'team-payments', lifecycle: 'experimental', system: 'payments' },
   },
   ...[['dev', 'dev', 'argocd-nonprod'], ['staging', 'staging', 'argocd-nonprod'], ['prod-eu', 'prod', 'argocd-prod']].map(([name, env, instance]) => ({
     apiVersion: 'backstage.io/v1alpha1',
@@ -93,17 +102,29 @@ describe('templates', () => {
 
     beforeAll(async () => {
       sandbox = await startTestSandbox();
-      // The onboarding and add-environment templates need existing repositories.
-      for (const name of ['legacy-billing', 'ledger-core']) {
-        await fetch(`${sandbox.info.git.url}/api/repos`, {
-          method: 'POST',
-          headers: {
-            Authorization: `Basic ${Buffer.from(`${sandbox.info.git.username}:${sandbox.info.git.password}`).toString('base64')}`,
-            'Content-Type': 'application/json',
-          },
-          body: JSON.stringify({ name }),
-        });
+      // The onboarding template needs an existing repository; add-environment
+      // a service's, with overlays for dev and prod but not staging.
+      await fetch(`${sandbox.info.git.url}/api/repos`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Basic ${Buffer.from(`${sandbox.info.git.username}:${sandbox.info.git.password}`).toString('base64')}`,
+          'Content-Type': 'application/json',
+        },
+        body: JSON.stringify({ name: 'legacy-billing' }),
+      });
+      const seed = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-core-'));
+      for (const env of ['dev', 'prod']) {
+        fs.mkdirSync(path.join(seed, 'deploy/overlays', env), { recursive: true });
+        fs.writeFileSync(path.join(seed, 'deploy/overlays', env, 'kustomization.yaml'), `# ${env} overlay, hand-written\n`);
       }
+      const remote = `${sandbox.info.git.url}/git/ledger-core.git`.replace('://', `://${sandbox.info.git.username}:${sandbox.info.git.password}@`);
+      const git = (...args: string[]) =>
+        run('git', ['-c', 'user.name=Seed', '-c', 'user.email=seed@localhost', ...args], { cwd: seed });
+      await git('init', '-q', '-b', 'main');
+      await git('add', '.');
+      await git('commit', '-q', '-m', 'seed');
+      await git('push', '-q', remote, 'main');
+      fs.rmSync(seed, { recursive: true, force: true });
       const backend = await startTestBackend({
         features: [
           scaffolderPlugin,
@@ -166,13 +187,13 @@ describe('templates', () => {
       }
     });
 
-    /** Runs the New TypeScript service template for real; its final status and its events. */
-    async function runNewService(taskValues: object, secrets?: Record<string, string>) {
+    /** Runs a template for real; its final status, its events and its output. */
+    async function runTemplate(template: string, taskValues: object, secrets?: Record<string, string>) {
       const auth = mockCredentials.user.header();
       const created = await request(server)
         .post('/api/scaffolder/v2/tasks')
         .set('Authorization', auth)
-        .send({ templateRef: 'template:default/new-typescript-service', values: taskValues, secrets });
+        .send({ templateRef: `template:default/${template}`, values: taskValues, secrets });
       expect(created.status).toBe(201);
       let task: any;
       for (let i = 0; i < 200; i++) {
@@ -181,8 +202,12 @@ describe('templates', () => {
         await new Promise(r => setTimeout(r, 100));
       }
       const events = await request(server).get(`/api/scaffolder/v2/tasks/${created.body.id}/events`).set('Authorization', auth);
-      return { status: task.status as string, events: events.body as any[] };
+      const body = events.body as any[];
+      const completion = body.find(e => e.type === 'completion');
+      return { status: task.status as string, events: body, output: completion?.body?.output };
     }
+    const runNewService = (taskValues: object, secrets?: Record<string, string>) =>
+      runTemplate('new-typescript-service', taskValues, secrets);
 
     it('a real run that fails pre-flight creates nothing, says why, and logs no secret', async () => {
       const secret = 'hunter2-do-not-log';
@@ -225,6 +250,46 @@ describe('templates', () => {
         const app = await fetch(`${argo.url}/api/v1/applications/late-failure-service-${env}`, { headers: { Authorization: `Bearer ${argo.token}` } });
         expect(app.status).toBe(200);
       }
+    });
+
+    it('adds an environment whose overlay the repository lacks: the overlay on a branch, the app where the service runs', async () => {
+      const { status, events, output } = await runTemplate('add-environment', {
+        service: 'component:default/ledger-core',
+        environment: 'staging',
+      });
+      expect({ status, log: events.map(e => e.body?.message ?? '').filter(Boolean) }).toMatchObject({ status: 'completed' });
+      expect(output.text[0].content).toContain('Merge the `portolan-add-staging` branch');
+      const raw = (ref: string, file: string) => fetch(`${sandbox.info.git.url}/raw/ledger-core/${ref}/${file}`);
+      const overlay = await raw('portolan-add-staging', 'deploy/overlays/staging/kustomization.yaml');
+      expect(overlay.status).toBe(200);
+      expect(await overlay.text()).toContain('namespace: payments');
+      // The hand-written overlays stay as they were; main is untouched.
+      expect(await (await raw('portolan-add-staging', 'deploy/overlays/dev/kustomization.yaml')).text()).toBe('# dev overlay, hand-written\n');
+      expect((await raw('main', 'deploy/overlays/staging/kustomization.yaml')).status).toBe(404);
+      const argo = sandbox.info.argocd.find(a => a.name === 'argocd-nonprod')!;
+      const app = await (
+        await fetch(`${argo.url}/api/v1/applications/ledger-core-staging`, { headers: { Authorization: `Bearer ${argo.token}` } })
+      ).json();
+      expect(app.spec).toMatchObject({
+        project: 'payments',
+        source: { path: 'deploy/overlays/staging', repoURL: `${sandbox.info.git.url}/git/ledger-core.git` },
+        destination: { namespace: 'payments' },
+      });
+    });
+
+    it('adds an environment whose overlay the repository has: no branch, just the app', async () => {
+      const { status, output, events } = await runTemplate('add-environment', {
+        service: 'component:default/ledger-core',
+        environment: 'prod',
+      });
+      expect(status).toBe('completed');
+      expect(output.text[0].content).toContain('already had the overlay');
+      expect(events.map(e => e.body?.message ?? '').join('\n')).toContain('nothing was pushed');
+      const branch = await fetch(`${sandbox.info.git.url}/raw/ledger-core/portolan-add-prod/deploy/overlays/prod/kustomization.yaml`);
+      expect(branch.status).toBe(404);
+      const argo = sandbox.info.argocd.find(a => a.name === 'argocd-prod')!;
+      const app = await fetch(`${argo.url}/api/v1/applications/ledger-core-prod`, { headers: { Authorization: `Bearer ${argo.token}` } });
+      expect(app.status).toBe(200);
     });
 
     it('fails the dry run before anything else when pre-flight checks fail', async () => {

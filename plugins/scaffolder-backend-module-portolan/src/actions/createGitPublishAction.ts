@@ -35,12 +35,18 @@ export function createGitPublishAction(deps: { git?: GitRemoteConfig }) {
             .describe('Push to this new branch of an existing repository instead of creating one'),
         defaultBranch: z => z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/).default('main'),
         commitMessage: z => z.string().max(2000).default('Initial commit from Portolan'),
+        addOnly: z =>
+          z
+            .boolean()
+            .default(false)
+            .describe('With branch: add only the files the repository lacks, and push nothing when it has them all'),
       },
       output: {
         remoteUrl: z => z.string(),
         repoContentsUrl: z => z.string(),
         catalogInfoUrl: z => z.string(),
         commitHash: z => z.string().optional(),
+        pushed: z => z.boolean().describe('Whether anything was pushed'),
       },
     },
     async handler(ctx) {
@@ -79,6 +85,7 @@ export function createGitPublishAction(deps: { git?: GitRemoteConfig }) {
         });
         ctx.logger.info(`created: repository ${remoteUrl} (${defaultBranch} at ${commitHash.slice(0, 7)})`);
         ctx.output('commitHash', commitHash);
+        ctx.output('pushed', true);
         return;
       }
       if (!exists) throw new InputError(`Repository '${repo}' does not exist on ${git.url}; nothing was pushed`);
@@ -86,10 +93,32 @@ export function createGitPublishAction(deps: { git?: GitRemoteConfig }) {
       const clone = await fs.mkdtemp(path.join(os.tmpdir(), 'portolan-clone-'));
       try {
         await cloneRepo({ url: remoteUrl, dir: clone, auth, logger: ctx.logger, ref: defaultBranch });
+        const kept: string[] = [];
+        let added = 0;
         await fs.cp(dir, clone, {
           recursive: true,
-          filter: src => !path.relative(dir, src).split(path.sep).includes('.git'),
+          filter: async src => {
+            const rel = path.relative(dir, src);
+            if (rel.split(path.sep).includes('.git')) return false;
+            if (!ctx.input.addOnly || !rel) return true;
+            const target = await fs.stat(path.join(clone, rel)).catch(() => undefined);
+            if (!target) {
+              if (!(await fs.stat(src)).isDirectory()) added++;
+              return true;
+            }
+            if (target.isDirectory()) return true;
+            kept.push(rel);
+            return false;
+          },
         });
+        if (ctx.input.addOnly) {
+          if (kept.length) ctx.logger.info(`kept: ${kept.join(', ')} as ${repo} has them on ${defaultBranch}`);
+          if (added === 0) {
+            ctx.logger.info(`unchanged: ${remoteUrl} already has every file on ${defaultBranch}; nothing was pushed`);
+            ctx.output('pushed', false);
+            return;
+          }
+        }
         const { commitHash } = await commitAndPushRepo({
           dir: clone,
           auth,
@@ -102,6 +131,7 @@ export function createGitPublishAction(deps: { git?: GitRemoteConfig }) {
         });
         ctx.logger.info(`created: branch ${branch} of ${remoteUrl} at ${commitHash.slice(0, 7)}`);
         ctx.output('commitHash', commitHash);
+        ctx.output('pushed', true);
       } finally {
         await fs.rm(clone, { recursive: true, force: true });
       }

@@ -1,10 +1,13 @@
-import { stringifyEntityRef } from '@backstage/catalog-model';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { ArgoCdClient } from '@portolan/argocd-node';
 import { GitRemoteConfig, repoExists, repoUrl } from '../gitRemote';
 import { serviceNameProblems } from '../names';
+
+/** A Kubernetes namespace name (RFC 1123 label). */
+const KUBERNETES_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**
  * `portolan:preflight`: every check that can fail, before any side effect —
@@ -43,6 +46,9 @@ export function createPreflightAction(deps: {
       output: {
         entityRef: z => z.string(),
         repoUrl: z => z.string().optional(),
+        namespace: z =>
+          z.string().optional().describe("An existing service's Kubernetes namespace (backstage.io/kubernetes-namespace, else its name)"),
+        project: z => z.string().optional().describe("An existing service's Argo CD project: its system's name, else default"),
         targets: z =>
           z.array(
             z.object({ environment: z.string(), cluster: z.string(), instance: z.string(), app: z.string() }),
@@ -81,11 +87,24 @@ export function createPreflightAction(deps: {
       const apps = [...(ctx.input.apps ?? []), ...targets.map(t => ({ instance: t.instance, name: t.app }))];
       const entityRef = stringifyEntityRef({ kind: 'component', namespace: 'default', name });
       const checks: Array<Promise<void>> = [];
+      let existingService: { namespace: string; project: string } | undefined;
       if (problems.length === 0) {
         checks.push(
           deps.catalog.getEntityByRef(entityRef, { credentials }).then(existing => {
             if (newEntity && existing) problems.push(`Name: ${entityRef} is already in the catalog`);
             if (!newEntity && !existing) problems.push(`Name: ${entityRef} is not in the catalog`);
+            if (!newEntity && existing) {
+              // Where the service already deploys, so a new environment matches.
+              const namespace = existing.metadata.annotations?.['backstage.io/kubernetes-namespace'] ?? name;
+              const system = typeof existing.spec?.system === 'string' ? existing.spec.system : undefined;
+              if (!KUBERNETES_NAME.test(namespace)) {
+                problems.push(`Name: ${entityRef} has an invalid backstage.io/kubernetes-namespace '${namespace}'`);
+              }
+              existingService = {
+                namespace,
+                project: system ? parseEntityRef(system, { defaultKind: 'system', defaultNamespace: 'default' }).name : 'default',
+              };
+            }
           }),
         );
       }
@@ -147,6 +166,10 @@ export function createPreflightAction(deps: {
       ctx.logger.info(`Pre-flight checks passed for ${entityRef}${apps.length ? ` and ${apps.length} Argo CD apps` : ''}`);
       ctx.output('entityRef', entityRef);
       ctx.output('targets', targets);
+      if (existingService) {
+        ctx.output('namespace', existingService.namespace);
+        ctx.output('project', existingService.project);
+      }
       const repoName = repo ?? existingRepo;
       if (repoName && deps.git) ctx.output('repoUrl', repoUrl(deps.git, repoName));
     },
