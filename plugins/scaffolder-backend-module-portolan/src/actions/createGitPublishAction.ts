@@ -112,7 +112,7 @@ export function createGitPublishAction(deps: { git?: GitRemoteConfig }) {
           },
         });
         if (ctx.input.addOnly) {
-          if (kept.length) ctx.logger.info(`kept: ${kept.join(', ')} as ${repo} has them on ${defaultBranch}`);
+          if (kept.length) ctx.logger.info(`kept: ${kept.join(', ')}, which ${repo} already has on ${defaultBranch}`);
           if (added === 0) {
             ctx.logger.info(`unchanged: ${remoteUrl} already has every file on ${defaultBranch}; nothing was pushed`);
             ctx.output('pushed', false);
