@@ -1,3 +1,4 @@
+import { SchedulerServiceTaskScheduleDefinitionConfig } from '@backstage/backend-plugin-api';
 import { HumanDuration } from '@backstage/types';
 
 export interface Config {
@@ -7,5 +8,10 @@ export interface Config {
      * Default: 400 days.
      */
     retention?: HumanDuration | string;
+    /**
+     * When ingestion reads Argo CD (a task schedule: frequency, timeout,
+     * initialDelay). Default: every minute, 5 min timeout, 5 s after start.
+     */
+    schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
   };
 }

@@ -1,6 +1,7 @@
 import {
   coreServices,
   createBackendPlugin,
+  readSchedulerServiceTaskScheduleDefinitionFromConfig,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import {
@@ -53,17 +54,24 @@ export const deliveryPlugin = createBackendPlugin({
           ? durationToMilliseconds(readDurationFromConfig(config, { key: 'delivery.retention' }))
           : 400 * 86_400_000;
         const ingester = DeploymentIngester.create({ clients, store, catalog, auth, logger, clusterByServer });
+        const taskId = 'delivery-ingest-deployments';
+        // While the catalog has no services yet (a fresh start), look again
+        // soon instead of a whole period later; a few times at most.
+        let earlyRetries = 6;
         await scheduler.scheduleTask({
           // Global scope (the default): one replica ingests at a time.
-          id: 'delivery-ingest-deployments',
-          frequency: { minutes: 1 },
-          timeout: { minutes: 5 },
-          initialDelay: { seconds: 5 },
+          id: taskId,
+          ...(config.has('delivery.schedule')
+            ? readSchedulerServiceTaskScheduleDefinitionFromConfig(config.getConfig('delivery.schedule'))
+            : { frequency: { minutes: 1 }, timeout: { minutes: 5 }, initialDelay: { seconds: 5 } }),
           fn: async () => {
             const summary = await ingester.run();
+            if (summary.services === 0 && earlyRetries-- > 0) {
+              setTimeout(() => scheduler.triggerTask(taskId).catch(() => {}), 10_000).unref();
+            }
             const removed = await store.deleteOlderThan(new Date(Date.now() - retentionMs));
             logger.info(
-              `Ingested deployments: ${summary.instances
+              `Ingested deployments of ${summary.services} services: ${summary.instances
                 .map(i => `${i.instance} ${i.ok ? `${i.deployments} rows, ${i.metadataCalls} new revisions` : `failed (${i.error})`}`)
                 .join('; ')}${removed ? `; ${removed} past retention removed` : ''}`,
             );

@@ -46,6 +46,7 @@ describe('DeploymentIngester against the sandbox', () => {
     const { store, clients, ingester } = await setup(id);
     const first = await ingester.run();
     expect(first.instances.every(i => i.ok)).toBe(true);
+    expect(first.services).toBe(services().length);
     expect(clients.map(c => c.calls.list)).toEqual([1, 1]);
     const metadataCalls = clients.reduce((n, c) => n + c.calls.metadata, 0);
     // Each app shows its last 10 history entries (Argo CD's limit here).

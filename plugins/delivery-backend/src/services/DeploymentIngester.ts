@@ -17,6 +17,8 @@ import {
 import { DeploymentRow, DeploymentStore } from '../database/DeploymentStore';
 
 export interface IngestionSummary {
+  /** Catalog entities that claim Argo CD apps (none: the catalog may still be starting). */
+  services: number;
   instances: Array<{ instance: string; ok: boolean; apps: number; deployments: number; metadataCalls: number; error?: string; skipped?: boolean }>;
 }
 
@@ -78,7 +80,7 @@ export class DeploymentIngester {
         }
       }),
     );
-    return { instances };
+    return { services: claims.length, instances };
   }
 
   /** Every entity with Argo CD annotations: one catalog call per cycle. */
