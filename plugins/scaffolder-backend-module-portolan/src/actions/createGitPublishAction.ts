@@ -67,6 +67,7 @@ export function createGitPublishAction(deps: { git?: GitRemoteConfig }) {
       ctx.output('catalogInfoUrl', `${repoContentsUrl}/catalog-info.yaml`);
       if (ctx.isDryRun) {
         ctx.logger.info(`Dry run: would push ${path.relative(ctx.workspacePath, dir) || 'the workspace'} to ${remoteUrl} (${ref})`);
+        ctx.output('pushed', false);
         return;
       }
       const auth = { username: git.username, password: git.password };
