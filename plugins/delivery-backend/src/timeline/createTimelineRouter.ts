@@ -152,17 +152,18 @@ export function createTimelineRouter(deps: {
     const local = new Date(Date.now() - offset);
     const dayStart = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()) + offset;
     const weekStartAt = dayStart - ((local.getUTCDay() + 6) % 7) * 86_400_000;
-    const since = { today: new Date(dayStart), thisWeek: new Date(weekStartAt), lastSevenDays: new Date(Date.now() - 7 * 86_400_000) };
+    const since = [new Date(dayStart), new Date(weekStartAt), new Date(Date.now() - 7 * 86_400_000)];
     const [today, thisWeek, lastSevenDays] = await deps.store.countSince({
       entityRefs: await componentsOf({ owner: q.owner }, credentials),
       environment: q.environment,
-      since: [since.today, since.thisWeek, since.lastSevenDays],
+      since,
     });
+    const [todayAt, thisWeekAt, lastSevenDaysAt] = since.map(d => d.toISOString());
     const summary: DeploymentSummary = {
       today,
       thisWeek,
       lastSevenDays,
-      since: { today: since.today.toISOString(), thisWeek: since.thisWeek.toISOString(), lastSevenDays: since.lastSevenDays.toISOString() },
+      since: { today: todayAt, thisWeek: thisWeekAt, lastSevenDays: lastSevenDaysAt },
       lastIngestedAt: await lastIngestedAt(),
     };
     res.json(summary);

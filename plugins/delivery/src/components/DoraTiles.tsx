@@ -27,7 +27,7 @@ interface Tile {
 const WEEK_MS = 7 * 86_400_000;
 
 /** Weeks that have ended: a week in progress is no trend (on Mondays it is nearly empty). */
-export function fullWeeks(m: DoraMetrics, now = Date.now()): DoraMetrics['weeks'] {
+function fullWeeks(m: DoraMetrics, now = Date.now()): DoraMetrics['weeks'] {
   return m.weeks.filter(w => Date.parse(w.weekStart) + WEEK_MS <= now);
 }
 

@@ -2,7 +2,7 @@ import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { EventsService } from '@backstage/plugin-events-node';
 import { ARGOCD_APPLICATIONS_TOPIC, ArgoCdClient } from '@portolan/argocd-node';
-import { serviceNameProblems } from '../names';
+import { SERVICE_NAME_PATTERN, serviceNameProblems } from '../names';
 
 /**
  * `argocd:app:create`: an Argo CD project (if missing) and an application
@@ -27,12 +27,12 @@ export function createArgoCdAppAction(deps: {
         service: z => z.string().describe('The service (backstage.io/kubernetes-id label value)'),
         environment: z => z.string().regex(/^[a-z0-9-]{1,63}$/).describe('Environment label'),
         name: z => z.string().optional().describe('App name; default <service>-<environment>'),
-        project: z => z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).describe('Argo CD project'),
+        project: z => z.string().regex(new RegExp(SERVICE_NAME_PATTERN)).describe('Argo CD project'),
         repoUrl: z => z.string().url().describe('Git repository URL'),
         path: z => z.string().regex(/^[A-Za-z0-9._/-]{1,255}$/).refine(p => !p.split('/').includes('..'), 'must not contain ..'),
         targetRevision: z => z.string().default('main'),
         cluster: z => z.string().describe('Destination cluster name (kubernetes.clusterLocatorMethods)'),
-        namespace: z => z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
+        namespace: z => z.string().regex(new RegExp(SERVICE_NAME_PATTERN)),
       },
       output: {
         appName: z => z.string(),

@@ -6,9 +6,6 @@ import { ArgoCdClient } from '@portolan/argocd-node';
 import { GitRemoteConfig, repoExists, repoUrl } from '../gitRemote';
 import { serviceNameProblems } from '../names';
 
-/** A Kubernetes namespace name (RFC 1123 label). */
-const KUBERNETES_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
 /**
  * `portolan:preflight`: every check that can fail, before any side effect —
  * the name is valid and free in the catalog, the owner exists, the
@@ -97,8 +94,8 @@ export function createPreflightAction(deps: {
               // Where the service already deploys, so a new environment matches.
               const namespace = existing.metadata.annotations?.['backstage.io/kubernetes-namespace'] ?? name;
               const system = typeof existing.spec?.system === 'string' ? existing.spec.system : undefined;
-              if (!KUBERNETES_NAME.test(namespace)) {
-                problems.push(`Name: ${entityRef} has an invalid backstage.io/kubernetes-namespace '${namespace}'`);
+              for (const p of serviceNameProblems(namespace)) {
+                problems.push(`Name: ${entityRef} has an unusable backstage.io/kubernetes-namespace: ${p}`);
               }
               existingService = {
                 namespace,
