@@ -47,6 +47,11 @@ describe('Git onboarding actions against the sandbox', () => {
       { apiVersion: 'backstage.io/v1alpha1', kind: 'Group', metadata: { name: 'team-payments', namespace: 'default' }, spec: {} },
       { apiVersion: 'backstage.io/v1alpha1', kind: 'System', metadata: { name: 'payments', namespace: 'default' }, spec: {} },
       { apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'checkout-service', namespace: 'default' }, spec: {} },
+      {
+        apiVersion: 'backstage.io/v1alpha1', kind: 'Component',
+        metadata: { name: 'odd-service', namespace: 'default', annotations: { 'backstage.io/kubernetes-namespace': 'Payments Team' } },
+        spec: { system: 'payments' },
+      },
       ...[['dev', 'dev', 'argocd-nonprod'], ['staging', 'staging', 'argocd-nonprod'], ['prod-eu', 'prod', 'argocd-prod']].map(([name, env, instance]) => ({
         apiVersion: 'backstage.io/v1alpha1',
         kind: 'Resource',
@@ -222,6 +227,12 @@ describe('Git onboarding actions against the sandbox', () => {
       ['team/service', /contains '\.\.' or '\/'/],
     ])('refuses the name %p', async (name, message) => {
       await expect(check({ name, owner: 'group:default/team-payments' })).rejects.toThrow(message);
+    });
+
+    it("refuses an existing service whose namespace annotation Kubernetes would not accept", async () => {
+      await expect(check({ name: 'odd-service', newEntity: false })).rejects.toThrow(
+        /component:default\/odd-service has an unusable backstage.io\/kubernetes-namespace: 'Payments Team' contains spaces/,
+      );
     });
   });
 });
