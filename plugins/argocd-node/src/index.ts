@@ -6,9 +6,5 @@ export { matchesSelector, parseSelector } from './selector';
 export * from './types';
 export { readClusterServerMap, clusterOfDestination, normalizeServer } from './clusterServers';
 
-/**
- * Events topic: Portolan created or changed Argo CD applications (payload
- * `{ instance, name }`). The catalog module's app index refreshes on it, so
- * a service registered right after its apps were created finds them.
- */
-export const ARGOCD_APPLICATIONS_TOPIC = 'portolan.argocd.applications';
+// Kept here for existing importers; the topic lives in argocd-common.
+export { ARGOCD_APPLICATIONS_TOPIC } from '@portolan/argocd-common';

@@ -4,6 +4,7 @@ import { ArgoCdApplication, ArgoCdClient } from '@portolan/argocd-node';
 import { ArgoCdAppIndex } from './ArgoCdAppIndex';
 import { ArgoCdDeploymentProcessor } from './ArgoCdDeploymentProcessor';
 import { buildArgoCdReport } from './ArgoCdReport';
+import { ServiceClaims } from './ServiceClaims';
 
 function app(name: string, service: string, destination: { name?: string; server?: string }): ArgoCdApplication {
   return {
@@ -125,6 +126,76 @@ describe('ArgoCdDeploymentProcessor', () => {
     expect(emitted.find(e => e.type === 'error')?.error.message).toMatch(
       /argocd\/app-selector: unsupported label selector term 'a in \(b\)'/,
     );
+  });
+
+  it.each([
+    ['argocd/app-selector', 'backstage.io/kubernetes-id!=nothing'],
+    ['argocd/app-selector', 'team='],
+    ['backstage.io/kubernetes-label-selector', 'app!=x'],
+  ])('rejects a %s with no key=value term (%s): it would claim other services', async (annotation, value) => {
+    const { processor } = await setup();
+    const emitted = await process(processor, component('greedy', { [annotation]: value }));
+    const errors = emitted.filter(e => e.type === 'error');
+    expect(errors.map(e => e.error.message)).toEqual([
+      `${annotation}: '${value}' has no key=value term, so it would match other services' workloads too`,
+    ]);
+    expect(emitted.filter(e => e.type === 'relation')).toEqual([]);
+  });
+
+  it('flags an Argo CD app two services claim on both, and relates neither to its cluster', async () => {
+    const { index } = await setup();
+    const owner = component('checkout-service', {
+      'argocd/app-selector': 'backstage.io/kubernetes-id=checkout-service',
+    });
+    const copycat = component('checkout-copy', { 'argocd/app-name': 'checkout-service-prod' });
+    const claims = new ServiceClaims();
+    claims.update(index, [owner, copycat]);
+    const processor = new ArgoCdDeploymentProcessor(index, claims);
+
+    const mine = await process(processor, owner);
+    expect(mine.filter(e => e.type === 'error').map(e => e.error.message)).toEqual([
+      'Argo CD app checkout-service-prod on argocd-prod is also claimed by component:default/checkout-copy: ' +
+        'neither service gets it until one claim is removed',
+    ]);
+    // Its uncontested apps still relate it to their clusters; prod does not.
+    expect(
+      mine.filter(e => e.relation?.type === 'dependsOn').map(e => e.relation.target.name).sort(),
+    ).toEqual(['dev', 'staging']);
+
+    const theirs = await process(processor, copycat);
+    expect(theirs.filter(e => e.type === 'error').map(e => e.error.message)).toEqual([
+      'Argo CD app checkout-service-prod on argocd-prod is also claimed by component:default/checkout-service: ' +
+        'neither service gets it until one claim is removed',
+    ]);
+    expect(theirs.filter(e => e.type === 'relation')).toEqual([]);
+    expect(buildArgoCdReport(index, [owner, copycat], claims).contestedApps).toEqual([
+      {
+        instance: 'argocd-prod',
+        name: 'checkout-service-prod',
+        claimedBy: ['component:default/checkout-copy', 'component:default/checkout-service'],
+      },
+    ]);
+  });
+
+  it("flags two services claiming the same workloads (a copied kubernetes-id) on both", async () => {
+    const { index } = await setup();
+    const owner = component('payment-gateway', { 'backstage.io/kubernetes-id': 'payment-gateway' });
+    const copycat = component('pg-copy', {
+      'backstage.io/kubernetes-label-selector': 'backstage.io/kubernetes-id=payment-gateway',
+    });
+    const other = component('ledger', { 'backstage.io/kubernetes-id': 'ledger' });
+    const claims = new ServiceClaims();
+    claims.update(index, [owner, copycat, other]);
+    const processor = new ArgoCdDeploymentProcessor(index, claims);
+    expect((await process(processor, owner)).map(e => e.error?.message)).toEqual([
+      'Its Kubernetes workloads are also claimed by component:default/pg-copy: ' +
+        'Portolan acts on them for neither until one claim is removed',
+    ]);
+    expect((await process(processor, copycat)).map(e => e.error?.message)).toEqual([
+      'Its Kubernetes workloads are also claimed by component:default/payment-gateway: ' +
+        'Portolan acts on them for neither until one claim is removed',
+    ]);
+    expect(await process(processor, other)).toEqual([]);
   });
 
   it('leaves entities without Argo CD annotations alone', async () => {

@@ -3,6 +3,7 @@ import {
   RELATION_DEPENDENCY_OF,
   RELATION_DEPENDS_ON,
   getCompoundEntityRef,
+  stringifyEntityRef,
 } from '@backstage/catalog-model';
 import {
   CatalogProcessor,
@@ -14,17 +15,31 @@ import {
   ARGOCD_APP_NAME_ANNOTATION,
   ARGOCD_APP_SELECTOR_ANNOTATION,
   ARGOCD_INSTANCE_ANNOTATION,
-} from '@portolan/plugin-delivery-common';
+} from '@portolan/argocd-common';
 import { ArgoCdAppIndex } from './ArgoCdAppIndex';
+import {
+  KUBERNETES_LABEL_SELECTOR_ANNOTATION,
+  ServiceClaims,
+  claimSelectorProblem,
+} from './ServiceClaims';
 
 /**
  * For every Component with Argo CD annotations: adds `dependsOn` relations
  * to the cluster Resources its apps deploy to (so the catalog graph shows
  * where it runs), and reports annotations naming apps that do not exist as
  * a processing error on the entity.
+ *
+ * Claims are guarded too, because the portal acts on what an entity claims
+ * (canary controls, deployment history): a selector with no `key=value`
+ * term, and an app or workload another service claims as well, are
+ * processing errors on the entity, and a contested app gives it no
+ * relation (neither claimant gets it).
  */
 export class ArgoCdDeploymentProcessor implements CatalogProcessor {
-  constructor(private readonly index: ArgoCdAppIndex) {}
+  constructor(
+    private readonly index: ArgoCdAppIndex,
+    private readonly claims: ServiceClaims = new ServiceClaims(),
+  ) {}
 
   getProcessorName(): string {
     return 'PortolanArgoCdDeploymentProcessor';
@@ -37,9 +52,33 @@ export class ArgoCdDeploymentProcessor implements CatalogProcessor {
   ): Promise<Entity> {
     if (entity.kind !== 'Component') return entity;
     const a = entity.metadata.annotations ?? {};
+    const self = getCompoundEntityRef(entity);
+    const selfRef = stringifyEntityRef(entity);
+
+    const workloadSelector = a[KUBERNETES_LABEL_SELECTOR_ANNOTATION];
+    const workloadProblem = workloadSelector ? claimSelectorProblem(workloadSelector) : undefined;
+    if (workloadProblem) {
+      emit(processingResult.inputError(location, `${KUBERNETES_LABEL_SELECTOR_ANNOTATION}: ${workloadProblem}`));
+    }
+    const rivals = this.claims.workloadRivalsOf(entity);
+    if (rivals.length) {
+      emit(
+        processingResult.inputError(
+          location,
+          `Its Kubernetes workloads are also claimed by ${rivals.join(', ')}: ` +
+            'Portolan acts on them for neither until one claim is removed',
+        ),
+      );
+    }
+
     const appName = a[ARGOCD_APP_NAME_ANNOTATION];
     const appSelector = a[ARGOCD_APP_SELECTOR_ANNOTATION];
     if (!appName && !appSelector) return entity;
+    const appSelectorProblem = appSelector ? claimSelectorProblem(appSelector) : undefined;
+    if (appSelectorProblem) {
+      emit(processingResult.inputError(location, `${ARGOCD_APP_SELECTOR_ANNOTATION}: ${appSelectorProblem}`));
+      return entity;
+    }
 
     let lookup;
     try {
@@ -60,8 +99,18 @@ export class ArgoCdDeploymentProcessor implements CatalogProcessor {
       return entity;
     }
 
-    const self = getCompoundEntityRef(entity);
-    const clusters = new Set(lookup.apps.flatMap(app => (app.cluster ? [app.cluster] : [])));
+    const contested = this.claims.contestedAppsOf(selfRef, lookup.apps);
+    for (const { app, others } of contested) {
+      emit(
+        processingResult.inputError(
+          location,
+          `Argo CD app ${app.name} on ${app.instance} is also claimed by ${others.join(', ')}: ` +
+            'neither service gets it until one claim is removed',
+        ),
+      );
+    }
+    const owned = lookup.apps.filter(app => !contested.some(c => c.app === app));
+    const clusters = new Set(owned.flatMap(app => (app.cluster ? [app.cluster] : [])));
     for (const cluster of clusters) {
       const target = { kind: 'resource', namespace: 'default', name: cluster };
       emit(processingResult.relation({ source: self, type: RELATION_DEPENDS_ON, target }));

@@ -4,16 +4,10 @@ import {
   ARGOCD_APP_NAME_ANNOTATION,
   ARGOCD_APP_SELECTOR_ANNOTATION,
   ARGOCD_INSTANCE_ANNOTATION,
-} from '@portolan/plugin-delivery-common';
+  ArgoCdReport,
+} from '@portolan/argocd-common';
 import { ArgoCdAppIndex } from './ArgoCdAppIndex';
-
-export interface ArgoCdReport {
-  instances: Array<{ instance: string; ok: boolean; error?: string; fetchedAt?: string; apps: number }>;
-  /** Apps no catalog entity's annotations select. */
-  unclaimedApps: Array<{ instance: string; name: string; cluster?: string; project?: string }>;
-  /** Entities whose annotations select nothing. */
-  missingApps: Array<{ entityRef: string; annotation: string; value: string; searched: string[] }>;
-}
+import { ServiceClaims } from './ServiceClaims';
 
 /** The catalog query for every entity with Argo CD annotations: one call. */
 export const ANNOTATED_ENTITIES_FILTER: EntityFilterQuery = [
@@ -22,7 +16,11 @@ export const ANNOTATED_ENTITIES_FILTER: EntityFilterQuery = [
 ];
 
 /** Compares the catalog's claims with the apps Argo CD has. */
-export function buildArgoCdReport(index: ArgoCdAppIndex, entities: Entity[]): ArgoCdReport {
+export function buildArgoCdReport(
+  index: ArgoCdAppIndex,
+  entities: Entity[],
+  claims: ServiceClaims = new ServiceClaims(),
+): ArgoCdReport {
   const claimed = new Set<string>();
   const missingApps: ArgoCdReport['missingApps'] = [];
   for (const entity of entities) {
@@ -59,6 +57,7 @@ export function buildArgoCdReport(index: ArgoCdAppIndex, entities: Entity[]): Ar
       .filter(app => !claimed.has(`${app.instance}/${app.name}`))
       .map(app => ({ instance: app.instance, name: app.name, cluster: app.cluster, project: app.project }))
       .sort((x, y) => `${x.instance}/${x.name}`.localeCompare(`${y.instance}/${y.name}`)),
+    contestedApps: claims.contestedApps(),
     missingApps: missingApps.sort((x, y) => x.entityRef.localeCompare(y.entityRef)),
   };
 }

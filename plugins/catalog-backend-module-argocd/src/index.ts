@@ -3,4 +3,5 @@ export { ArgoCdAppIndex } from './ArgoCdAppIndex';
 export type { IndexedApp, InstanceState, AppLookup } from './ArgoCdAppIndex';
 export { ArgoCdDeploymentProcessor } from './ArgoCdDeploymentProcessor';
 export { buildArgoCdReport } from './ArgoCdReport';
-export type { ArgoCdReport } from './ArgoCdReport';
+export type { ArgoCdReport } from '@portolan/argocd-common';
+export { ServiceClaims, claimSelectorProblem, workloadClaimOf } from './ServiceClaims';

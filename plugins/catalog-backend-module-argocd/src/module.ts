@@ -2,10 +2,16 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import { NotAllowedError } from '@backstage/errors';
 import { catalogProcessingExtensionPoint, catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   ARGOCD_APPLICATIONS_TOPIC,
+  argoCdPermissions,
+  argoCdReportReadPermission,
+} from '@portolan/argocd-common';
+import {
   ArgoCdClient,
   readArgoCdInstances,
   readClusterServerMap,
@@ -14,6 +20,7 @@ import Router from 'express-promise-router';
 import { ArgoCdAppIndex } from './ArgoCdAppIndex';
 import { ArgoCdDeploymentProcessor } from './ArgoCdDeploymentProcessor';
 import { ANNOTATED_ENTITIES_FILTER, buildArgoCdReport } from './ArgoCdReport';
+import { CLAIMING_ENTITIES_FILTER, ServiceClaims } from './ServiceClaims';
 
 /**
  * Catalog module: services ↔ clusters from Argo CD, and a report of apps and
@@ -30,11 +37,18 @@ export const catalogModuleArgoCd = createBackendModule({
         scheduler: coreServices.scheduler,
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
         catalogProcessing: catalogProcessingExtensionPoint,
         catalog: catalogServiceRef,
         events: eventsServiceRef,
       },
-      async init({ config, logger, scheduler, httpRouter, httpAuth, catalogProcessing, catalog, events }) {
+      async init({
+        config, logger, scheduler, httpRouter, httpAuth, auth, permissions, permissionsRegistry,
+        catalogProcessing, catalog, events,
+      }) {
+        permissionsRegistry.addPermissions(argoCdPermissions);
         const instances = readArgoCdInstances(config);
         if (instances.length === 0) {
           logger.info('No Argo CD instances configured; Argo CD catalog module is idle');
@@ -46,7 +60,23 @@ export const catalogModuleArgoCd = createBackendModule({
           clusterByServer,
           logger,
         );
-        catalogProcessing.addProcessor(new ArgoCdDeploymentProcessor(index));
+        const claims = new ServiceClaims();
+        catalogProcessing.addProcessor(new ArgoCdDeploymentProcessor(index, claims));
+        // Who claims what, from the catalog as it stands (one query), after
+        // each index refresh: processing then flags colliding claims.
+        const refresh = async () => {
+          await index.refresh();
+          try {
+            const { items } = await catalog.getEntities(
+              { filter: CLAIMING_ENTITIES_FILTER },
+              { credentials: await auth.getOwnServiceCredentials() },
+            );
+            claims.update(index, items);
+          } catch (error) {
+            // At start-up the catalog may not answer yet: next round.
+            logger.warn(`Could not read the catalog's Argo CD claims: ${(error as Error).message}`);
+          }
+        };
         await scheduler.scheduleTask({
           id: 'portolan-argocd-app-index',
           frequency: { minutes: 1 },
@@ -54,7 +84,7 @@ export const catalogModuleArgoCd = createBackendModule({
           initialDelay: { seconds: 0 },
           // Every replica keeps its own in-memory index.
           scope: 'local',
-          fn: () => index.refresh(),
+          fn: refresh,
         });
 
         // Apps Portolan just created (templates): refresh now, not in a minute.
@@ -67,11 +97,18 @@ export const catalogModuleArgoCd = createBackendModule({
         const router = Router();
         router.get('/portolan/argocd-report', async (req, res) => {
           const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+          const [decision] = await permissions.authorize(
+            [{ permission: argoCdReportReadPermission }],
+            { credentials },
+          );
+          if (decision.result !== AuthorizeResult.ALLOW) {
+            throw new NotAllowedError('The Argo CD report is for portal admins');
+          }
           const { items } = await catalog.getEntities(
             { filter: ANNOTATED_ENTITIES_FILTER },
             { credentials },
           );
-          res.json(buildArgoCdReport(index, items));
+          res.json(buildArgoCdReport(index, items, claims));
         });
         httpRouter.use(router);
       },

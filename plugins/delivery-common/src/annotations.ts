@@ -1,20 +1,23 @@
 import { Entity } from '@backstage/catalog-model';
 
-/** Argo CD annotations, the same Roadie's and Red Hat's plugins read. */
-export const ARGOCD_APP_NAME_ANNOTATION = 'argocd/app-name';
-export const ARGOCD_APP_SELECTOR_ANNOTATION = 'argocd/app-selector';
-export const ARGOCD_INSTANCE_ANNOTATION = 'argocd/instance-name';
+import { hasArgoCdAnnotations } from '@portolan/argocd-common';
+
+// Argo CD's annotations live in argocd-common; re-exported for the
+// delivery plugins' convenience.
+export {
+  ARGOCD_APP_NAME_ANNOTATION,
+  ARGOCD_APP_SELECTOR_ANNOTATION,
+  ARGOCD_INSTANCE_ANNOTATION,
+  CLUSTER_ARGOCD_INSTANCE_ANNOTATION,
+} from '@portolan/argocd-common';
 /** On cluster Resources: the environment the cluster serves. */
 export const ENVIRONMENT_ANNOTATION = 'portolan.dev/environment';
-/** On cluster Resources: the Argo CD instance deploying to the cluster. */
-export const CLUSTER_ARGOCD_INSTANCE_ANNOTATION = 'portolan.dev/argocd-instance';
 /** The Resource type of Kubernetes clusters. */
 export const KUBERNETES_CLUSTER_TYPE = 'kubernetes-cluster';
 
 /** True for entities whose Argo CD apps Portolan can find. */
 export function isDeliveryAvailable(entity: Entity): boolean {
-  const a = entity.metadata.annotations ?? {};
-  return Boolean(a[ARGOCD_APP_NAME_ANNOTATION] || a[ARGOCD_APP_SELECTOR_ANNOTATION]);
+  return hasArgoCdAnnotations(entity);
 }
 
 /** True for cluster Resources. */

@@ -2,10 +2,27 @@ import { ConfigReader } from '@backstage/config';
 import {
   catalogEntityDeletePermission,
   catalogEntityReadPermission,
+  catalogEntityRefreshPermission,
   catalogLocationCreatePermission,
   catalogLocationDeletePermission,
+  catalogPermissions,
 } from '@backstage/plugin-catalog-common/alpha';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  kubernetesPermissions,
+  kubernetesProxyPermission,
+} from '@backstage/plugin-kubernetes-common';
+import {
+  scaffolderPermissions,
+  taskCancelPermission,
+  taskCreatePermission,
+} from '@backstage/plugin-scaffolder-common/alpha';
+import {
+  AuthorizeResult,
+  createPermission,
+} from '@backstage/plugin-permission-common';
+import { argoCdPermissions } from '@portolan/argocd-common';
+import { deliveryPermissions, rolloutControlPermission } from '@portolan/plugin-delivery-common';
+import { PERMISSION_RULES } from './permissionRules';
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import { PortolanPermissionPolicy } from './PortolanPermissionPolicy';
 
@@ -39,19 +56,23 @@ describe('PortolanPermissionPolicy', () => {
     expect(decision.result).toBe(AuthorizeResult.ALLOW);
   });
 
-  it('lets every signed-in user create (register a location)', async () => {
-    const decision = await policy.handle(
-      { permission: catalogLocationCreatePermission },
-      developer,
-    );
+  it('lets every signed-in user run a template', async () => {
+    const decision = await policy.handle({ permission: taskCreatePermission }, developer);
     expect(decision.result).toBe(AuthorizeResult.ALLOW);
   });
 
-  it('allows writes on an entity only to its owners', async () => {
-    const decision = await policy.handle(
-      { permission: catalogEntityDeletePermission },
-      developer,
-    );
+  it.each([
+    ['register a location', catalogLocationCreatePermission],
+    ['delete a location', catalogLocationDeletePermission],
+    ['delete an entity', catalogEntityDeletePermission],
+    ['refresh an entity', catalogEntityRefreshPermission],
+  ])('keeps catalog writes for admins: a developer may not %s', async (_, permission) => {
+    const decision = await policy.handle({ permission }, developer);
+    expect(decision.result).toBe(AuthorizeResult.DENY);
+  });
+
+  it('allows canary controls only to the owners of the entity (a condition the catalog resolves)', async () => {
+    const decision = await policy.handle({ permission: rolloutControlPermission }, developer);
     expect(decision).toEqual({
       result: AuthorizeResult.CONDITIONAL,
       pluginId: 'catalog',
@@ -66,22 +87,54 @@ describe('PortolanPermissionPolicy', () => {
     });
   });
 
-  it('denies other writes to non-admins', async () => {
-    const decision = await policy.handle(
-      { permission: catalogLocationDeletePermission },
-      developer,
-    );
-    expect(decision.result).toBe(AuthorizeResult.DENY);
+  it("lets a user cancel only their own scaffolder tasks", async () => {
+    const decision = await policy.handle({ permission: taskCancelPermission }, developer);
+    expect(decision).toMatchObject({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'scaffolder',
+      resourceType: 'scaffolder-task',
+      conditions: { rule: 'IS_TASK_OWNER', params: { createdBy: ['user:default/ken.thompson'] } },
+    });
   });
 
-  it('allows everything to members of an admin group', async () => {
+  it('denies the Kubernetes proxy to everyone, admins included (it forwards writes with the cluster token)', async () => {
+    for (const who of [developer, admin]) {
+      const decision = await policy.handle({ permission: kubernetesProxyPermission }, who);
+      expect(decision.result).toBe(AuthorizeResult.DENY);
+    }
+  });
+
+  it('denies a permission it does not know, to admins too, whatever its action says', async () => {
+    for (const attributes of [{}, { action: 'read' as const }, { action: 'create' as const }]) {
+      const permission = createPermission({ name: 'someplugin.thing.do', attributes });
+      for (const who of [developer, admin]) {
+        expect((await policy.handle({ permission }, who)).result).toBe(AuthorizeResult.DENY);
+      }
+    }
+  });
+
+  it('allows every known write to members of an admin group', async () => {
     for (const permission of [
+      catalogLocationCreatePermission,
       catalogLocationDeletePermission,
       catalogEntityDeletePermission,
+      rolloutControlPermission,
+      taskCancelPermission,
     ]) {
       const decision = await policy.handle({ permission }, admin);
       expect(decision.result).toBe(AuthorizeResult.ALLOW);
     }
+  });
+
+  it('has a rule for every permission of the plugins the backend runs', () => {
+    const all = [
+      ...catalogPermissions,
+      ...scaffolderPermissions,
+      ...kubernetesPermissions,
+      ...deliveryPermissions,
+      ...argoCdPermissions,
+    ];
+    expect(all.filter(p => !PERMISSION_RULES[p.name]).map(p => p.name)).toEqual([]);
   });
 
   it('trusts backend-to-backend calls (no user)', async () => {

@@ -1,9 +1,14 @@
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
+import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   catalogConditions,
   createCatalogConditionalDecision,
 } from '@backstage/plugin-catalog-backend/alpha';
+import {
+  createScaffolderTaskConditionalDecision,
+  scaffolderTaskConditions,
+} from '@backstage/plugin-scaffolder-backend/alpha';
 import {
   AuthorizeResult,
   isResourcePermission,
@@ -14,30 +19,33 @@ import {
   PolicyQuery,
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
+import { PERMISSION_RULES, PermissionRule } from './permissionRules';
 
 /** Config key naming the groups whose members may act on every entity. */
 export const ADMIN_GROUPS_CONFIG_KEY = 'portolan.permissions.adminGroups';
 
 /**
- * Portolan's permission policy.
+ * Portolan's permission policy: deny by default.
  *
- * - Anyone signed in may read.
- * - Creating things (registering a location, running a template) is open to
- *   every signed-in user: what they create is owned by the team they name.
- * - Changing or deleting a catalog entity, and every write that later
- *   plugins define as a `catalog-entity` resource permission (canary
- *   controls, waivers, budgets), is allowed to members of the entity's
- *   owning group ("ownership") and to the admin groups from config.
- * - Other writes (deleting locations, cancelling someone's task...) are
- *   for admins only.
+ * Every permission the portal knows is listed in {@link PERMISSION_RULES}
+ * with who may use it: everyone signed in (reads, running a template),
+ * the owners of the entity it touches (canary controls, onboarding an
+ * existing service: a conditional decision the catalog resolves against
+ * the entity's `spec.owner`), the owner of a scaffolder task, admins only
+ * (catalog writes: registering, refreshing, deleting), or nobody (the
+ * Kubernetes proxy, which would forward any write with the cluster's
+ * service-account token). A permission that is not listed is denied, to
+ * admins too, and logged once so a new plugin's permissions get a rule.
  *
  * Backend-to-backend calls carry a service principal (no `user`) and are
  * trusted: the calling plugin has already authorised its own caller.
  */
 export class PortolanPermissionPolicy implements PermissionPolicy {
-  static fromConfig(config: Config): PortolanPermissionPolicy {
-    const raw =
-      config.getOptionalStringArray(ADMIN_GROUPS_CONFIG_KEY) ?? [];
+  static fromConfig(
+    config: Config,
+    options: { logger?: LoggerService; rules?: Record<string, PermissionRule> } = {},
+  ): PortolanPermissionPolicy {
+    const raw = config.getOptionalStringArray(ADMIN_GROUPS_CONFIG_KEY) ?? [];
     const adminGroups = raw.map((ref, index) => {
       try {
         const parsed = parseEntityRef(ref, { defaultKind: 'group' });
@@ -52,10 +60,20 @@ export class PortolanPermissionPolicy implements PermissionPolicy {
         );
       }
     });
-    return new PortolanPermissionPolicy(new Set(adminGroups));
+    return new PortolanPermissionPolicy(
+      new Set(adminGroups),
+      options.rules ?? PERMISSION_RULES,
+      options.logger,
+    );
   }
 
-  private constructor(private readonly adminGroups: ReadonlySet<string>) {}
+  private readonly reportedUnknown = new Set<string>();
+
+  private constructor(
+    private readonly adminGroups: ReadonlySet<string>,
+    private readonly rules: Record<string, PermissionRule>,
+    private readonly logger?: LoggerService,
+  ) {}
 
   async handle(
     request: PolicyQuery,
@@ -64,25 +82,53 @@ export class PortolanPermissionPolicy implements PermissionPolicy {
     if (!user) {
       return { result: AuthorizeResult.ALLOW };
     }
+    const { permission } = request;
+    const rule = Object.prototype.hasOwnProperty.call(this.rules, permission.name)
+      ? this.rules[permission.name]
+      : undefined;
+    if (!rule) {
+      if (!this.reportedUnknown.has(permission.name)) {
+        this.reportedUnknown.add(permission.name);
+        this.logger?.warn(
+          `Permission '${permission.name}' has no rule in Portolan's policy and is denied; ` +
+            'add it to packages/backend/src/permissions/permissionRules.ts',
+        );
+      }
+      return { result: AuthorizeResult.DENY };
+    }
+    if (rule === 'nobody') {
+      return { result: AuthorizeResult.DENY };
+    }
     const claims = user.info.ownershipEntityRefs ?? [];
     if (claims.some(ref => this.adminGroups.has(ref))) {
       return { result: AuthorizeResult.ALLOW };
     }
-
-    const { permission } = request;
-    const action = permission.attributes.action;
-    if (action === undefined || action === 'read' || action === 'create') {
-      return { result: AuthorizeResult.ALLOW };
+    switch (rule) {
+      case 'everyone':
+        return { result: AuthorizeResult.ALLOW };
+      case 'owner':
+        // Writes on an entity belong to the team owning it.
+        if (isResourcePermission(permission, 'catalog-entity')) {
+          return createCatalogConditionalDecision(
+            permission,
+            catalogConditions.isEntityOwner({ claims }),
+          );
+        }
+        return { result: AuthorizeResult.DENY };
+      case 'taskOwner':
+        if (isResourcePermission(permission, 'scaffolder-task')) {
+          return createScaffolderTaskConditionalDecision(
+            permission,
+            scaffolderTaskConditions.isTaskOwner({
+              createdBy: [user.info.userEntityRef],
+            }),
+          );
+        }
+        return { result: AuthorizeResult.DENY };
+      case 'admin':
+      default:
+        return { result: AuthorizeResult.DENY };
     }
-
-    // Ownership rules: writes on an entity belong to the team owning it.
-    if (isResourcePermission(permission, 'catalog-entity')) {
-      return createCatalogConditionalDecision(
-        permission,
-        catalogConditions.isEntityOwner({ claims }),
-      );
-    }
-    return { result: AuthorizeResult.DENY };
   }
 
   /** The admin groups in force, for diagnostics and tests. */

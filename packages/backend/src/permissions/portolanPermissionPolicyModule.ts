@@ -13,10 +13,11 @@ export default createBackendModule({
     reg.registerInit({
       deps: {
         config: coreServices.rootConfig,
+        logger: coreServices.logger,
         policy: policyExtensionPoint,
       },
-      async init({ config, policy }) {
-        policy.setPolicy(PortolanPermissionPolicy.fromConfig(config));
+      async init({ config, logger, policy }) {
+        policy.setPolicy(PortolanPermissionPolicy.fromConfig(config, { logger }));
       },
     });
   },

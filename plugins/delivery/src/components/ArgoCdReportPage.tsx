@@ -9,15 +9,10 @@ import {
 } from '@backstage/core-components';
 import { discoveryApiRef, fetchApiRef, useApi } from '@backstage/frontend-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
-import { ResponseError } from '@backstage/errors';
 import { Box, Chip, Grid, Typography } from '@material-ui/core';
+import { useMemo } from 'react';
 import useAsync from 'react-use/esm/useAsync';
-
-interface ArgoCdReport {
-  instances: Array<{ instance: string; ok: boolean; error?: string; fetchedAt?: string; apps: number }>;
-  unclaimedApps: Array<{ instance: string; name: string; cluster?: string; project?: string }>;
-  missingApps: Array<{ entityRef: string; annotation: string; value: string; searched: string[] }>;
-}
+import { ArgoCdReportClient } from '../api/ArgoCdReportClient';
 
 /**
  * Admin page: Argo CD apps no catalog entity claims, and annotations that
@@ -26,11 +21,11 @@ interface ArgoCdReport {
 export function ArgoCdReportPage() {
   const discovery = useApi(discoveryApiRef);
   const fetchApi = useApi(fetchApiRef);
-  const { value, loading, error } = useAsync(async (): Promise<ArgoCdReport> => {
-    const res = await fetchApi.fetch(`${await discovery.getBaseUrl('catalog')}/portolan/argocd-report`);
-    if (!res.ok) throw await ResponseError.fromResponse(res);
-    return res.json();
-  }, [discovery, fetchApi]);
+  const client = useMemo(
+    () => new ArgoCdReportClient({ discoveryApi: discovery, fetchApi }),
+    [discovery, fetchApi],
+  );
+  const { value, loading, error } = useAsync(() => client.getReport(), [client]);
 
   return (
     <Page themeId="tool">
@@ -52,6 +47,29 @@ export function ArgoCdReportPage() {
                 ))}
               </Box>
             </Grid>
+            {value.contestedApps.length > 0 && (
+              <Grid item xs={12}>
+                <Table
+                  title={`Apps more than one entity claims (${value.contestedApps.length}): nobody gets them`}
+                  options={{ paging: false, search: false, padding: 'dense' }}
+                  columns={[
+                    { title: 'Instance', field: 'instance' },
+                    { title: 'App', field: 'name' },
+                    {
+                      title: 'Claimed by',
+                      render: row => (
+                        <Box display="flex" style={{ gap: 12 }} flexWrap="wrap">
+                          {row.claimedBy.map(ref => (
+                            <EntityRefLink key={ref} entityRef={ref} />
+                          ))}
+                        </Box>
+                      ),
+                    },
+                  ]}
+                  data={value.contestedApps}
+                />
+              </Grid>
+            )}
             <Grid item xs={12} md={6}>
               <Table
                 title={`Apps no entity claims (${value.unclaimedApps.length})`}

@@ -1,0 +1,4 @@
+export * from './annotations';
+export * from './events';
+export * from './permissions';
+export type { ArgoCdReport } from './report';
