@@ -5,14 +5,22 @@
 import { createBackend } from '@backstage/backend-defaults';
 import { rootHttpRouterServiceFactory } from '@backstage/backend-defaults/rootHttpRouter';
 import { readOnlyUpstreamGuard } from './http/readOnlyUpstreamGuard';
+import { kubernetesReadOnlyGuard } from './http/upstreamGuards';
+import { writeRateLimit } from './http/writeRateLimit';
 import { sandboxSignInModule } from './auth/sandboxSignInModule';
 
 const backend = createBackend();
 
 backend.add(
   rootHttpRouterServiceFactory({
-    configure({ app, applyDefaults }) {
+    configure({ app, config, applyDefaults }) {
+      // Before any plugin routes: third-party routes that would write to
+      // upstreams with the portal's credentials, and no permission check of
+      // their own, are refused; Portolan's own writes are rate limited.
+      app.use(writeRateLimit(config));
       app.use('/api/argocd', readOnlyUpstreamGuard('Argo CD'));
+      app.use('/api/kubernetes', kubernetesReadOnlyGuard());
+      app.use('/api/proxy', readOnlyUpstreamGuard('proxy'));
       applyDefaults();
     },
   }),
