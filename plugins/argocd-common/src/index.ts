@@ -2,3 +2,4 @@ export * from './annotations';
 export * from './events';
 export * from './permissions';
 export type { ArgoCdReport } from './report';
+export * from './selector';

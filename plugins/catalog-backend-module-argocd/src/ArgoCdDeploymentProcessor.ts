@@ -15,13 +15,10 @@ import {
   ARGOCD_APP_NAME_ANNOTATION,
   ARGOCD_APP_SELECTOR_ANNOTATION,
   ARGOCD_INSTANCE_ANNOTATION,
+  claimSelectorProblem,
 } from '@portolan/argocd-common';
 import { ArgoCdAppIndex } from './ArgoCdAppIndex';
-import {
-  KUBERNETES_LABEL_SELECTOR_ANNOTATION,
-  ServiceClaims,
-  claimSelectorProblem,
-} from './ServiceClaims';
+import { KUBERNETES_LABEL_SELECTOR_ANNOTATION, ServiceClaims } from './ServiceClaims';
 
 /**
  * For every Component with Argo CD annotations: adds `dependsOn` relations

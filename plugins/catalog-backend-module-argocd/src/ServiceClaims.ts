@@ -4,8 +4,9 @@ import {
   ARGOCD_APP_NAME_ANNOTATION,
   ARGOCD_APP_SELECTOR_ANNOTATION,
   ARGOCD_INSTANCE_ANNOTATION,
+  claimSelectorProblem,
+  parseSelector,
 } from '@portolan/argocd-common';
-import { parseSelector } from '@portolan/argocd-node';
 import { ArgoCdAppIndex, IndexedApp } from './ArgoCdAppIndex';
 
 export const KUBERNETES_ID_ANNOTATION = 'backstage.io/kubernetes-id';
@@ -18,24 +19,6 @@ export const CLAIMING_ENTITIES_FILTER: EntityFilterQuery = [
   { [`metadata.annotations.${KUBERNETES_ID_ANNOTATION}`]: CATALOG_FILTER_EXISTS },
   { [`metadata.annotations.${KUBERNETES_LABEL_SELECTOR_ANNOTATION}`]: CATALOG_FILTER_EXISTS },
 ];
-
-/**
- * Why a label selector cannot be a claim, or undefined when it can. A claim
- * must name at least one `key=value` the workloads carry: `a!=b` alone, or
- * an empty selector, matches (nearly) everything in a cluster.
- */
-export function claimSelectorProblem(selector: string): string | undefined {
-  let terms;
-  try {
-    terms = parseSelector(selector);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  if (!terms.some(t => t.op === '=' && t.value !== '')) {
-    return `'${selector}' has no key=value term, so it would match other services' workloads too`;
-  }
-  return undefined;
-}
 
 /**
  * The workload selector an entity claims, normalised (terms sorted) so two

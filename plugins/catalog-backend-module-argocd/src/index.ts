@@ -4,4 +4,4 @@ export type { IndexedApp, InstanceState, AppLookup } from './ArgoCdAppIndex';
 export { ArgoCdDeploymentProcessor } from './ArgoCdDeploymentProcessor';
 export { buildArgoCdReport } from './ArgoCdReport';
 export type { ArgoCdReport } from '@portolan/argocd-common';
-export { ServiceClaims, claimSelectorProblem, workloadClaimOf } from './ServiceClaims';
+export { ServiceClaims, workloadClaimOf } from './ServiceClaims';

@@ -87,6 +87,7 @@ export const deliveryPlugin = createBackendPlugin({
           store: rolloutActions,
           deployments: store,
           logger,
+          auth,
         });
         httpRouter.use(
           createTimelineRouter({

@@ -92,6 +92,14 @@ describe('EnvironmentsService against the sandbox', () => {
     expect(clients.map(c => c.calls.metadata)).toEqual([2, 1]);
   });
 
+  it('merges identical concurrent views into one list call per instance', async () => {
+    const { svc, clients } = service_();
+    const ref = { kind: 'component', namespace: 'default', name: 'checkout-service' };
+    const views = await Promise.all(Array.from({ length: 20 }, () => svc.getServiceEnvironments(ref, credentials)));
+    expect(new Set(views.map(v => JSON.stringify(v.environments))).size).toBe(1);
+    expect(clients.map(c => c.calls.list)).toEqual([1, 1]);
+  });
+
   it('names the instance that is down or slow, within the timeout, and still shows the rest', async () => {
     const { svc } = service_({ 'argocd-prod': { url: hangingUrl } });
     const started = Date.now();

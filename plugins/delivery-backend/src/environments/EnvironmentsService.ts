@@ -30,6 +30,7 @@ import {
   SyncStatus,
   isKubernetesCluster,
 } from '@portolan/plugin-delivery-common';
+import { UpstreamReadCache } from '../lib/UpstreamReadCache';
 
 const SYNC: ReadonlySet<string> = new Set(['Synced', 'OutOfSync', 'Unknown']);
 const HEALTH: ReadonlySet<string> = new Set([
@@ -54,8 +55,15 @@ export class EnvironmentsService {
     catalog: CatalogService;
     clusterByServer: Map<string, string>;
     logger: LoggerService;
+    cache?: UpstreamReadCache;
   }) {
-    return new EnvironmentsService(deps.clients, deps.catalog, deps.clusterByServer, deps.logger);
+    return new EnvironmentsService(
+      deps.clients,
+      deps.catalog,
+      deps.clusterByServer,
+      deps.logger,
+      deps.cache ?? new UpstreamReadCache({ ttlMs: 5_000 }),
+    );
   }
 
   private constructor(
@@ -63,7 +71,15 @@ export class EnvironmentsService {
     private readonly catalog: CatalogService,
     private readonly clusterByServer: Map<string, string>,
     private readonly logger: LoggerService,
+    private readonly cache: UpstreamReadCache,
   ) {}
+
+  /** One list call per instance and query, shared by concurrent readers. */
+  private listApplications(client: ArgoCdClient, selector?: string) {
+    return this.cache.read(`argocd|${client.name}|${selector ?? '*'}`, () =>
+      client.listApplications(selector ? { selector } : {}),
+    );
+  }
 
   async getServiceEnvironments(
     ref: CompoundEntityRef,
@@ -101,7 +117,7 @@ export class EnvironmentsService {
     const listed = await Promise.all(
       clients.map(async client => {
         try {
-          const apps = await client.listApplications(selector ? { selector } : {});
+          const apps = await this.listApplications(client, selector);
           return { client, apps: appName ? apps.filter(a => a.metadata.name === appName) : apps };
         } catch (error) {
           return { client, error: error as Error };
@@ -201,7 +217,7 @@ export class EnvironmentsService {
     const apps: Array<{ client: ArgoCdClient; app: ArgoCdApplication }> = [];
     for (const client of clients) {
       try {
-        for (const app of await client.listApplications()) {
+        for (const app of await this.listApplications(client)) {
           if (clusterOfDestination(app.spec.destination, this.clusterByServer) === cluster.metadata.name) {
             apps.push({ client, app });
           }

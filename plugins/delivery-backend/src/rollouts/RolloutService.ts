@@ -1,9 +1,11 @@
 import {
   AuditorService,
+  AuthService,
   BackstageCredentials,
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
+import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import {
   CompoundEntityRef,
   Entity,
@@ -13,15 +15,20 @@ import {
 } from '@backstage/catalog-model';
 import {
   ConflictError,
-  InputError,
   NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { matchesSelector, parseSelector } from '@portolan/argocd-node';
+import {
+  claimSelectorProblem,
+  matchesSelector,
+  parseSelector,
+} from '@portolan/argocd-common';
 import {
   ENVIRONMENT_ANNOTATION,
+  KUBERNETES_ID_ANNOTATION,
+  KUBERNETES_LABEL_SELECTOR_ANNOTATION,
   KUBERNETES_NAMESPACE_ANNOTATION,
   ROLLOUT_ACTION_LABELS,
   RolloutActionRequest,
@@ -36,6 +43,7 @@ import {
 import express from 'express';
 import { DeploymentStore } from '../database/DeploymentStore';
 import { RolloutActionStore } from '../database/RolloutActionStore';
+import { UpstreamReadCache } from '../lib/UpstreamReadCache';
 import { RolloutsClient } from './RolloutsClient';
 import { rolloutPatches, rolloutState, rolloutView } from './rolloutView';
 
@@ -48,6 +56,17 @@ export interface RolloutServiceDeps {
   /** To mark the aborted deploy in the timeline at once. */
   deployments?: DeploymentStore;
   logger: LoggerService;
+  /** Its own credentials: every service's claims, whoever asks. */
+  auth: AuthService;
+  /** Merges identical concurrent status reads (never used for actions). */
+  cache?: UpstreamReadCache;
+}
+
+/** One answer for every target an entity may not act on: no existence leak. */
+class NotThisServicesRolloutError extends NotFoundError {
+  constructor(entityRef: string, request: { cluster: string; namespace: string; name: string }) {
+    super(`${entityRef} has no rollout ${request.namespace}/${request.name} in cluster ${request.cluster}`);
+  }
 }
 
 /** 409 carrying the rollout as it is now, so the UI can show it. */
@@ -69,9 +88,11 @@ export class RolloutService {
   }
 
   private readonly clients: Map<string, RolloutsClient>;
+  private readonly cache: UpstreamReadCache;
 
   private constructor(private readonly deps: RolloutServiceDeps) {
     this.clients = new Map(deps.clients.map(c => [c.cluster.name, c]));
+    this.cache = deps.cache ?? new UpstreamReadCache({ ttlMs: 2_000 });
   }
 
   async getServiceRollouts(
@@ -90,10 +111,11 @@ export class RolloutService {
     // Two calls per cluster (rollouts, analysis runs), clusters in parallel.
     const results = await Promise.all(
       clusters.map(async ({ client, environment }) => {
+        const key = `${client.cluster.name}|${namespace ?? '*'}|${selector}`;
         try {
           const [rollouts, runs] = await Promise.all([
-            client.listRollouts(selector, namespace),
-            client.listAnalysisRuns(selector, namespace),
+            this.cache.read(`rollouts|${key}`, () => client.listRollouts(selector, namespace)),
+            this.cache.read(`analysisruns|${key}`, () => client.listAnalysisRuns(selector, namespace)),
           ]);
           return {
             rollouts: rollouts.map(r => rolloutView(r, runs, { cluster: client.cluster.name, environment })),
@@ -165,16 +187,7 @@ export class RolloutService {
         `You may not control ${entityRef}'s rollouts: only members of its owning team or an admin group may`,
       );
     }
-    const client = this.clients.get(request.cluster);
-    if (!client) throw new InputError(`Unknown cluster '${request.cluster}'`);
-    const selector = kubernetesSelectorOf(entity);
-    const before = await client.getRollout(request.namespace, request.name);
-    // The rollout must be this entity's: owning service A gives no say over B.
-    if (!selector || !matchesSelector(before.metadata.labels, parseSelector(selector))) {
-      throw new NotFoundError(
-        `Rollout ${request.namespace}/${request.name} in ${request.cluster} does not belong to ${entityRef}`,
-      );
-    }
+    const { client, selector, before } = await this.target(entity, entityRef, request, credentials);
     const environment = await this.environmentOf(request.cluster, credentials);
     const where = { cluster: request.cluster, environment };
     if (before.metadata.resourceVersion !== request.resourceVersion) {
@@ -208,6 +221,8 @@ export class RolloutService {
       }
       version = after.metadata.resourceVersion;
     }
+    // The next status read must show what the action did.
+    this.cache.forget(key => key.includes(`|${request.cluster}|`));
     const afterState = rolloutState(after);
     const record = await this.deps.store.add({
       entityRef,
@@ -232,6 +247,66 @@ export class RolloutService {
     return { rollout: rolloutView(after, runs, where), record };
   }
 
+  /**
+   * The rollout an action may touch, bound to the entity on the server the
+   * way the read path finds them: one of the entity's clusters, its
+   * namespace (when it names one), its workload selector (which must have a
+   * `key=value` term), and a rollout no other service claims too. Anything
+   * else answers the same 404, whether or not the rollout exists.
+   */
+  private async target(
+    entity: Entity,
+    entityRef: string,
+    request: RolloutActionRequest,
+    credentials: BackstageCredentials,
+  ) {
+    const refuse = (why: string) => {
+      this.deps.logger.warn(`Refused ${request.action} on ${request.cluster}/${request.namespace}/${request.name} for ${entityRef}: ${why}`);
+      return new NotThisServicesRolloutError(entityRef, request);
+    };
+    const selector = kubernetesSelectorOf(entity);
+    const selectorProblem = selector ? claimSelectorProblem(selector) : 'it claims no workloads';
+    if (!selector || selectorProblem) throw refuse(`its workload selector is unusable (${selectorProblem})`);
+    const clusters = await this.clustersOf(entity, credentials, { fallbackToAll: false });
+    const client = clusters.find(c => c.client.cluster.name === request.cluster)?.client;
+    if (!client) throw refuse('not one of its clusters');
+    const namespace = entity.metadata.annotations?.[KUBERNETES_NAMESPACE_ANNOTATION];
+    if (namespace && namespace !== request.namespace) throw refuse(`not its namespace ${namespace}`);
+    let before;
+    try {
+      before = await client.getRollout(request.namespace, request.name);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw refuse('no such rollout');
+      throw error;
+    }
+    if (!matchesSelector(before.metadata.labels, parseSelector(selector))) {
+      throw refuse(`its labels do not match ${selector}`);
+    }
+    const rivals = await this.rivalClaimants(entityRef, before.metadata.labels ?? {});
+    if (rivals.length) throw refuse(`also claimed by ${rivals.join(', ')}`);
+    return { client, selector, before };
+  }
+
+  /** Other services whose workload selector matches these labels too. */
+  private async rivalClaimants(entityRef: string, labels: Record<string, string>): Promise<string[]> {
+    const { items } = await this.deps.catalog.getEntities(
+      {
+        filter: [
+          { kind: 'component', [`metadata.annotations.${KUBERNETES_ID_ANNOTATION}`]: CATALOG_FILTER_EXISTS },
+          { kind: 'component', [`metadata.annotations.${KUBERNETES_LABEL_SELECTOR_ANNOTATION}`]: CATALOG_FILTER_EXISTS },
+        ],
+        fields: ['kind', 'metadata.namespace', 'metadata.name', 'metadata.annotations'],
+      },
+      { credentials: await this.deps.auth.getOwnServiceCredentials() },
+    );
+    return items.flatMap(other => {
+      const ref = stringifyEntityRef(other);
+      const theirs = kubernetesSelectorOf(other);
+      if (ref === entityRef || !theirs || claimSelectorProblem(theirs)) return [];
+      return matchesSelector(labels, parseSelector(theirs)) ? [ref] : [];
+    });
+  }
+
   private async allowed(entityRef: string, credentials: BackstageCredentials): Promise<boolean> {
     const [decision] = await this.deps.permissions.authorize(
       [{ permission: rolloutControlPermission, resourceRef: entityRef }],
@@ -248,10 +323,14 @@ export class RolloutService {
 
   /**
    * The clusters a service runs on (its `dependsOn` cluster Resources that
-   * Portolan has a client for), with their environments; every configured
-   * cluster when the entity names none.
+   * Portolan has a client for), with their environments; for reading, every
+   * configured cluster when the entity names none (never for actions).
    */
-  private async clustersOf(entity: Entity, credentials: BackstageCredentials) {
+  private async clustersOf(
+    entity: Entity,
+    credentials: BackstageCredentials,
+    options: { fallbackToAll: boolean } = { fallbackToAll: true },
+  ) {
     const refs = (entity.relations ?? [])
       .filter(r => r.type === RELATION_DEPENDS_ON && parseEntityRef(r.targetRef).kind === 'resource')
       .map(r => r.targetRef);
@@ -264,7 +343,7 @@ export class RolloutService {
         const client = this.clients.get(e.metadata.name);
         return client ? [{ client, environment: e.metadata.annotations?.[ENVIRONMENT_ANNOTATION] }] : [];
       });
-    if (named.length) return named;
+    if (named.length || !options.fallbackToAll) return named;
     return [...this.clients.values()].map(client => ({ client, environment: undefined as string | undefined }));
   }
 

@@ -120,6 +120,7 @@ describe('canary controls against the sandbox', () => {
       },
       store: actions,
       logger: mockServices.logger.mock(),
+      auth: mockServices.auth(),
     });
     app = express();
     app.use(createRolloutsRouter({ rollouts, httpAuth: mockServices.httpAuth({ defaultCredentials: mockCredentials.none() }) }));
@@ -224,7 +225,96 @@ describe('canary controls against the sandbox', () => {
         resourceVersion: foreign.metadata.resourceVersion,
       });
     expect(res.status).toBe(404);
-    expect(res.body.error.message).toMatch(/does not belong to component:default\/checkout-service/);
+    expect(res.body.error.message).toBe(
+      `component:default/checkout-service has no rollout ${foreign.metadata.namespace}/${foreign.metadata.name} in cluster prod-eu`,
+    );
+  });
+
+  describe('binds every action to the workloads the entity really has (computed on the server)', () => {
+    /** A router over these catalog entities (the clusters are added). */
+    const routerWith = (entities: Entity[]) => {
+      const service = RolloutService.create({
+        clients: sandbox.info.kubernetes.map(
+          c => new RolloutsClient({ name: c.name, url: c.url, token: c.token, skipTLSVerify: false }),
+        ),
+        catalog: catalogServiceMock({
+          entities: [...entities, cluster('dev', 'dev'), cluster('staging', 'staging'), cluster('prod-eu', 'prod')],
+        }),
+        permissions: mockServices.permissions.mock({ authorize: async () => [{ result: AuthorizeResult.ALLOW }] }),
+        auditor: mockServices.auditor.mock(),
+        store: actions,
+        logger: mockServices.logger.mock(),
+        auth: mockServices.auth(),
+      });
+      const router = express();
+      router.use(createRolloutsRouter({ rollouts: service, httpAuth: mockServices.httpAuth({ defaultCredentials: mockCredentials.none() }) }));
+      router.use(MiddlewareFactory.create({ config: mockServices.rootConfig(), logger: mockServices.logger.mock() }).error());
+      return router;
+    };
+    const attempt = async (router: express.Express, entity: string, target: { cluster?: string; namespace?: string; name?: string } = {}) => {
+      const before = await kube();
+      const res = await request(router)
+        .post(`/entities/component/default/${entity}/rollouts/actions`)
+        .set('Authorization', mockCredentials.user.header(OWNER))
+        .send({
+          cluster: 'prod-eu',
+          namespace: 'payments',
+          name: 'checkout-service',
+          action: 'pause',
+          resourceVersion: before.metadata.resourceVersion,
+          ...target,
+        });
+      // Whatever the answer, the rollout is untouched.
+      expect((await kube()).metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+      return res;
+    };
+    const notHis = (entity: string, where = 'payments/checkout-service in cluster prod-eu') =>
+      `component:default/${entity} has no rollout ${where}`;
+
+    it("refuses a copy of another service's kubernetes-id, for both services (neither gets it)", async () => {
+      const copycat: Entity = {
+        ...service('checkout-copy', 'payments'),
+        metadata: {
+          name: 'checkout-copy',
+          namespace: 'default',
+          annotations: { 'backstage.io/kubernetes-label-selector': 'backstage.io/kubernetes-id=checkout-service' },
+        },
+      };
+      const router = routerWith([service('checkout-service', 'payments'), copycat]);
+      const theirs = await attempt(router, 'checkout-copy');
+      expect(theirs.status).toBe(404);
+      expect(theirs.body.error.message).toBe(notHis('checkout-copy'));
+      const mine = await attempt(router, 'checkout-service');
+      expect(mine.status).toBe(404);
+    });
+
+    it('refuses a selector with no key=value term (it would match every workload)', async () => {
+      const greedy: Entity = {
+        ...service('greedy', 'payments'),
+        metadata: { name: 'greedy', namespace: 'default', annotations: { 'backstage.io/kubernetes-label-selector': 'app!=nothing' } },
+      };
+      const res = await attempt(routerWith([service('checkout-service', 'payments'), greedy]), 'greedy');
+      expect(res.status).toBe(404);
+      expect(res.body.error.message).toBe(notHis('greedy'));
+    });
+
+    it('refuses a cluster the entity does not run on, and a namespace that is not its own', async () => {
+      const devOnly: Entity = {
+        ...service('checkout-service', 'payments'),
+        relations: [{ type: 'dependsOn', targetRef: 'resource:default/dev' }],
+      };
+      expect((await attempt(routerWith([devOnly]), 'checkout-service')).status).toBe(404);
+      const elsewhere = service('checkout-service', 'payments-sandbox');
+      const res = await attempt(routerWith([elsewhere]), 'checkout-service');
+      expect(res.status).toBe(404);
+      expect(res.body.error.message).toBe(notHis('checkout-service'));
+    });
+
+    it('answers the same 404 for a rollout that does not exist', async () => {
+      const res = await attempt(routerWith([service('checkout-service', 'payments')]), 'checkout-service', { name: 'no-such-rollout' });
+      expect(res.status).toBe(404);
+      expect(res.body.error.message).toBe(notHis('checkout-service', 'payments/no-such-rollout in cluster prod-eu'));
+    });
   });
 
   it('rejects bad bodies naming the field, and unauthenticated calls', async () => {
