@@ -30,7 +30,7 @@ export interface SandboxOptions {
   clock?: Clock;
   /** Moves on timers: new deploys every few minutes. */
   realtime?: boolean;
-  /** Argo CD revisionHistoryLimit per app (default 200: 90 days visible). */
+  /** spec.revisionHistoryLimit of the seeded Argo CD apps; unset: Argo CD's default, 10. */
   historyLimit?: number;
   extraServices?: number;
   gitDir?: string;
@@ -91,7 +91,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       clock,
       username: SANDBOX_ARGOCD_USER,
       password: SANDBOX_ARGOCD_PASSWORD,
-      historyLimit: options.historyLimit ?? 200,
+      historyLimit: options.historyLimit,
       clusterUrl,
     });
     const { server, url } = await listen(standIn.router(), host, port(ARGOCD_PORTS[name], i));

@@ -1,56 +1,15 @@
-import Ajv from 'ajv-draft-04';
-import fs from 'node:fs';
-import path from 'node:path';
-import YAML from 'yaml';
-import AjvV8 from 'ajv';
 import { startTestSandbox } from '../testing';
-
-const swagger = JSON.parse(
-  fs.readFileSync(path.resolve(__dirname, '../../../../../shared/specs/argocd/swagger.json'), 'utf8'),
-);
-const crd = YAML.parse(
-  fs.readFileSync(path.resolve(__dirname, '../../../../../shared/specs/argocd/application-crd.yaml'), 'utf8'),
-);
-
-// Swagger 2 definitions are JSON Schema draft 4 with extra keywords.
-const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-const compiled = new Map<string, ReturnType<typeof ajv.compile>>();
-function check(definition: string, body: unknown) {
-  if (!compiled.has(definition)) {
-    compiled.set(
-      definition,
-      ajv.compile({ definitions: swagger.definitions, $ref: `#/definitions/${definition}` }),
-    );
-  }
-  const validate = compiled.get(definition)!;
-  expect({ definition, valid: validate(body), errors: validate.errors ?? null }).toEqual({
-    definition,
-    valid: true,
-    errors: null,
-  });
-}
-const crdSchema = crd.spec.versions.find((v: any) => v.name === 'v1alpha1').schema.openAPIV3Schema;
-const validateCrd = new AjvV8({ strict: false, allErrors: true, validateFormats: false }).compile(crdSchema);
+import { argoCdCaller, expectCrdShape, expectSwaggerShape as check } from './__testUtils__/argoCdSpecs';
 
 describe('Argo CD stand-in', () => {
   let sandbox: Awaited<ReturnType<typeof startTestSandbox>>;
-  let base: string;
   let token: string;
-  const call = async (method: string, p: string, body?: unknown, auth = true) => {
-    const res = await fetch(`${base}${p}`, {
-      method,
-      headers: {
-        'Content-Type': 'application/json',
-        ...(auth ? { Authorization: `Bearer ${token}` } : {}),
-      },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.json() };
-  };
+  const base = () => sandbox.info.argocd.find(a => a.name === 'argocd-prod')!.url;
+  const call = argoCdCaller(base, () => token);
+  const prodEu = () => sandbox.info.kubernetes.find(k => k.name === 'prod-eu')!;
 
   beforeAll(async () => {
     sandbox = await startTestSandbox({ historyLimit: 10 });
-    base = sandbox.info.argocd.find(a => a.name === 'argocd-prod')!.url;
     const session = await call('POST', '/api/v1/session', { username: 'admin', password: 'portolan-sandbox' }, false);
     check('sessionSessionResponse', session.body);
     token = session.body.token;
@@ -63,15 +22,17 @@ describe('Argo CD stand-in', () => {
     check('v1alpha1ApplicationList', res.body);
     expect(res.body.items.map((a: any) => a.metadata.name)).toEqual(['checkout-service-prod']);
     const app = res.body.items[0];
-    expect(validateCrd(app) ? null : validateCrd.errors).toBeNull();
+    expectCrdShape(app);
     // History is capped at the app's revisionHistoryLimit, like Argo CD.
     expect(app.status.history).toHaveLength(10);
-    expect(app.spec.destination.server).toBe(sandbox.info.kubernetes.find(k => k.name === 'prod-eu')!.url);
+    expect(app.spec.revisionHistoryLimit).toBe(10);
+    expect(app.spec.destination.server).toBe(prodEu().url);
   });
 
   it('answers every read route with spec-shaped bodies', async () => {
     const app = await call('GET', '/api/v1/applications/checkout-service-prod');
     check('v1alpha1Application', app.body);
+    expectCrdShape(app.body);
     const tree = await call('GET', '/api/v1/applications/checkout-service-prod/resource-tree');
     check('v1alpha1ApplicationTree', tree.body);
     const revision = app.body.status.history[0].revision;
@@ -85,58 +46,67 @@ describe('Argo CD stand-in', () => {
   });
 
   it('creates projects and apps, syncs, rolls back and terminates', async () => {
-    const project = await call('POST', '/api/v1/projects', { project: { metadata: { name: 'onboarding' }, spec: {} } });
+    const project = await call('POST', '/api/v1/projects', {
+      project: {
+        metadata: { name: 'onboarding' },
+        spec: { sourceRepos: ['http://git/*'], destinations: [{ server: prodEu().url, namespace: '*' }] },
+      },
+    });
     expect(project.status).toBe(200);
     check('v1alpha1AppProject', project.body);
     const created = await call('POST', '/api/v1/applications', {
-      metadata: { name: 'new-svc-dev', labels: { 'backstage.io/kubernetes-id': 'new-svc' } },
+      metadata: { name: 'new-svc-prod', labels: { 'backstage.io/kubernetes-id': 'new-svc' } },
       spec: {
         project: 'onboarding',
         source: { repoURL: 'http://git/new-svc.git', path: 'deploy', targetRevision: 'main' },
-        destination: { server: sandbox.info.kubernetes[0].url, namespace: 'new' },
+        destination: { server: prodEu().url, namespace: 'new' },
       },
     });
     expect(created.status).toBe(200);
     check('v1alpha1Application', created.body);
-    const again = await call('POST', '/api/v1/applications', created.body);
-    expect(again.status).toBe(400);
+    expectCrdShape(created.body);
 
     // With automated sync it deploys at once, and its workload appears.
     const auto = await call('POST', '/api/v1/applications', {
-      metadata: { name: 'auto-svc-dev', labels: { 'backstage.io/kubernetes-id': 'auto-svc', 'portolan.dev/environment': 'dev' } },
+      metadata: { name: 'auto-svc-prod', labels: { 'backstage.io/kubernetes-id': 'auto-svc', 'portolan.dev/environment': 'prod' } },
       spec: {
         project: 'onboarding',
-        source: { repoURL: 'http://git/auto-svc.git', path: 'deploy/overlays/dev', targetRevision: 'main' },
-        destination: { server: sandbox.info.kubernetes[0].url, namespace: 'fresh' },
+        source: { repoURL: 'http://git/auto-svc.git', path: 'deploy/overlays/prod', targetRevision: 'main' },
+        destination: { server: prodEu().url, namespace: 'fresh' },
         syncPolicy: { automated: { prune: true, selfHeal: true } },
       },
     });
     expect(auto.body.status.operationState.phase).toBe('Running');
     sandbox.clock.advance(61_000);
     sandbox.tick();
-    const deployed = await call('GET', '/api/v1/applications/auto-svc-dev');
+    const deployed = await call('GET', '/api/v1/applications/auto-svc-prod');
     expect(deployed.body.status).toMatchObject({ sync: { status: 'Synced' }, health: { status: 'Healthy' } });
-    const kube = sandbox.info.kubernetes[0];
-    const workloads = await fetch(`${kube.url}/apis/apps/v1/namespaces/fresh/deployments?labelSelector=backstage.io/kubernetes-id%3Dauto-svc`, {
-      headers: { Authorization: `Bearer ${kube.token}` },
+    const workloads = await fetch(`${prodEu().url}/apis/apps/v1/namespaces/fresh/deployments?labelSelector=backstage.io/kubernetes-id%3Dauto-svc`, {
+      headers: { Authorization: `Bearer ${prodEu().token}` },
     }).then(r => r.json() as any);
     expect(workloads.items.map((d: any) => d.metadata.name)).toEqual(['auto-svc']);
 
+    // checkout-service-prod is synced by hand (no automated sync policy).
     const synced = await call('POST', '/api/v1/applications/checkout-service-prod/sync', {});
     check('v1alpha1Application', synced.body);
     expect(synced.body.status.operationState.phase).toBe('Running');
     const busy = await call('POST', '/api/v1/applications/checkout-service-prod/sync', {});
-    expect(busy.status).toBe(400);
+    expect(busy).toEqual({
+      status: 400,
+      body: { error: 'another operation is already in progress', code: 9, message: 'another operation is already in progress' },
+    });
     const terminated = await call('DELETE', '/api/v1/applications/checkout-service-prod/operation');
     expect(terminated.status).toBe(200);
     const after = await call('GET', '/api/v1/applications/checkout-service-prod');
     expect(after.body.status.operationState.phase).toBe('Failed');
 
-    const id = after.body.status.history[0].id;
+    const { id, revision } = after.body.status.history[0];
     const rolled = await call('POST', '/api/v1/applications/checkout-service-prod/rollback', { id });
     expect(rolled.status).toBe(200);
-    expect(rolled.body.status.operationState.phase).toBe('Succeeded');
-    expect(rolled.body.status.sync.revision).toBe(after.body.status.history[0].revision);
+    expect(rolled.body.status.operationState).toMatchObject({ phase: 'Succeeded', operation: { initiatedBy: { username: 'admin' } } });
+    expect(rolled.body.status.sync.revision).toBe(revision);
+    const history = rolled.body.status.history;
+    expect(history[history.length - 1]).toMatchObject({ id: after.body.status.history[9].id + 1, revision });
   });
 
   it('answers bad requests the way Argo CD does', async () => {
@@ -148,20 +118,14 @@ describe('Argo CD stand-in', () => {
     const badLogin = await call('POST', '/api/v1/session', { username: 'admin', password: 'x' }, false);
     expect(badLogin.status).toBe(401);
     expect(badLogin.body.code).toBe(16);
-    const missing = await call('GET', '/api/v1/applications/nope');
-    expect(missing).toEqual({
-      status: 404,
-      body: {
-        error: 'applications.argoproj.io "nope" not found',
-        code: 5,
-        message: 'applications.argoproj.io "nope" not found',
-      },
-    });
+    check('runtimeError', badLogin.body);
     const badJson = await call('POST', '/api/v1/applications', '{"metadata":');
     expect(badJson.status).toBe(400);
     expect(badJson.body.code).toBe(3);
+    // List wraps the selector parser's error without a gRPC code: Unknown, 500.
     const badSelector = await call('GET', '/api/v1/applications?selector=%3D%3Dx');
-    expect(badSelector.status).toBe(400);
+    expect(badSelector.status).toBe(500);
+    expect(badSelector.body).toMatchObject({ code: 2, message: expect.stringMatching(/^error parsing the selector: /) });
   });
 
   it('is reproducible: same seed and clock, same world', async () => {

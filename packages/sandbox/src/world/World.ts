@@ -4,8 +4,13 @@ import { Random } from './random';
 export type DeployResult = 'succeeded' | 'failed' | 'rolled-back' | 'canary-aborted' | 'in-progress';
 
 export interface Deploy {
-  /** Argo CD history id: 1, 2, ... per app. */
-  id: number;
+  /**
+   * Argo CD history id, given when the sync succeeded (the deploy entered
+   * status.history): 0, 1, 2, ... per app, as Argo CD's controller numbers
+   * them (controller/state.go persistRevisionHistory). Failed and running
+   * syncs have none.
+   */
+  id?: number;
   revision: string;
   previousRevision?: string;
   author: { name: string; email: string };
@@ -18,6 +23,21 @@ export interface Deploy {
   /** Argo CD user who synced, or undefined when automated. */
   initiator?: string;
 }
+
+/** Argo CD's spec.syncPolicy, as the app was created. */
+export interface SyncPolicy {
+  automated?: { prune?: boolean; selfHeal?: boolean; allowEmpty?: boolean; enabled?: boolean };
+  syncOptions?: string[];
+  [key: string]: unknown;
+}
+
+/** Whether Argo CD syncs the app by itself (SyncPolicy.IsAutomatedSyncEnabled). */
+export function isAutomated(policy: SyncPolicy | undefined): boolean {
+  return !!policy?.automated && policy.automated.enabled !== false;
+}
+
+/** Argo CD keeps this many history entries when spec.revisionHistoryLimit is unset. */
+export const DEFAULT_REVISION_HISTORY_LIMIT = 10;
 
 export interface App {
   name: string;
@@ -34,6 +54,16 @@ export interface App {
   replicas: number;
   createdAt: number;
   deploys: Deploy[];
+  /** spec.syncPolicy as created; undefined: manual sync. */
+  syncPolicy?: SyncPolicy;
+  /** spec.revisionHistoryLimit as created; undefined: Argo CD keeps 10. */
+  revisionHistoryLimit?: number;
+  /** metadata.labels; undefined: the Portolan labels of the service. */
+  labels?: Record<string, string>;
+  /** spec.source.path; undefined: deploy/overlays/<environment>. */
+  path?: string;
+  /** spec.source.targetRevision; undefined: main. */
+  targetRevision?: string;
 }
 
 const DAY = 86_400_000;
@@ -55,6 +85,8 @@ const MESSAGES = [
   'Fix race when two requests update the same record',
 ];
 const BOT = { name: 'renovate[bot]', email: 'bot@renovateapp.com' };
+/** Argo CD accounts that sync by hand. */
+const SYNC_USERS = ['ada.lovelace', 'ken.thompson', 'admin'];
 
 /**
  * The generated world every stand-in draws from: services, environments,
@@ -65,6 +97,7 @@ export class World {
   readonly apps: App[] = [];
   private readonly byInstance = new Map<string, Map<string, App>>();
   private readonly random: Random;
+  private readonly appOfDeploy = new WeakMap<Deploy, App>();
 
   constructor(
     readonly catalog: CatalogModel,
@@ -100,6 +133,9 @@ export class World {
           replicas: cluster.environment === 'prod' ? 5 : 2,
           createdAt: now - (options.historyDays ?? 90) * DAY,
           deploys: [],
+          // Non-production syncs itself from Git; production is synced by a
+          // person (and so can be rolled back in Argo CD).
+          syncPolicy: cluster.environment === 'prod' ? undefined : { automated: { prune: true, selfHeal: true } },
         };
         this.generateHistory(app, now, options.historyDays ?? 90);
         this.apps.push(app);
@@ -151,12 +187,16 @@ export class World {
     return undefined;
   }
 
+  /** The deploys in Argo CD's status.history (successful syncs), oldest first. */
+  history(app: App): Deploy[] {
+    return app.deploys.filter(d => d.id !== undefined);
+  }
+
   /** Starts a new deploy of a new commit (motion, or a manual sync). */
   startDeploy(app: App, now: number, initiator?: string, revision?: string): Deploy {
     const prev = this.liveRevision(app);
     const authors = this.authorsOf(app);
     const deploy: Deploy = {
-      id: (app.deploys[app.deploys.length - 1]?.id ?? 0) + 1,
       revision: revision ?? this.random.sha(),
       previousRevision: prev,
       author: this.random.chance(0.15) ? BOT : this.random.pick(authors),
@@ -167,12 +207,47 @@ export class World {
       initiator,
     };
     app.deploys.push(deploy);
+    this.appOfDeploy.set(deploy, app);
+    return deploy;
+  }
+
+  /**
+   * Ends a deploy. A sync that succeeded enters history with the next id
+   * (an aborted canary too: Argo CD's sync succeeded, the Rollout aborted).
+   */
+  /**
+   * An Argo CD rollback (or a sync to an earlier revision): deploys a
+   * revision that was live before, whose commit it is.
+   */
+  rollback(app: App, revision: string | undefined, now: number, initiator: string): Deploy {
+    const target = revision ?? this.random.sha();
+    const earlier = app.deploys.find(d => d.revision === target);
+    const deploy = this.startDeploy(app, now, initiator, target);
+    if (earlier) {
+      deploy.author = earlier.author;
+      deploy.message = earlier.message;
+      deploy.committedAt = earlier.committedAt;
+    }
+    return deploy;
+  }
+
+  /** Undoes a deploy through Git: git's own revert commit, synced automatically. */
+  revert(app: App, bad: Deploy, now: number): Deploy {
+    const deploy = this.startDeploy(app, now);
+    if (deploy.author === BOT) deploy.author = this.random.pick(this.authorsOf(app));
+    deploy.message = `Revert "${bad.message}"\n\nThis reverts commit ${bad.revision}.`;
     return deploy;
   }
 
   finishDeploy(deploy: Deploy, result: Exclude<DeployResult, 'in-progress'>, now: number): void {
     deploy.result = result;
     deploy.finishedAt = now;
+    if (result !== 'failed' && deploy.id === undefined) {
+      const app = this.appOfDeploy.get(deploy);
+      let last: number | undefined;
+      for (const d of app?.deploys ?? []) if (d.id !== undefined) last = d.id;
+      deploy.id = last === undefined ? 0 : last + 1;
+    }
   }
 
   /** Moves the world forward: occasionally starts deploys (realtime mode). */
@@ -183,7 +258,9 @@ export class World {
     for (let i = 0; i < steps; i++) {
       const app = this.random.pick(this.apps);
       if (this.current(app)?.result === 'in-progress') continue;
-      started.push(this.startDeploy(app, now, this.random.chance(0.6) ? undefined : 'admin'));
+      // Apps without automated sync only deploy when someone syncs them.
+      const initiator = isAutomated(app.syncPolicy) && this.random.chance(0.6) ? undefined : 'admin';
+      started.push(this.startDeploy(app, now, initiator));
     }
     return started;
   }
@@ -205,17 +282,21 @@ export class World {
       const hour = new Date(t).getUTCHours();
       if (hour < 7 || hour > 18) t += (this.random.int(8, 10) - hour + 24) % 24 * 3_600_000;
       if (t > now - 10 * 60_000) break;
-      const d = this.startDeploy(app, t, this.random.chance(0.7) ? undefined : this.random.pick(['ada.lovelace', 'ken.thompson', 'admin']));
+      // Automated apps mostly sync themselves; manual ones always by a person.
+      const byHand = !isAutomated(app.syncPolicy) || this.random.chance(0.3);
+      const d = this.startDeploy(app, t, byHand ? this.random.pick(SYNC_USERS) : undefined);
       const duration = (app.workload === 'Rollout' ? this.random.int(12, 40) : this.random.int(1, 4)) * 60_000;
       const roll = this.random.next();
       let result: Exclude<DeployResult, 'in-progress'> = 'succeeded';
       if (app.workload === 'Rollout' && roll < 0.06) result = 'canary-aborted';
       else if (roll < 0.1) result = 'failed';
       this.finishDeploy(d, result, t + duration);
-      if (result !== 'succeeded' && this.random.chance(0.5)) {
-        // A rollback to the previous revision follows some bad deploys.
-        const back = this.startDeploy(app, t + duration + this.random.int(5, 45) * 60_000, 'admin', d.previousRevision ?? this.random.sha());
-        back.message = `Rollback to ${(d.previousRevision ?? '').slice(0, 7)}`;
+      const undo = result !== 'succeeded' && this.random.chance(0.5);
+      if (undo && (isAutomated(app.syncPolicy) || d.previousRevision)) {
+        // Some bad deploys are undone: an Argo CD rollback where Argo CD
+        // allows one (no automated sync), else a revert commit in Git.
+        const at = t + duration + this.random.int(5, 45) * 60_000;
+        const back = isAutomated(app.syncPolicy) ? this.revert(app, d, at) : this.rollback(app, d.previousRevision, at, 'admin');
         this.finishDeploy(back, 'rolled-back', back.startedAt + 2 * 60_000);
         t = back.finishedAt!;
       } else {
