@@ -2,7 +2,7 @@
 // pods and the Rollout from its Kubernetes, and the way to the cluster page.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, baseUrl, eventually, guestToken, launchBrowser, screenshot, signedInPage } from '../lib.mjs';
+import { api, baseUrl, eventually, guestToken, launchBrowser, screenshot, signedInAs, signedInPage, userToken } from '../lib.mjs';
 
 describe('service pages', () => {
   let browser;
@@ -64,8 +64,10 @@ describe('service pages', () => {
     await page.context().close();
   });
 
-  it('reports Argo CD apps and annotations that do not match', async () => {
-    const token = await guestToken();
+  it('reports Argo CD apps and annotations that do not match, to admins', async () => {
+    // The report names every team's apps: admins only.
+    assert.equal((await api('/api/catalog/portolan/argocd-report', await guestToken())).status, 403);
+    const token = await userToken('margaret.hamilton');
     const res = await api('/api/catalog/portolan/argocd-report', token);
     assert.equal(res.status, 200);
     assert.deepEqual(
@@ -75,10 +77,11 @@ describe('service pages', () => {
         ['argocd-prod', true],
       ],
     );
-    // Every demo app is claimed by a service; the e2e fixture claims none.
+    // Every demo app is claimed by exactly one service; the e2e fixture claims none.
     assert.deepEqual(res.body.unclaimedApps, []);
+    assert.deepEqual(res.body.contestedApps, []);
     // The admin page shows the same.
-    const page = await signedInPage(browser, '/argocd-report');
+    const page = await signedInAs(browser, 'margaret.hamilton', '/argocd-report');
     await page.getByText('Every Argo CD app belongs to a catalog entity.').waitFor({ timeout: 60_000 });
     await page.getByText(/argocd-prod: \d+ apps/).waitFor();
     await screenshot(page, 'argocd-report');
