@@ -1,12 +1,24 @@
-import { commitUrlOf } from './deployments';
+import { commitUrlOf, isRevertMessage, revertedCommitOf } from './deployments';
 
 describe('commitUrlOf', () => {
   const rev = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
   it.each([
-    ['https://github.com/acme/shop.git', `https://github.com/acme/shop/commit/${rev}`],
-    ['git@github.com:acme/shop.git', `https://github.com/acme/shop/commit/${rev}`],
-    ['https://bitbucket.org/acme/shop', `https://bitbucket.org/acme/shop/commits/${rev}`],
-    ['https://gitlab.example.com/acme/shop.git', `https://gitlab.example.com/acme/shop/-/commit/${rev}`],
+    [
+      'https://github.com/acme/shop.git',
+      `https://github.com/acme/shop/commit/${rev}`,
+    ],
+    [
+      'git@github.com:acme/shop.git',
+      `https://github.com/acme/shop/commit/${rev}`,
+    ],
+    [
+      'https://bitbucket.org/acme/shop',
+      `https://bitbucket.org/acme/shop/commits/${rev}`,
+    ],
+    [
+      'https://gitlab.example.com/acme/shop.git',
+      `https://gitlab.example.com/acme/shop/-/commit/${rev}`,
+    ],
   ])('%s', (repo, expected) => {
     expect(commitUrlOf(repo, rev)).toBe(expected);
   });
@@ -15,5 +27,30 @@ describe('commitUrlOf', () => {
     expect(commitUrlOf('https://github.com/acme/shop', 'main')).toBeUndefined();
     expect(commitUrlOf('file:///srv/git/shop', rev)).toBeUndefined();
     expect(commitUrlOf('not a url', rev)).toBeUndefined();
+  });
+});
+
+describe('isRevertMessage / revertedCommitOf', () => {
+  const sha = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
+  it("reads git's own revert message", () => {
+    const message = `Revert "Cache catalogue lookups"\n\nThis reverts commit ${sha}.`;
+    expect(isRevertMessage(message)).toBe(true);
+    expect(revertedCommitOf(message)).toBe(sha);
+  });
+
+  it('reads a squashed revert pull request title', () => {
+    expect(isRevertMessage('Revert "Cache catalogue lookups" (#123)')).toBe(
+      true,
+    );
+    expect(
+      revertedCommitOf('Revert "Cache catalogue lookups" (#123)'),
+    ).toBeUndefined();
+  });
+
+  it('is not fooled by ordinary messages', () => {
+    expect(
+      isRevertMessage('Reverting to the old pool size was a mistake'),
+    ).toBe(false);
+    expect(isRevertMessage(undefined)).toBe(false);
   });
 });

@@ -1,6 +1,12 @@
 import type { RolloutActionRecord } from './rollouts';
 
-/** How a deployment ended (or that it has not yet). */
+/**
+ * How a deployment ended (or that it has not yet). `rolled-back` marks a
+ * deploy that rolled back to an earlier state (a sync to a revision live
+ * before, or a revert commit): it restored service. `canary-aborted`: Argo
+ * CD synced it, and its canary was then aborted (by hand or by a failed
+ * analysis). Decided once, when the deploy is first ingested.
+ */
 export type DeploymentResult =
   | 'succeeded'
   | 'failed'
@@ -47,6 +53,8 @@ export interface DeploymentSummary {
   thisWeek: number;
   lastSevenDays: number;
   since: { today: string; thisWeek: string; lastSevenDays: string };
+  /** The IANA time zone "today" and "this week" are counted in. */
+  timeZone: string;
   lastIngestedAt?: string;
 }
 
@@ -65,9 +73,15 @@ export interface DeploymentTimelinePage {
  * A commit's web page from a repository URL (https or git@ form):
  * Bitbucket says /commits/, GitHub, GitLab, Gitea and most others /commit/.
  */
-export function commitUrlOf(repoUrl: string, revision: string): string | undefined {
+export function commitUrlOf(
+  repoUrl: string,
+  revision: string,
+): string | undefined {
   if (!/^[0-9a-f]{7,64}$/i.test(revision)) return undefined;
-  let base = repoUrl.trim().replace(/\.git$/, '').replace(/\/+$/, '');
+  let base = repoUrl
+    .trim()
+    .replace(/\.git$/, '')
+    .replace(/\/+$/, '');
   const ssh = /^git@([^:]+):(.+)$/.exec(base);
   if (ssh) base = `https://${ssh[1]}/${ssh[2]}`;
   let url: URL;
@@ -78,7 +92,32 @@ export function commitUrlOf(repoUrl: string, revision: string): string | undefin
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
   const host = url.hostname.toLocaleLowerCase('en-US');
-  if (host === 'bitbucket.org' || host.startsWith('bitbucket.')) return `${base}/commits/${revision}`;
+  if (host === 'bitbucket.org' || host.startsWith('bitbucket.'))
+    return `${base}/commits/${revision}`;
   if (host.includes('gitlab')) return `${base}/-/commit/${revision}`;
   return `${base}/commit/${revision}`;
+}
+
+/**
+ * Whether a commit message is a revert: git's own (`Revert "…"` with "This
+ * reverts commit <sha>."), or a forge's revert pull request merged with
+ * that title. Under GitOps a revert commit is the usual rollback.
+ */
+export function isRevertMessage(message: string | undefined): boolean {
+  if (!message) return false;
+  return (
+    /^Revert "/.test(message.trimStart()) ||
+    /This reverts commit [0-9a-f]{7,64}\b/i.test(message)
+  );
+}
+
+/** The commit a revert undoes, when its message names it. */
+export function revertedCommitOf(
+  message: string | undefined,
+): string | undefined {
+  return message
+    ? /This reverts commit ([0-9a-f]{7,64})\b/i
+        .exec(message)?.[1]
+        ?.toLowerCase()
+    : undefined;
 }

@@ -13,7 +13,9 @@ type NewRecord = Omit<RolloutActionRecord, 'id' | 'at'> & { at: Date };
  * migrations, so create DeploymentStore first.
  */
 export class RolloutActionStore {
-  static async create(options: { database: DatabaseService }): Promise<RolloutActionStore> {
+  static async create(options: {
+    database: DatabaseService;
+  }): Promise<RolloutActionStore> {
     return new RolloutActionStore(await options.database.getClient());
   }
 
@@ -51,27 +53,32 @@ export class RolloutActionStore {
     if (options.entityRefs.length === 0) return [];
     let q = this.db('delivery_rollout_actions')
       .whereIn('entity_ref', options.entityRefs)
-      .orderBy([{ column: 'at', order: 'desc' }, { column: 'id', order: 'desc' }])
+      .orderBy([
+        { column: 'at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
       .limit(options.limit ?? 200);
     if (options.from) q = q.where('at', '>=', options.from);
     if (options.to) q = q.where('at', '<', options.to);
     if (options.environment) q = q.where('environment', options.environment);
     const rows = await q;
     // Rows with an action this version does not know are left out, not guessed.
-    return rows.filter(r => (ROLLOUT_ACTIONS as string[]).includes(r.action)).map(r => ({
-      id: String(r.id),
-      entityRef: r.entity_ref,
-      environment: r.environment ?? undefined,
-      cluster: r.cluster,
-      namespace: r.namespace,
-      rollout: r.rollout,
-      action: r.action as RolloutAction,
-      actor: r.actor,
-      at: new Date(r.at).toISOString(),
-      stepBefore: Number(r.step_before),
-      stepAfter: Number(r.step_after),
-      phaseBefore: r.phase_before,
-      phaseAfter: r.phase_after,
-    }));
+    return rows
+      .filter(r => (ROLLOUT_ACTIONS as string[]).includes(r.action))
+      .map(r => ({
+        id: String(r.id),
+        entityRef: r.entity_ref,
+        environment: r.environment ?? undefined,
+        cluster: r.cluster,
+        namespace: r.namespace,
+        rollout: r.rollout,
+        action: r.action as RolloutAction,
+        actor: r.actor,
+        at: new Date(r.at).toISOString(),
+        stepBefore: Number(r.step_before),
+        stepAfter: Number(r.step_after),
+        phaseBefore: r.phase_before,
+        phaseAfter: r.phase_after,
+      }));
   }
 }
