@@ -12,6 +12,7 @@ import request from 'supertest';
 import YAML from 'yaml';
 import { scaffolderModulePortolan } from './module';
 import { SERVICE_NAME_PATTERN } from './names';
+import { accessDoubleFactories, TEST_ADMIN_GROUPS, TEST_USERS } from './testUtils/accessDoubles';
 
 jest.setTimeout(120_000);
 const run = promisify(execFile);
@@ -47,7 +48,9 @@ const templateEntity = (file: string) => {
 const catalogEntities = [
   templateEntity('new-typescript-service.yaml'),
   templateEntity('add-environment.yaml'),
-  { apiVersion: 'backstage.io/v1alpha1', kind: 'Group', metadata: { name: 'team-payments', namespace: 'default' }, spec: { type: 'team', children: [] } },
+  ...['team-payments', 'team-storefront', 'portolan-admins'].map(name => ({
+    apiVersion: 'backstage.io/v1alpha1', kind: 'Group', metadata: { name, namespace: 'default' }, spec: { type: 'team', children: [] },
+  })),
   { apiVersion: 'backstage.io/v1alpha1', kind: 'System', metadata: { name: 'payments', namespace: 'default' }, spec: { owner: 'team-payments' } },
   {
     apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'checkout-service', namespace: 'default' },
@@ -82,7 +85,7 @@ describe('templates', () => {
   it.each(templateFiles)('%s is a valid template using only known actions and safe names', async file => {
     const template = load(file);
     expect(await templateEntityV1beta3Validator.check(template)).toBe(true);
-    const known = new Set(['fetch:template', 'catalog:register', 'portolan:preflight', 'portolan:git:publish', 'argocd:app:create']);
+    const known = new Set(['fetch:template', 'portolan:catalog:register', 'portolan:preflight', 'portolan:git:publish', 'argocd:app:create']);
     for (const step of template.spec.steps) expect(known).toContain(step.action);
     const params = [template.spec.parameters].flat();
     for (const p of params) {
@@ -130,6 +133,8 @@ describe('templates', () => {
           scaffolderPlugin,
           scaffolderModulePortolan,
           catalogServiceMock.factory({ entities: catalogEntities as any }),
+          // The initiator's groups and Portolan's policy for portolan.service.update.
+          ...accessDoubleFactories(catalogEntities as any),
           mockServices.rootConfig.factory({
             data: {
               backend: { baseUrl: 'http://localhost:7007' },
@@ -143,7 +148,10 @@ describe('templates', () => {
                   { type: 'config', clusters: sandbox.info.kubernetes.map(k => ({ name: k.name, url: k.url, authProvider: 'serviceAccount', serviceAccountToken: k.token })) },
                 ],
               },
-              portolan: { git: { url: `${sandbox.info.git.url}/git`, username: sandbox.info.git.username, password: sandbox.info.git.password } },
+              portolan: {
+                git: { url: `${sandbox.info.git.url}/git`, username: sandbox.info.git.username, password: sandbox.info.git.password },
+                permissions: { adminGroups: TEST_ADMIN_GROUPS },
+              },
             },
           }),
         ],
@@ -182,14 +190,15 @@ describe('templates', () => {
         expect(info.spec.dependsOn).toEqual(['resource:default/dev', 'resource:default/prod-eu']);
         // Nothing real happened: no app, no repository.
         const argo = sandbox.info.argocd.find(a => a.name === 'argocd-nonprod')!;
-        const app = await fetch(`${argo.url}/api/v1/applications/ledger-service-dev`, { headers: { Authorization: `Bearer ${argo.token}` } });
-        expect(app.status).toBe(404);
+        // (Argo CD answers 403, not 404, for an app that does not exist: list instead.)
+        const apps = await fetch(`${argo.url}/api/v1/applications?selector=backstage.io/kubernetes-id%3Dledger-service`, { headers: { Authorization: `Bearer ${argo.token}` } });
+        expect((await apps.json()).items ?? []).toEqual([]);
       }
     });
 
     /** Runs a template for real; its final status, its events and its output. */
-    async function runTemplate(template: string, taskValues: object, secrets?: Record<string, string>) {
-      const auth = mockCredentials.user.header();
+    async function runTemplate(template: string, taskValues: object, secrets?: Record<string, string>, user: string = TEST_USERS.mock) {
+      const auth = mockCredentials.user.header(user);
       const created = await request(server)
         .post('/api/scaffolder/v2/tasks')
         .set('Authorization', auth)
@@ -206,8 +215,8 @@ describe('templates', () => {
       const completion = body.find(e => e.type === 'completion');
       return { status: task.status as string, events: body, output: completion?.body?.output };
     }
-    const runNewService = (taskValues: object, secrets?: Record<string, string>) =>
-      runTemplate('new-typescript-service', taskValues, secrets);
+    const runNewService = (taskValues: object, secrets?: Record<string, string>, user?: string) =>
+      runTemplate('new-typescript-service', taskValues, secrets, user);
 
     it('a real run that fails pre-flight creates nothing, says why, and logs no secret', async () => {
       const secret = 'hunter2-do-not-log';
@@ -252,6 +261,50 @@ describe('templates', () => {
       }
     });
 
+    /** What a run left behind: branches of a repository, apps of a service on every instance. */
+    async function traces(repo: string, service: string) {
+      const auth = `Basic ${Buffer.from(`${sandbox.info.git.username}:${sandbox.info.git.password}`).toString('base64')}`;
+      const refs = await fetch(`${sandbox.info.git.url}/git/${repo}.git/info/refs?service=git-upload-pack`, { headers: { Authorization: auth } });
+      const branches = refs.ok ? [...(await refs.text()).matchAll(/refs\/heads\/([\w.-]+)/g)].map(m => m[1]).sort() : [];
+      const apps: string[] = [];
+      for (const argo of sandbox.info.argocd) {
+        const res = await fetch(`${argo.url}/api/v1/applications?selector=backstage.io/kubernetes-id%3D${service}`, { headers: { Authorization: `Bearer ${argo.token}` } });
+        apps.push(...((await res.json()).items ?? []).map((a: any) => a.metadata.name));
+      }
+      return { repo: refs.status, branches: [...new Set(branches)], apps };
+    }
+
+    it("refuses to add an environment to another team's service, before anything is pushed or created", async () => {
+      const before = await traces('ledger-core', 'ledger-core');
+      const { status, events } = await runTemplate(
+        'add-environment', { service: 'component:default/ledger-core', environment: 'staging' }, undefined, TEST_USERS.grace,
+      );
+      expect(status).toBe('failed');
+      const log = events.map(e => e.body?.message ?? '').join('\n');
+      expect(log).toContain('you may not change component:default/ledger-core; members of group:default/team-payments or an admin group may');
+      expect(log).not.toMatch(/Beginning step (Push|Create the Argo CD app)/);
+      expect(await traces('ledger-core', 'ledger-core')).toEqual(before);
+    });
+
+    it('refuses a new service for an owner group the user is not in, creating nothing', async () => {
+      const { status, events } = await runNewService(
+        { ...values['new-typescript-service.yaml'], name: 'grace-ledger', environments: ['dev'] }, undefined, TEST_USERS.grace,
+      );
+      expect(status).toBe('failed');
+      expect(JSON.stringify(events)).toContain('you are not a member of group:default/team-payments, the owner you chose');
+      expect(await traces('grace-ledger', 'grace-ledger')).toEqual({ repo: 404, branches: [], apps: [] });
+    });
+
+    it("lets an admin add an environment to another team's service", async () => {
+      const { status, events } = await runTemplate(
+        'add-environment', { service: 'component:default/ledger-core', environment: 'dev' }, undefined, TEST_USERS.margaret,
+      );
+      expect({ status, log: events.map(e => e.body?.message ?? '').filter(Boolean) }).toMatchObject({ status: 'completed' });
+      const argo = sandbox.info.argocd.find(a => a.name === 'argocd-nonprod')!;
+      const app = await (await fetch(`${argo.url}/api/v1/applications/ledger-core-dev`, { headers: { Authorization: `Bearer ${argo.token}` } })).json();
+      expect(app.spec).toMatchObject({ project: 'payments', destination: { namespace: 'payments' }, syncPolicy: { automated: { prune: true, selfHeal: true } } });
+    });
+
     it('adds an environment whose overlay the repository lacks: the overlay on a branch, the app where the service runs', async () => {
       const { status, events, output } = await runTemplate('add-environment', {
         service: 'component:default/ledger-core',
@@ -283,13 +336,15 @@ describe('templates', () => {
         environment: 'prod',
       });
       expect(status).toBe('completed');
-      expect(output.text[0].content).toContain('already had the overlay');
+      expect(output.text[0].content).toContain('already had the overlay: sync the new Argo CD app in Argo CD');
       expect(events.map(e => e.body?.message ?? '').join('\n')).toContain('nothing was pushed');
       const branch = await fetch(`${sandbox.info.git.url}/raw/ledger-core/portolan-add-prod/deploy/overlays/prod/kustomization.yaml`);
       expect(branch.status).toBe(404);
       const argo = sandbox.info.argocd.find(a => a.name === 'argocd-prod')!;
       const app = await fetch(`${argo.url}/api/v1/applications/ledger-core-prod`, { headers: { Authorization: `Bearer ${argo.token}` } });
       expect(app.status).toBe(200);
+      // Prod is protected: its apps sync by hand (portolan.onboarding.syncPolicy).
+      expect((await app.json()).spec.syncPolicy?.automated).toBeUndefined();
     });
 
     it('fails the dry run before anything else when pre-flight checks fail', async () => {

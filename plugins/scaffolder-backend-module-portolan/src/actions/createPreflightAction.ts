@@ -1,33 +1,53 @@
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { ArgoCdClient } from '@portolan/argocd-node';
-import { GitRemoteConfig, repoExists, repoUrl } from '../gitRemote';
-import { serviceNameProblems } from '../names';
+import { z } from 'zod';
+import { ServiceAccess } from '../access/ServiceAccess';
+import { GitRemoteConfig, readRemoteRefs, repoUrl } from '../gitRemote';
+import { checkedString, entityRefString, environmentName, parseInput } from '../inputs';
+import { branchNameProblems, PROTECTED_BRANCHES, serviceNameProblems } from '../names';
+
+const inputSchema = z.object({
+  name: z.string(),
+  owner: entityRefString.optional(),
+  system: entityRefString.optional(),
+  repo: checkedString(serviceNameProblems).optional(),
+  existingRepo: checkedString(serviceNameProblems).optional(),
+  branch: checkedString(branchNameProblems)
+    .refine(b => !PROTECTED_BRANCHES.includes(b), `must not be ${PROTECTED_BRANCHES.join(' or ')}`)
+    .optional(),
+  newEntity: z.boolean().default(true),
+  apps: z.array(z.object({ instance: checkedString(serviceNameProblems), name: checkedString(serviceNameProblems) })).default([]),
+  environments: z.array(environmentName).default([]),
+});
 
 /**
  * `portolan:preflight`: every check that can fail, before any side effect —
- * the name is valid and free in the catalog, the owner exists, the
- * repository and the Argo CD app names are free. One error lists every
+ * the person running the template may act on this service (see
+ * ServiceAccess), the name is valid and free (or, for an existing service,
+ * present) in the catalog, the owner exists, the repository and the Argo CD
+ * app names are free, an onboarding branch is new. One error lists every
  * problem, so the user fixes them in one go and nothing is half-created.
  */
 export function createPreflightAction(deps: {
   catalog: CatalogService;
   argocd: ArgoCdClient[];
   git?: GitRemoteConfig;
+  access: ServiceAccess;
 }) {
   return createTemplateAction({
     id: 'portolan:preflight',
-    description: 'Checks a new service can be created: name, owner, catalog, repository and Argo CD apps',
+    description: 'Checks a service can be created or changed by the person running the template: access, name, owner, catalog, repository, branch and Argo CD apps',
     supportsDryRun: true,
     schema: {
       input: {
-        name: z => z.string().describe('The new service name'),
-        owner: z => z.string().optional().describe('The owning group, e.g. group:default/team-payments'),
-        system: z => z.string().optional().describe('The system it is part of'),
+        name: z => z.string().describe('The service name'),
+        owner: z => z.string().optional().describe('The owning group of a new service, e.g. group:default/team-payments'),
+        system: z => z.string().optional().describe('The system a new service joins'),
         repo: z => z.string().optional().describe('Repository that must not exist yet on the Portolan Git server'),
         existingRepo: z => z.string().optional().describe('Repository that must exist (onboarding)'),
+        branch: z => z.string().optional().describe('A branch of existingRepo that must not exist yet (it will be pushed)'),
         newEntity: z => z.boolean().default(true).describe('Whether the entity must not exist yet'),
         apps: z =>
           z
@@ -44,8 +64,8 @@ export function createPreflightAction(deps: {
         entityRef: z => z.string(),
         repoUrl: z => z.string().optional(),
         namespace: z =>
-          z.string().optional().describe("An existing service's Kubernetes namespace (backstage.io/kubernetes-namespace, else its name)"),
-        project: z => z.string().optional().describe("An existing service's Argo CD project: its system's name, else default"),
+          z.string().describe("The service's Kubernetes namespace: backstage.io/kubernetes-namespace, else its name; a new service's system's name"),
+        project: z => z.string().optional().describe("The service's Argo CD project: its system's name"),
         targets: z =>
           z.array(
             z.object({ environment: z.string(), cluster: z.string(), instance: z.string(), app: z.string() }),
@@ -53,17 +73,24 @@ export function createPreflightAction(deps: {
       },
     },
     async handler(ctx) {
-      // The scaffolder validates input against the JSON schema but does not
-      // apply zod defaults: apply them here.
-      const { name, owner, system, repo, existingRepo } = ctx.input;
-      const newEntity = ctx.input.newEntity ?? true;
-      const environments = ctx.input.environments ?? [];
-      const problems = serviceNameProblems(name).map(p => `Name: ${p}`);
+      // The scaffolder checks the JSON schema only (no refinements, no zod defaults).
+      const input = parseInput('portolan:preflight', inputSchema, ctx.input);
+      const { name, owner, system, repo, existingRepo, branch, environments } = input;
+      if (branch !== undefined && existingRepo === undefined) {
+        throw new InputError("portolan:preflight: input 'branch' needs 'existingRepo'");
+      }
       const credentials = await ctx.getInitiatorCredentials();
+      const access = await deps.access.check(
+        { service: name, expect: input.newEntity ? 'new' : 'existing', owner, system, environments, deploys: environments.length > 0 },
+        credentials,
+      );
+      const { service } = access;
+      const denied = [...access.denied];
+      const problems = [...access.problems];
       // Environments → clusters → Argo CD instances, from the cluster
       // Resources in the catalog (one place for that knowledge).
       const targets: Array<{ environment: string; cluster: string; instance: string; app: string }> = [];
-      if (environments.length) {
+      if (environments.length && serviceNameProblems(name).length === 0) {
         const { items: clusters } = await deps.catalog.getEntities(
           { filter: { kind: 'resource', 'spec.type': 'kubernetes-cluster' } },
           { credentials },
@@ -81,65 +108,36 @@ export function createPreflightAction(deps: {
           }
         }
       }
-      const apps = [...(ctx.input.apps ?? []), ...targets.map(t => ({ instance: t.instance, name: t.app }))];
-      const entityRef = stringifyEntityRef({ kind: 'component', namespace: 'default', name });
+      const apps = [...input.apps, ...targets.map(t => ({ instance: t.instance, name: t.app }))];
       const checks: Array<Promise<void>> = [];
-      let existingService: { namespace: string; project: string } | undefined;
-      if (problems.length === 0) {
-        checks.push(
-          deps.catalog.getEntityByRef(entityRef, { credentials }).then(existing => {
-            if (newEntity && existing) problems.push(`Name: ${entityRef} is already in the catalog`);
-            if (!newEntity && !existing) problems.push(`Name: ${entityRef} is not in the catalog`);
-            if (!newEntity && existing) {
-              // Where the service already deploys, so a new environment matches.
-              const namespace = existing.metadata.annotations?.['backstage.io/kubernetes-namespace'] ?? name;
-              const system = typeof existing.spec?.system === 'string' ? existing.spec.system : undefined;
-              for (const p of serviceNameProblems(namespace)) {
-                problems.push(`Name: ${entityRef} has an unusable backstage.io/kubernetes-namespace: ${p}`);
-              }
-              existingService = {
-                namespace,
-                project: system ? parseEntityRef(system, { defaultKind: 'system', defaultNamespace: 'default' }).name : 'default',
-              };
-            }
-          }),
-        );
-      }
-      if (owner !== undefined) {
-        checks.push(
-          deps.catalog.getEntityByRef(owner, { credentials }).then(group => {
-            if (!group || group.kind.toLocaleLowerCase('en-US') !== 'group') {
-              problems.push(`Owner: '${owner}' is not a group in the catalog`);
-            }
-          }),
-        );
-      }
-      if (system) {
-        checks.push(
-          deps.catalog.getEntityByRef(system, { credentials }).then(found => {
-            if (!found) problems.push(`System: '${system}' is not in the catalog`);
-          }),
-        );
-      }
       if (repo || existingRepo) {
         if (!deps.git) {
           problems.push('Repository: portolan.git is not configured');
         } else {
+          const remote = deps.git;
+          const failed = (error: unknown) => void problems.push(`Repository: ${(error as Error).message}`);
           if (repo) {
             checks.push(
-              repoExists(deps.git, repo).then(
-                exists => void (exists && problems.push(`Repository: '${repo}' already exists on ${deps.git!.url}`)),
-                error => void problems.push(`Repository: ${(error as Error).message}`),
+              readRemoteRefs(remote, repo).then(
+                refs => void (refs.exists && problems.push(`Repository: '${repo}' already exists on ${remote.url}`)),
+                failed,
               ),
             );
           }
           if (existingRepo) {
             checks.push(
-              repoExists(deps.git, existingRepo).then(
-                exists => void (!exists && problems.push(`Repository: '${existingRepo}' does not exist on ${deps.git!.url}`)),
-                error => void problems.push(`Repository: ${(error as Error).message}`),
-              ),
+              readRemoteRefs(remote, existingRepo).then(refs => {
+                if (!refs.exists) problems.push(`Repository: '${existingRepo}' does not exist on ${remote.url}`);
+                else if (branch && branch === refs.defaultBranch) {
+                  problems.push(`Branch: '${branch}' is the default branch of '${existingRepo}'; onboarding pushes a new branch`);
+                } else if (branch && refs.branches.includes(branch)) {
+                  problems.push(`Branch: '${branch}' already exists in '${existingRepo}'`);
+                }
+              }, failed),
             );
+          }
+          for (const r of [repo, existingRepo]) {
+            if (r) checks.push(deps.access.checkRepository(r, service, credentials).then(d => void denied.push(...d)));
           }
         }
       }
@@ -157,16 +155,12 @@ export function createPreflightAction(deps: {
         );
       }
       await Promise.all(checks);
-      if (problems.length) {
-        throw new InputError(`Pre-flight checks failed; nothing was created:\n- ${problems.join('\n- ')}`);
-      }
-      ctx.logger.info(`Pre-flight checks passed for ${entityRef}${apps.length ? ` and ${apps.length} Argo CD apps` : ''}`);
-      ctx.output('entityRef', entityRef);
+      ServiceAccess.assert({ denied, problems }, 'Pre-flight checks failed');
+      ctx.logger.info(`Pre-flight checks passed for ${service.entityRef}${apps.length ? ` and ${apps.length} Argo CD apps` : ''}`);
+      ctx.output('entityRef', service.entityRef);
       ctx.output('targets', targets);
-      if (existingService) {
-        ctx.output('namespace', existingService.namespace);
-        ctx.output('project', existingService.project);
-      }
+      ctx.output('namespace', service.namespace);
+      if (service.project) ctx.output('project', service.project);
       const repoName = repo ?? existingRepo;
       if (repoName && deps.git) ctx.output('repoUrl', repoUrl(deps.git, repoName));
     },
