@@ -53,7 +53,12 @@ export const deliveryPlugin = createBackendPlugin({
         const retentionMs = config.has('delivery.retention')
           ? durationToMilliseconds(readDurationFromConfig(config, { key: 'delivery.retention' }))
           : 400 * 86_400_000;
-        const ingester = DeploymentIngester.create({ clients, store, catalog, auth, logger, clusterByServer });
+        // One client per cluster, shared: canary controls, and the Rollouts
+        // list ingestion reads canary outcomes from.
+        const rolloutClients = readKubernetesClusters(config).map(c => new RolloutsClient(c));
+        const ingester = DeploymentIngester.create({
+          clients, rollouts: rolloutClients, store, catalog, auth, logger, clusterByServer,
+        });
         const taskId = 'delivery-ingest-deployments';
         // While the catalog has no services yet (a fresh start), look again
         // soon instead of a whole period later; a few times at most.
@@ -80,7 +85,7 @@ export const deliveryPlugin = createBackendPlugin({
         httpRouter.use(createEnvironmentsRouter({ environments, httpAuth }));
         const rolloutActions = await RolloutActionStore.create({ database });
         const rollouts = RolloutService.create({
-          clients: readKubernetesClusters(config).map(c => new RolloutsClient(c)),
+          clients: rolloutClients,
           catalog,
           permissions,
           auditor,
