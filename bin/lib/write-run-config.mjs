@@ -27,7 +27,26 @@ const config = {
   portolan: { sandbox: { enabled: sandboxArg !== '0' } },
 };
 
+// PORTOLAN_LISTEN_HOST overrides the listen address; with the sandbox the
+// default is loopback only, since sandbox sign-in lets anyone be anyone.
+const listenHost =
+  process.env.PORTOLAN_LISTEN_HOST ||
+  (sandboxArg !== '0' ? '127.0.0.1' : undefined);
+if (listenHost !== undefined) {
+  if (!/^[A-Za-z0-9.:-]+$/.test(listenHost)) {
+    console.error(
+      `PORTOLAN_LISTEN_HOST must be a host name or IP address, got '${listenHost}'`,
+    );
+    process.exit(1);
+  }
+  config.backend.listen.host = listenHost;
+}
+
 if (sandboxArg !== '0') {
+  // Sandbox sign-in ("sign in as" any catalog user) exists only in this
+  // layer, written when the sandbox has started; the backend module still
+  // refuses it for production or non-loopback upstreams.
+  config.auth = { providers: { sandbox: {} } };
   const sandbox = JSON.parse(readFileSync(join(dataDir, 'sandbox.json'), 'utf8'));
   if (!Array.isArray(sandbox.kubernetes)) {
     console.error(`${join(dataDir, 'sandbox.json')} has no 'kubernetes' list`);

@@ -9,6 +9,17 @@ export interface Config {
        */
       directories?: string[];
     };
+    signIn?: {
+      github?: {
+        /**
+         * GitHub organisations whose active members may sign in with GitHub
+         * (checked with the user's token at every sign-in, read:org scope);
+         * required when auth.providers.github is configured. The user must
+         * also exist in the catalog.
+         */
+        organizations?: string[];
+      };
+    };
     permissions?: {
       /**
        * Groups (entity refs, e.g. group:default/portolan-admins) whose

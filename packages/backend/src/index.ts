@@ -8,17 +8,26 @@ import { readOnlyUpstreamGuard } from './http/readOnlyUpstreamGuard';
 import { kubernetesReadOnlyGuard } from './http/upstreamGuards';
 import { writeRateLimit } from './http/writeRateLimit';
 import { sandboxSignInModule } from './auth/sandboxSignInModule';
+import { githubOrgSignInModule } from './auth/githubOrgSignInModule';
+import { errorResponseScrubbing } from './config/errorResponseScrubbing';
+import { startupConfigChecksServiceFactory } from './config/startupConfigChecksServiceFactory';
+import { argoCdSpecRedaction } from './http/argoCdSpecRedaction';
 
 const backend = createBackend();
+// Refuses to start on unsafe config (plain http to other hosts, TLS off,
+// sandbox credentials in production), before any plugin is initialised.
+backend.add(startupConfigChecksServiceFactory);
 
 backend.add(
   rootHttpRouterServiceFactory({
-    configure({ app, config, applyDefaults }) {
+    configure({ app, config, logger, applyDefaults }) {
       // Before any plugin routes: third-party routes that would write to
       // upstreams with the portal's credentials, and no permission check of
       // their own, are refused; Portolan's own writes are rate limited.
+      app.use(errorResponseScrubbing({ config, logger }));
       app.use(writeRateLimit(config));
       app.use('/api/argocd', readOnlyUpstreamGuard('Argo CD'));
+      app.use('/api/argocd', argoCdSpecRedaction());
       app.use('/api/kubernetes', kubernetesReadOnlyGuard());
       app.use('/api/proxy', readOnlyUpstreamGuard('proxy'));
       applyDefaults();
@@ -34,7 +43,8 @@ backend.add(import('@backstage/plugin-proxy-backend'));
 // production (app-config.production.yaml).
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
-backend.add(import('@backstage/plugin-auth-backend-module-github-provider'));
+// GitHub sign-in for members of portolan.signIn.github.organizations only.
+backend.add(githubOrgSignInModule);
 backend.add(import('@backstage/plugin-auth-backend-module-oidc-provider'));
 // Sandbox only: sign in as any catalog user (see the module for the guards).
 backend.add(sandboxSignInModule);
@@ -84,4 +94,11 @@ backend.add(import('@backstage/plugin-signals-backend'));
 // actions) as MCP tools; the assistant uses the same registry.
 backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
-backend.start();
+// A failed start (a refused config, a plugin that cannot initialise) ends the
+// process instead of leaving a half-started backend that never gets ready.
+backend.start().catch(error => {
+  process.stderr.write(
+    `Portolan backend failed to start: ${error?.stack ?? error}\n`,
+  );
+  process.exit(1);
+});
