@@ -1,4 +1,5 @@
 import { Config } from '@backstage/config';
+import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 
 /** One Argo CD instance the portal talks to. */
@@ -13,13 +14,37 @@ export interface ArgoCdInstanceConfig {
   password?: string;
 }
 
+const loopback = new BlockList();
+loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+loopback.addAddress('::1', 'ipv6');
+
+/** Whether a URL's host is this machine (by name `localhost` or a loopback address). */
+export function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost') return true;
+  const family = isIP(host);
+  return family !== 0 && loopback.check(host, family === 4 ? 'ipv4' : 'ipv6');
+}
+
 /** Where the instances are configured: the same list Roadie's plugin reads. */
 export const ARGOCD_INSTANCES_CONFIG_KEY = 'argocd.appLocatorMethods';
 
 const instanceSchema = z
   .object({
-    name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lower-case DNS label'),
-    url: z.string().url().refine(u => /^https?:\/\//.test(u), 'must be an http(s) URL'),
+    name: z
+      .string()
+      .regex(
+        /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+        'must be a lower-case DNS label',
+      ),
+    url: z
+      .string()
+      .url()
+      .refine(u => /^https?:\/\//i.test(u), 'must be an http(s) URL')
+      .refine(
+        u => !/^http:/i.test(u) || isLoopbackUrl(u),
+        'must be https: (http: is allowed only for loopback addresses: localhost, 127.0.0.0/8, ::1), so tokens never cross a network in clear text',
+      ),
     token: z.string().min(1).optional(),
     username: z.string().min(1).optional(),
     password: z.string().min(1).optional(),
@@ -33,7 +58,8 @@ const instanceSchema = z
  * start-up with an error naming its key.
  */
 export function readArgoCdInstances(config: Config): ArgoCdInstanceConfig[] {
-  const methods = config.getOptionalConfigArray(ARGOCD_INSTANCES_CONFIG_KEY) ?? [];
+  const methods =
+    config.getOptionalConfigArray(ARGOCD_INSTANCES_CONFIG_KEY) ?? [];
   const instances: ArgoCdInstanceConfig[] = [];
   methods.forEach((method, m) => {
     if (method.getString('type') !== 'config') return;
@@ -43,9 +69,14 @@ export function readArgoCdInstances(config: Config): ArgoCdInstanceConfig[] {
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         const field = issue.path.length ? `.${issue.path.join('.')}` : '';
-        throw new Error(`Invalid config value at '${key}${field}': ${issue.message}`);
+        throw new Error(
+          `Invalid config value at '${key}${field}': ${issue.message}`,
+        );
       }
-      instances.push({ ...parsed.data, url: parsed.data.url.replace(/\/+$/, '') });
+      instances.push({
+        ...parsed.data,
+        url: parsed.data.url.replace(/\/+$/, ''),
+      });
     });
   });
   const names = new Set<string>();

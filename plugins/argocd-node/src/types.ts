@@ -11,9 +11,15 @@ export const revisionHistorySchema = z
     revision: z.string().optional(),
     deployedAt: z.string(),
     deployStartedAt: z.string().optional(),
-    source: z.object({ repoURL: z.string().optional() }).passthrough().optional(),
+    source: z
+      .object({ repoURL: z.string().optional() })
+      .passthrough()
+      .optional(),
     initiatedBy: z
-      .object({ username: z.string().optional(), automated: z.boolean().optional() })
+      .object({
+        username: z.string().optional(),
+        automated: z.boolean().optional(),
+      })
       .passthrough()
       .optional(),
   })
@@ -23,9 +29,15 @@ export const operationStateSchema = z
   .object({
     operation: z
       .object({
-        sync: z.object({ revision: z.string().optional() }).passthrough().optional(),
+        sync: z
+          .object({ revision: z.string().optional() })
+          .passthrough()
+          .optional(),
         initiatedBy: z
-          .object({ username: z.string().optional(), automated: z.boolean().optional() })
+          .object({
+            username: z.string().optional(),
+            automated: z.boolean().optional(),
+          })
           .passthrough()
           .optional(),
       })
@@ -35,7 +47,19 @@ export const operationStateSchema = z
     message: z.string().optional(),
     startedAt: z.string(),
     finishedAt: z.string().optional(),
-    syncResult: z.object({ revision: z.string().optional() }).passthrough().optional(),
+    syncResult: z
+      .object({ revision: z.string().optional() })
+      .passthrough()
+      .optional(),
+  })
+  .passthrough();
+
+/** v1alpha1HealthStatus. */
+export const healthStatusSchema = z
+  .object({
+    status: z.string().optional(),
+    message: z.string().optional(),
+    lastTransitionTime: z.string().nullish(),
   })
   .passthrough();
 
@@ -51,7 +75,10 @@ export const applicationSchema = z
     spec: z
       .object({
         project: z.string().optional(),
-        source: z.object({ repoURL: z.string().optional() }).passthrough().optional(),
+        source: z
+          .object({ repoURL: z.string().optional() })
+          .passthrough()
+          .optional(),
         destination: z
           .object({
             server: z.string().optional(),
@@ -64,14 +91,26 @@ export const applicationSchema = z
     status: z
       .object({
         sync: z
-          .object({ status: z.string().optional(), revision: z.string().optional() })
+          .object({
+            status: z.string().optional(),
+            revision: z.string().optional(),
+          })
           .passthrough()
           .optional(),
-        health: z.object({ status: z.string().optional() }).passthrough().optional(),
-        history: z.array(revisionHistorySchema).optional(),
+        health: healthStatusSchema.optional(),
+        history: z.array(revisionHistorySchema).nullish(),
         operationState: operationStateSchema.optional(),
         reconciledAt: z.string().optional(),
-        summary: z.object({ images: z.array(z.string()).optional() }).passthrough().optional(),
+        summary: z
+          .object({ images: z.array(z.string()).nullish() })
+          .passthrough()
+          .optional(),
+        /**
+         * `appTree` since Argo CD 3.0 (by default): resources[].health is not
+         * stored in the Application, nor listed; read it from the resource
+         * tree (getResourceTree). Empty: health is inline, as before 3.0.
+         */
+        resourceHealthSource: z.string().optional(),
         resources: z
           .array(
             z
@@ -79,7 +118,7 @@ export const applicationSchema = z
                 kind: z.string(),
                 name: z.string(),
                 namespace: z.string().optional(),
-                health: z.object({ status: z.string().optional(), message: z.string().optional() }).passthrough().optional(),
+                health: healthStatusSchema.optional(),
               })
               .passthrough(),
           )
@@ -98,6 +137,53 @@ export const applicationListSchema = z
   .object({ items: z.array(applicationSchema).nullish() })
   .passthrough();
 
+/** v1alpha1ResourceRef. */
+export const resourceRefSchema = z
+  .object({
+    group: z.string().optional(),
+    version: z.string().optional(),
+    kind: z.string(),
+    namespace: z.string().optional(),
+    name: z.string(),
+    uid: z.string().optional(),
+  })
+  .passthrough();
+
+/** v1alpha1ResourceNode: a live object with its health and parents. */
+export const resourceNodeSchema = resourceRefSchema
+  .extend({
+    parentRefs: z.array(resourceRefSchema).nullish(),
+    health: healthStatusSchema.optional(),
+    info: z
+      .array(
+        z
+          .object({ name: z.string().optional(), value: z.string().optional() })
+          .passthrough(),
+      )
+      .nullish(),
+    images: z.array(z.string()).nullish(),
+    resourceVersion: z.string().optional(),
+    createdAt: z.string().nullish(),
+  })
+  .passthrough();
+
+/** v1alpha1ApplicationTree (GET /api/v1/applications/{name}/resource-tree). */
+export const applicationTreeSchema = z
+  .object({
+    nodes: z.array(resourceNodeSchema).nullish(),
+    orphanedNodes: z.array(resourceNodeSchema).nullish(),
+  })
+  .passthrough();
+
+/** runtimeError: Argo CD's error body (grpc-gateway): gRPC code and message. */
+export const runtimeErrorSchema = z
+  .object({
+    error: z.string().optional(),
+    code: z.number().optional(),
+    message: z.string().optional(),
+  })
+  .passthrough();
+
 export const revisionMetadataSchema = z
   .object({
     author: z.string().optional(),
@@ -108,5 +194,7 @@ export const revisionMetadataSchema = z
   .passthrough();
 
 export type ArgoCdApplication = z.infer<typeof applicationSchema>;
+export type ArgoCdApplicationTree = z.infer<typeof applicationTreeSchema>;
+export type ArgoCdResourceNode = z.infer<typeof resourceNodeSchema>;
 export type ArgoCdRevisionHistory = z.infer<typeof revisionHistorySchema>;
 export type ArgoCdRevisionMetadata = z.infer<typeof revisionMetadataSchema>;

@@ -2,7 +2,14 @@ import express, { NextFunction, Request, Response } from 'express';
 import crypto from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { Clock } from '../world/clock';
-import { App, DEFAULT_REVISION_HISTORY_LIMIT, Deploy, SyncPolicy, World, isAutomated } from '../world/World';
+import {
+  App,
+  DEFAULT_REVISION_HISTORY_LIMIT,
+  Deploy,
+  SyncPolicy,
+  World,
+  isAutomated,
+} from '../world/World';
 import {
   ArgoError,
   GrpcCode,
@@ -12,7 +19,11 @@ import {
   permissionDenied,
   unauthenticated,
 } from './argoErrors';
-import { KnownCluster, isDestinationPermitted, isSourcePermitted } from './projectPermissions';
+import {
+  KnownCluster,
+  isDestinationPermitted,
+  isSourcePermitted,
+} from './projectPermissions';
 import { signToken, verifyToken } from './token';
 
 export interface ArgoCdStandInOptions {
@@ -33,11 +44,21 @@ export interface ArgoCdStandInOptions {
 /** The namespace Argo CD runs in; the only one whose apps it serves here. */
 const CONTROL_PLANE_NAMESPACE = 'argocd';
 /** common.KubernetesInternalAPIServerAddr: in-cluster, enabled by default. */
-const IN_CLUSTER: KnownCluster = { server: 'https://kubernetes.default.svc', name: 'in-cluster' };
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const IN_CLUSTER: KnownCluster = {
+  server: 'https://kubernetes.default.svc',
+  name: 'in-cluster',
+};
+const DNS_SUBDOMAIN =
+  /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 interface Project {
-  metadata: { name: string; namespace: string; uid: string; resourceVersion: string; creationTimestamp: string };
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    resourceVersion: string;
+    creationTimestamp: string;
+  };
   spec: ProjectSpec;
 }
 interface ProjectSpec {
@@ -91,20 +112,37 @@ export class ArgoCdStandIn {
   private readonly generations = new WeakMap<App, number>();
   private resourceVersion = 1000;
   /** Requests served, by kind: benchmarks compare clients' upstream calls. */
-  readonly requests: Record<string, number> = { session: 0, list: 0, get: 0, metadata: 0, tree: 0, other: 0 };
+  readonly requests: Record<string, number> = {
+    session: 0,
+    list: 0,
+    get: 0,
+    metadata: 0,
+    tree: 0,
+    other: 0,
+  };
 
   constructor(private readonly options: ArgoCdStandInOptions) {
-    this.token = signToken(this.secret, 'admin:apiKey', options.clock.now(), `${options.name}-static`);
+    this.token = signToken(
+      this.secret,
+      'admin:apiKey',
+      options.clock.now(),
+      `${options.name}-static`,
+    );
     const apps = options.world.appsOn(options.name);
     for (const app of apps) {
-      if (options.historyLimit !== undefined) app.revisionHistoryLimit ??= options.historyLimit;
+      if (options.historyLimit !== undefined)
+        app.revisionHistoryLimit ??= options.historyLimit;
     }
     // Argo CD creates `default` permitting everything.
-    this.putProject('default', {
-      sourceRepos: ['*'],
-      destinations: [{ server: '*', namespace: '*' }],
-      clusterResourceWhitelist: [{ group: '*', kind: '*' }],
-    }, options.clock.now() - 365 * 86_400_000);
+    this.putProject(
+      'default',
+      {
+        sourceRepos: ['*'],
+        destinations: [{ server: '*', namespace: '*' }],
+        clusterResourceWhitelist: [{ group: '*', kind: '*' }],
+      },
+      options.clock.now() - 365 * 86_400_000,
+    );
     for (const [name, spec] of this.seededProjects(apps)) {
       this.putProject(name, spec, options.clock.now() - 90 * 86_400_000);
     }
@@ -116,12 +154,19 @@ export class ArgoCdStandIn {
     app.use((req, _res, next) => {
       const p = req.path;
       const kind =
-        p === '/api/v1/session' ? 'session'
-          : p === '/api/v1/applications' && req.method === 'GET' ? 'list'
-            : /\/revisions\/[^/]+\/metadata$/.test(p) ? 'metadata'
-              : /\/resource-tree$/.test(p) ? 'tree'
-                : /^\/api\/v1\/applications\/[^/]+$/.test(p) && req.method === 'GET' ? 'get'
-                  : p === '/_sandbox/requests' ? undefined : 'other';
+        p === '/api/v1/session'
+          ? 'session'
+          : p === '/api/v1/applications' && req.method === 'GET'
+          ? 'list'
+          : /\/revisions\/[^/]+\/metadata$/.test(p)
+          ? 'metadata'
+          : /\/resource-tree$/.test(p)
+          ? 'tree'
+          : /^\/api\/v1\/applications\/[^/]+$/.test(p) && req.method === 'GET'
+          ? 'get'
+          : p === '/_sandbox/requests'
+          ? undefined
+          : 'other';
       if (kind) this.requests[kind]++;
       next();
     });
@@ -132,7 +177,10 @@ export class ArgoCdStandIn {
     app.use(express.json({ limit: '1mb' }));
     app.post('/api/v1/session', (req, res) => {
       const { username, password } = req.body ?? {};
-      if (username !== this.options.username || password !== this.options.password) {
+      if (
+        username !== this.options.username ||
+        password !== this.options.password
+      ) {
         throw unauthenticated('Invalid username or password');
       }
       const token = signToken(this.secret, username, this.options.clock.now());
@@ -140,8 +188,12 @@ export class ArgoCdStandIn {
       res.json({ token });
     });
     app.use('/api', (req, _res, next) => this.authenticate(req, next));
-    app.get('/api/version', (_req, res) => res.json({ Version: 'v3.1.0+sandbox' }));
-    app.get('/api/v1/session/userinfo', (_req, res) => res.json({ loggedIn: true, username: 'admin', iss: 'argocd' }));
+    app.get('/api/version', (_req, res) =>
+      res.json({ Version: 'v3.1.0+sandbox' }),
+    );
+    app.get('/api/v1/session/userinfo', (_req, res) =>
+      res.json({ loggedIn: true, username: 'admin', iss: 'argocd' }),
+    );
 
     // server/application.List: label selector, name, projects, repo and
     // appNamespace filters; sorted by name. Since 3.0 the list carries no
@@ -150,18 +202,27 @@ export class ArgoCdStandIn {
       const q = req.query as Record<string, string | string[] | undefined>;
       const projects = projectsOf(q);
       const terms = q.selector ? parseSelector(String(q.selector)) : [];
-      const inNamespace = !q.appNamespace || q.appNamespace === CONTROL_PLANE_NAMESPACE;
-      const items = (inNamespace ? this.options.world.appsOn(this.options.name) : [])
+      const inNamespace =
+        !q.appNamespace || q.appNamespace === CONTROL_PLANE_NAMESPACE;
+      const items = (
+        inNamespace ? this.options.world.appsOn(this.options.name) : []
+      )
         .filter(a => !q.name || a.name === q.name)
         .filter(a => projects.length === 0 || projects.includes(a.project))
-        .filter(a => !q.repo || this.manifestOf(a).spec.source?.repoURL === q.repo)
+        .filter(
+          a => !q.repo || this.manifestOf(a).spec.source?.repoURL === q.repo,
+        )
         .filter(a => matches(this.labelsOf(a), terms))
         .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))
         .map(a => this.applicationJson(a));
       // Serialised apps are cached: a list is a concatenation, not a render.
       res
         .type('application/json')
-        .send(`{"metadata":{"resourceVersion":"${this.resourceVersion}"},"items":[${items.join(',')}]}`);
+        .send(
+          `{"metadata":{"resourceVersion":"${
+            this.resourceVersion
+          }"},"items":[${items.join(',')}]}`,
+        );
     });
     app.post('/api/v1/applications', (req, res) => {
       res.json(this.create(req.body, req.query.upsert === 'true'));
@@ -172,31 +233,52 @@ export class ArgoCdStandIn {
       const q = req.query as Record<string, string | string[] | undefined>;
       const projects = projectsOf(q);
       if (projects.length > 1) {
-        throw invalidArgument('multiple projects specified - the get endpoint accepts either zero or one project');
+        throw invalidArgument(
+          'multiple projects specified - the get endpoint accepts either zero or one project',
+        );
       }
       const a = this.appFor(req.params.name, projects[0], q.appNamespace);
       res.json(this.toApplication(a, { resourceHealth: true }));
     });
     app.delete('/api/v1/applications/:name', (req, res) => {
-      const a = this.appFor(req.params.name, req.query.project, req.query.appNamespace);
+      const a = this.appFor(
+        req.params.name,
+        req.query.project,
+        req.query.appNamespace,
+      );
       this.options.world.removeApp(this.options.name, a.name);
       this.resourceVersion++;
       res.json({});
     });
     app.get('/api/v1/applications/:name/resource-tree', (req, res) => {
-      res.json(this.resourceTree(this.appFor(req.params.name, req.query.project, req.query.appNamespace)));
+      res.json(
+        this.resourceTree(
+          this.appFor(
+            req.params.name,
+            req.query.project,
+            req.query.appNamespace,
+          ),
+        ),
+      );
     });
-    app.get('/api/v1/applications/:name/revisions/:revision/metadata', (req, res) => {
-      const a = this.appFor(req.params.name, req.query.project, req.query.appNamespace);
-      const d = a.deploys.find(x => x.revision === req.params.revision);
-      if (!d) throw notFound('revision', req.params.revision);
-      res.json({
-        author: `${d.author.name} <${d.author.email}>`,
-        date: iso(d.committedAt),
-        message: d.message,
-        tags: [],
-      });
-    });
+    app.get(
+      '/api/v1/applications/:name/revisions/:revision/metadata',
+      (req, res) => {
+        const a = this.appFor(
+          req.params.name,
+          req.query.project,
+          req.query.appNamespace,
+        );
+        const d = a.deploys.find(x => x.revision === req.params.revision);
+        if (!d) throw notFound('revision', req.params.revision);
+        res.json({
+          author: `${d.author.name} <${d.author.email}>`,
+          date: iso(d.committedAt),
+          message: d.message,
+          tags: [],
+        });
+      },
+    );
     app.post('/api/v1/applications/:name/sync', (req, res) => {
       const body = req.body ?? {};
       const a = this.appFor(req.params.name, body.project, body.appNamespace);
@@ -204,13 +286,25 @@ export class ArgoCdStandIn {
       // refused while automated sync would undo it.
       const target = this.manifestOf(a).spec.source?.targetRevision ?? '';
       const revision = typeof body.revision === 'string' ? body.revision : '';
-      if (revision && revision !== (target || 'HEAD') && isAutomated(a.syncPolicy) && !body.dryRun) {
-        throw failedPrecondition(`Cannot sync to ${revision}: auto-sync currently set to ${target}`);
+      if (
+        revision &&
+        revision !== (target || 'HEAD') &&
+        isAutomated(a.syncPolicy) &&
+        !body.dryRun
+      ) {
+        throw failedPrecondition(
+          `Cannot sync to ${revision}: auto-sync currently set to ${target}`,
+        );
       }
       this.ensureNoOperation(a);
       if (!body.dryRun) {
         const sha = /^[0-9a-f]{40}$/.test(revision) ? revision : undefined;
-        this.options.world.startDeploy(a, this.options.clock.now(), 'admin', sha);
+        this.options.world.startDeploy(
+          a,
+          this.options.clock.now(),
+          'admin',
+          sha,
+        );
         this.resourceVersion++;
       }
       res.json(this.toApplication(a));
@@ -219,27 +313,53 @@ export class ArgoCdStandIn {
       const body = req.body ?? {};
       const a = this.appFor(req.params.name, body.project, body.appNamespace);
       if (isAutomated(a.syncPolicy)) {
-        throw failedPrecondition('rollback cannot be initiated when auto-sync is enabled');
+        throw failedPrecondition(
+          'rollback cannot be initiated when auto-sync is enabled',
+        );
       }
       // The id is an int64 (0 when absent); only ids still in history count.
       const id = Number(body.id ?? 0);
       const target = this.history(a).find(d => d.id === id);
       if (!target) {
-        throw invalidArgument(`application ${CONTROL_PLANE_NAMESPACE}/${a.name} does not have deployment with id ${body.id ?? 0}`);
+        throw invalidArgument(
+          `application ${CONTROL_PLANE_NAMESPACE}/${
+            a.name
+          } does not have deployment with id ${body.id ?? 0}`,
+        );
       }
       this.ensureNoOperation(a);
       if (!body.dryRun) {
-        const d = this.options.world.rollback(a, target.revision, this.options.clock.now(), 'admin');
-        this.options.world.finishDeploy(d, 'rolled-back', this.options.clock.now());
+        const d = this.options.world.rollback(
+          a,
+          target.revision,
+          this.options.clock.now(),
+          'admin',
+        );
+        this.options.world.finishDeploy(
+          d,
+          'rolled-back',
+          this.options.clock.now(),
+        );
         this.resourceVersion++;
       }
       res.json(this.toApplication(a));
     });
     app.delete('/api/v1/applications/:name/operation', (req, res) => {
-      const a = this.appFor(req.params.name, req.query.project, req.query.appNamespace);
+      const a = this.appFor(
+        req.params.name,
+        req.query.project,
+        req.query.appNamespace,
+      );
       const current = this.options.world.current(a);
-      if (current?.result !== 'in-progress') throw invalidArgument('Unable to terminate operation. No operation is in progress');
-      this.options.world.finishDeploy(current, 'failed', this.options.clock.now());
+      if (current?.result !== 'in-progress')
+        throw invalidArgument(
+          'Unable to terminate operation. No operation is in progress',
+        );
+      this.options.world.finishDeploy(
+        current,
+        'failed',
+        this.options.clock.now(),
+      );
       this.resourceVersion++;
       res.json({});
     });
@@ -250,22 +370,28 @@ export class ArgoCdStandIn {
     // server/project.Create: an equal spec answers the existing project.
     app.post('/api/v1/projects', (req, res) => {
       const project = req.body?.project;
-      if (!project) throw invalidArgument("missing payload 'project' in request");
-      const name = project.metadata?.name;
-      if (typeof name !== 'string' || !DNS_SUBDOMAIN.test(name)) {
-        throw invalidArgument(`AppProject.argoproj.io "${name ?? ''}" is invalid: metadata.name: Invalid value: "${name ?? ''}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`);
-      }
+      if (!project)
+        throw invalidArgument("missing payload 'project' in request");
+      const name = validName('AppProject', project.metadata?.name);
       const spec: ProjectSpec = project.spec ?? {};
       const existing = this.projects.get(name);
       if (existing && !req.body.upsert) {
         if (!isDeepStrictEqual(pruneZero(existing.spec), pruneZero(spec))) {
           // Argo CD appends `; difference in keys "..."` (r3labs/diff paths).
-          throw invalidArgument('existing project spec is different; use upsert flag to force update');
+          throw invalidArgument(
+            'existing project spec is different; use upsert flag to force update',
+          );
         }
         res.json(existing);
         return;
       }
-      res.json(this.putProject(name, spec, existing ? undefined : this.options.clock.now()));
+      res.json(
+        this.putProject(
+          name,
+          spec,
+          existing ? undefined : this.options.clock.now(),
+        ),
+      );
     });
     app.get('/api/v1/projects/:name', (req, res) => {
       res.json(this.project(req.params.name));
@@ -273,51 +399,87 @@ export class ArgoCdStandIn {
     // server/project.Update: refused when it would invalidate existing apps.
     app.put('/api/v1/projects/:name', (req, res) => {
       const spec: ProjectSpec | undefined = req.body?.project?.spec;
-      if (!req.body?.project) throw invalidArgument("missing payload 'project' in request");
+      if (!req.body?.project)
+        throw invalidArgument("missing payload 'project' in request");
       const old = this.project(req.params.name);
       let invalidSources = 0;
       let invalidDestinations = 0;
-      for (const a of this.options.world.appsOn(this.options.name).filter(x => x.project === req.params.name)) {
+      for (const a of this.options.world
+        .appsOn(this.options.name)
+        .filter(x => x.project === req.params.name)) {
         const repo = this.manifestOf(a).spec.source?.repoURL ?? a.repoURL;
-        if (isSourcePermitted(old.spec, repo) && !isSourcePermitted(spec ?? {}, repo)) invalidSources++;
+        if (
+          isSourcePermitted(old.spec, repo) &&
+          !isSourcePermitted(spec ?? {}, repo)
+        )
+          invalidSources++;
         const cluster = this.knownClusters().find(c => c.name === a.cluster);
-        if (cluster && isDestinationPermitted(old.spec, cluster, a.namespace) && !isDestinationPermitted(spec ?? {}, cluster, a.namespace)) {
+        if (
+          cluster &&
+          isDestinationPermitted(old.spec, cluster, a.namespace) &&
+          !isDestinationPermitted(spec ?? {}, cluster, a.namespace)
+        ) {
           invalidDestinations++;
         }
       }
       const parts = [
-        ...(invalidSources ? [`${invalidSources} applications source became invalid`] : []),
-        ...(invalidDestinations ? [`${invalidDestinations} applications destination became invalid`] : []),
+        ...(invalidSources
+          ? [`${invalidSources} applications source became invalid`]
+          : []),
+        ...(invalidDestinations
+          ? [`${invalidDestinations} applications destination became invalid`]
+          : []),
       ];
-      if (parts.length) throw invalidArgument(`as a result of project update ${parts.join(' and ')}`);
+      if (parts.length)
+        throw invalidArgument(
+          `as a result of project update ${parts.join(' and ')}`,
+        );
       res.json(this.putProject(req.params.name, spec ?? {}));
     });
     app.delete('/api/v1/projects/:name', (req, res) => {
-      if (req.params.name === 'default') throw invalidArgument("name 'default' is reserved and cannot be deleted");
+      if (req.params.name === 'default')
+        throw invalidArgument(
+          "name 'default' is reserved and cannot be deleted",
+        );
       this.project(req.params.name);
-      const using = this.options.world.appsOn(this.options.name).filter(a => a.project === req.params.name).length;
-      if (using) throw invalidArgument(`project is referenced by ${using} applications`);
+      const using = this.options.world
+        .appsOn(this.options.name)
+        .filter(a => a.project === req.params.name).length;
+      if (using)
+        throw invalidArgument(`project is referenced by ${using} applications`);
       this.projects.delete(req.params.name);
       res.json({});
     });
-    app.use('/api', (_req, _res, next) => next(new ArgoError(GrpcCode.NotFound, 'Not Found')));
-    app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-      const e = error as { type?: string; message?: string };
-      const argo =
-        error instanceof ArgoError ? error
-          : e?.type === 'entity.parse.failed' ? invalidArgument(`invalid character in request body: ${e.message}`)
+    app.use('/api', (_req, _res, next) =>
+      next(new ArgoError(GrpcCode.NotFound, 'Not Found')),
+    );
+    app.use(
+      (error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+        const e = error as { type?: string; message?: string };
+        const argo =
+          error instanceof ArgoError
+            ? error
+            : e?.type === 'entity.parse.failed'
+            ? invalidArgument(`invalid character in request body: ${e.message}`)
             : new ArgoError(GrpcCode.Unknown, String(e?.message ?? error));
-      res.status(argo.status).json(argo.body);
-    });
+        res.status(argo.status).json(argo.body);
+      },
+    );
     return app;
   }
 
   private authenticate(req: Request, next: NextFunction) {
     const header = req.headers.authorization;
-    const cookie = /(?:^|;\s*)argocd\.token=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+    const cookie = /(?:^|;\s*)argocd\.token=([^;]+)/.exec(
+      req.headers.cookie ?? '',
+    )?.[1];
     const token = header?.startsWith('Bearer ') ? header.slice(7) : cookie;
     if (!token) return next(unauthenticated());
-    if (token === this.token || (this.sessions.has(token) && verifyToken(this.secret, token))) return next();
+    if (
+      token === this.token ||
+      (this.sessions.has(token) && verifyToken(this.secret, token))
+    )
+      return next();
     return next(unauthenticated('invalid session: token signature is invalid'));
   }
 
@@ -329,10 +491,14 @@ export class ArgoCdStandIn {
    */
   private appFor(name: string, project: unknown, appNamespace: unknown): App {
     const p = typeof project === 'string' ? project : '';
-    const ns = typeof appNamespace === 'string' && appNamespace ? appNamespace : CONTROL_PLANE_NAMESPACE;
+    const ns =
+      typeof appNamespace === 'string' && appNamespace
+        ? appNamespace
+        : CONTROL_PLANE_NAMESPACE;
     if (ns !== CONTROL_PLANE_NAMESPACE) throw permissionDenied();
     const a = this.options.world.app(this.options.name, name);
-    if (!a) throw p ? notFound('applications.argoproj.io', name) : permissionDenied();
+    if (!a)
+      throw p ? notFound('applications.argoproj.io', name) : permissionDenied();
     if (p && a.project !== p) throw notFound('applications.argoproj.io', name);
     return a;
   }
@@ -356,10 +522,7 @@ export class ArgoCdStandIn {
    * is answered as it is, a different one needs `upsert=true`.
    */
   private create(body: any, upsert: boolean) {
-    const name = body?.metadata?.name;
-    if (typeof name !== 'string' || !DNS_SUBDOMAIN.test(name)) {
-      throw invalidArgument(`Application.argoproj.io "${name ?? ''}" is invalid: metadata.name: Invalid value: "${name ?? ''}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`);
-    }
+    const name = validName('Application', body?.metadata?.name);
     const wanted: Manifest = {
       spec: normalizeSpec(body.spec ?? {}),
       labels: body.metadata.labels,
@@ -373,7 +536,9 @@ export class ArgoCdStandIn {
     const appNamespace = body.metadata.namespace || CONTROL_PLANE_NAMESPACE;
     const namespaceAllowed = appNamespace === CONTROL_PLANE_NAMESPACE;
     if (!project || !namespaceAllowed) {
-      throw invalidArgument(`app is not allowed in project "${projectName}", or the project does not exist`);
+      throw invalidArgument(
+        `app is not allowed in project "${projectName}", or the project does not exist`,
+      );
     }
     const validationError = (message: string) =>
       invalidArgument(`error while validating and normalizing app: ${message}`);
@@ -382,18 +547,32 @@ export class ArgoCdStandIn {
     try {
       cluster = this.destinationCluster(destination);
     } catch (error) {
-      throw validationError(`application destination spec for ${name} is invalid: ${(error as Error).message}`);
+      throw validationError(
+        `application destination spec for ${name} is invalid: ${
+          (error as Error).message
+        }`,
+      );
     }
     // util/argo.ValidatePermissions: sources first, then the destination.
     const conditions: string[] = [];
-    const sources = spec.sources?.length ? spec.sources : spec.source ? [spec.source] : [{}];
-    const sourceProblem = sources.some(s => !s.repoURL || (!s.path && !s.chart));
+    const sources = spec.sources?.length
+      ? spec.sources
+      : spec.source
+      ? [spec.source]
+      : [{}];
+    const sourceProblem = sources.some(
+      s => !s.repoURL || (!s.path && !s.chart),
+    );
     if (sourceProblem) {
-      conditions.push('spec.source.repoURL and either spec.source.path or spec.source.chart are required');
+      conditions.push(
+        'spec.source.repoURL and either spec.source.path or spec.source.chart are required',
+      );
     } else {
       for (const s of sources) {
         if (!isSourcePermitted(project.spec, s.repoURL!)) {
-          conditions.push(`application repo ${s.repoURL} is not permitted in project '${projectName}'`);
+          conditions.push(
+            `application repo ${s.repoURL} is not permitted in project '${projectName}'`,
+          );
         }
       }
       const namespace = destination.namespace ?? '';
@@ -405,17 +584,27 @@ export class ArgoCdStandIn {
       }
     }
     if (conditions.length) {
-      throw validationError(`application spec for ${name} is invalid: ${conditions.map(c => `InvalidSpecError: ${c}`).join(';')}`);
+      throw validationError(
+        `application spec for ${name} is invalid: ${conditions
+          .map(c => `InvalidSpecError: ${c}`)
+          .join(';')}`,
+      );
     }
 
     const existing = this.options.world.app(this.options.name, name);
     if (existing) {
       const current = this.manifestOf(existing);
       const equal = ['spec', 'labels', 'annotations', 'finalizers'].every(k =>
-        isDeepStrictEqual(pruneZero((current as any)[k]), pruneZero((wanted as any)[k])),
+        isDeepStrictEqual(
+          pruneZero((current as any)[k]),
+          pruneZero((wanted as any)[k]),
+        ),
       );
       if (equal) return this.toApplication(existing);
-      if (!upsert) throw invalidArgument('existing application spec is different, use upsert flag to force update');
+      if (!upsert)
+        throw invalidArgument(
+          'existing application spec is different, use upsert flag to force update',
+        );
       this.apply(existing, wanted, cluster);
       this.resourceVersion++;
       return this.toApplication(existing);
@@ -445,7 +634,9 @@ export class ArgoCdStandIn {
   /** Puts a (normalised) manifest on a world app; automated sync deploys at once. */
   private apply(a: App, manifest: Manifest, cluster: KnownCluster) {
     const source = manifest.spec.sources?.[0] ?? manifest.spec.source ?? {};
-    const catalogCluster = this.options.world.catalog.clusters.find(c => c.name === cluster.name);
+    const catalogCluster = this.options.world.catalog.clusters.find(
+      c => c.name === cluster.name,
+    );
     a.labels = manifest.labels ?? {};
     a.project = manifest.spec.project!;
     a.repoURL = source.repoURL ?? a.repoURL;
@@ -453,35 +644,52 @@ export class ArgoCdStandIn {
     a.targetRevision = source.targetRevision;
     a.cluster = cluster.name;
     a.namespace = manifest.spec.destination?.namespace ?? '';
-    a.environment = a.labels['portolan.dev/environment'] ?? catalogCluster?.environment ?? cluster.name;
+    a.environment =
+      a.labels['portolan.dev/environment'] ??
+      catalogCluster?.environment ??
+      cluster.name;
     a.syncPolicy = manifest.spec.syncPolicy;
     a.revisionHistoryLimit = manifest.spec.revisionHistoryLimit;
     this.manifests.set(a, manifest);
     this.generations.set(a, (this.generations.get(a) ?? 0) + 1);
     // Out of sync and automated: Argo CD syncs it straight away.
     const world = this.options.world;
-    if (isAutomated(a.syncPolicy) && !world.liveRevision(a) && world.current(a)?.result !== 'in-progress') {
+    if (
+      isAutomated(a.syncPolicy) &&
+      !world.liveRevision(a) &&
+      world.current(a)?.result !== 'in-progress'
+    ) {
       world.startDeploy(a, this.options.clock.now());
     }
   }
 
   /** util/argo.GetDestinationCluster, over the clusters this instance knows. */
-  private destinationCluster(destination: { server?: string; name?: string }): KnownCluster {
+  private destinationCluster(destination: {
+    server?: string;
+    name?: string;
+  }): KnownCluster {
     const known = this.knownClusters();
     if (destination.name && destination.server) {
-      throw new Error(`application destination can't have both name and server defined: ${destination.name} ${destination.server}`);
+      throw new Error(
+        `application destination can't have both name and server defined: ${destination.name} ${destination.server}`,
+      );
     }
     if (destination.server) {
       const server = destination.server.replace(/\/+$/, '');
       const cluster = known.find(c => c.server === server);
       if (!cluster) {
-        throw new Error(`error getting cluster by server "${destination.server}": rpc error: code = NotFound desc = cluster "${server}" not found`);
+        throw new Error(
+          `error getting cluster by server "${destination.server}": rpc error: code = NotFound desc = cluster "${server}" not found`,
+        );
       }
       return cluster;
     }
     if (destination.name) {
       const cluster = known.find(c => c.name === destination.name);
-      if (!cluster) throw new Error(`there are no clusters with this name: ${destination.name}`);
+      if (!cluster)
+        throw new Error(
+          `there are no clusters with this name: ${destination.name}`,
+        );
       return cluster;
     }
     throw new Error('Destination server missing from app spec');
@@ -492,7 +700,10 @@ export class ArgoCdStandIn {
     return [
       ...this.options.world.catalog.clusters
         .filter(c => c.instance === this.options.name)
-        .map(c => ({ name: c.name, server: this.options.clusterUrl(c.name).replace(/\/+$/, '') })),
+        .map(c => ({
+          name: c.name,
+          server: this.options.clusterUrl(c.name).replace(/\/+$/, ''),
+        })),
       IN_CLUSTER,
     ];
   }
@@ -503,12 +714,24 @@ export class ArgoCdStandIn {
    * cluster, nothing else.
    */
   private seededProjects(apps: App[]): Map<string, ProjectSpec> {
-    const specs = new Map<string, { repos: Set<string>; destinations: Map<string, { server: string; namespace: string }> }>();
+    const specs = new Map<
+      string,
+      {
+        repos: Set<string>;
+        destinations: Map<string, { server: string; namespace: string }>;
+      }
+    >();
     for (const a of apps) {
-      const entry = specs.get(a.project) ?? { repos: new Set(), destinations: new Map() };
+      const entry = specs.get(a.project) ?? {
+        repos: new Set(),
+        destinations: new Map(),
+      };
       entry.repos.add(`${a.repoURL.slice(0, a.repoURL.lastIndexOf('/'))}/*`);
       const server = this.options.clusterUrl(a.cluster);
-      entry.destinations.set(`${server} ${a.namespace}`, { server, namespace: a.namespace });
+      entry.destinations.set(`${server} ${a.namespace}`, {
+        server,
+        namespace: a.namespace,
+      });
       specs.set(a.project, entry);
     }
     return new Map(
@@ -524,7 +747,11 @@ export class ArgoCdStandIn {
     );
   }
 
-  private putProject(name: string, spec: ProjectSpec, createdAt?: number): Project {
+  private putProject(
+    name: string,
+    spec: ProjectSpec,
+    createdAt?: number,
+  ): Project {
     const existing = this.projects.get(name);
     const project: Project = {
       metadata: {
@@ -532,7 +759,9 @@ export class ArgoCdStandIn {
         namespace: CONTROL_PLANE_NAMESPACE,
         uid: uuidFrom(`${this.options.name}/project/${name}`),
         resourceVersion: String(++this.resourceVersion),
-        creationTimestamp: existing?.metadata.creationTimestamp ?? iso(createdAt ?? this.options.clock.now()),
+        creationTimestamp:
+          existing?.metadata.creationTimestamp ??
+          iso(createdAt ?? this.options.clock.now()),
       },
       spec,
     };
@@ -545,7 +774,9 @@ export class ArgoCdStandIn {
   /** The app as list JSON, re-rendered only when its deploys or spec changed. */
   private applicationJson(a: App): string {
     const last = a.deploys[a.deploys.length - 1];
-    const key = `${a.deploys.length}|${last?.result}|${last?.finishedAt}|${this.generations.get(a) ?? 0}`;
+    const key = `${a.deploys.length}|${last?.result}|${last?.finishedAt}|${
+      this.generations.get(a) ?? 0
+    }`;
     const cached = this.jsonCache.get(a);
     if (cached?.key === key) return cached.json;
     const json = JSON.stringify(this.toApplication(a));
@@ -554,10 +785,12 @@ export class ArgoCdStandIn {
   }
 
   private labelsOf(a: App): Record<string, string> {
-    return a.labels ?? {
-      'backstage.io/kubernetes-id': a.service,
-      'portolan.dev/environment': a.environment,
-    };
+    return (
+      a.labels ?? {
+        'backstage.io/kubernetes-id': a.service,
+        'portolan.dev/environment': a.environment,
+      }
+    );
   }
 
   /** What the app was created with; the world's own apps as they would have been. */
@@ -568,16 +801,23 @@ export class ArgoCdStandIn {
       spec: {
         project: a.project,
         source: this.source(a),
-        destination: { server: this.options.clusterUrl(a.cluster), namespace: a.namespace },
+        destination: {
+          server: this.options.clusterUrl(a.cluster),
+          namespace: a.namespace,
+        },
         ...(a.syncPolicy ? { syncPolicy: a.syncPolicy } : {}),
-        ...(a.revisionHistoryLimit !== undefined ? { revisionHistoryLimit: a.revisionHistoryLimit } : {}),
+        ...(a.revisionHistoryLimit !== undefined
+          ? { revisionHistoryLimit: a.revisionHistoryLimit }
+          : {}),
       },
       labels: this.labelsOf(a),
     };
   }
 
   private history(a: App): Deploy[] {
-    return this.options.world.history(a).slice(-(a.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY_LIMIT));
+    return this.options.world
+      .history(a)
+      .slice(-(a.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY_LIMIT));
   }
 
   /**
@@ -596,12 +836,17 @@ export class ArgoCdStandIn {
       deployedAt: iso(d.finishedAt!),
       deployStartedAt: iso(d.startedAt),
       source: this.source(a),
-      initiatedBy: d.initiator ? { username: d.initiator } : { automated: true },
+      initiatedBy: d.initiator
+        ? { username: d.initiator }
+        : { automated: true },
     }));
     const running = current?.result === 'in-progress';
     const failed = current?.result === 'failed';
     const workloadHealth = this.workloadHealth(a);
-    const lastChange = Math.max(a.createdAt, ...a.deploys.slice(-1).map(d => d.finishedAt ?? d.startedAt));
+    const lastChange = Math.max(
+      a.createdAt,
+      ...a.deploys.slice(-1).map(d => d.finishedAt ?? d.startedAt),
+    );
     const destination = manifest.spec.destination ?? {};
     const resources = this.managedResources(a).map(r => ({
       group: r.group,
@@ -609,8 +854,14 @@ export class ArgoCdStandIn {
       kind: r.kind,
       namespace: a.namespace,
       name: a.service,
-      status: running || (failed && r.kind === a.workload) ? 'OutOfSync' : 'Synced',
-      ...(options.resourceHealth ? { health: r.kind === a.workload ? workloadHealth : { status: 'Healthy' } } : {}),
+      status:
+        running || (failed && r.kind === a.workload) ? 'OutOfSync' : 'Synced',
+      ...(options.resourceHealth
+        ? {
+            health:
+              r.kind === a.workload ? workloadHealth : { status: 'Healthy' },
+          }
+        : {}),
     }));
     return {
       apiVersion: 'argoproj.io/v1alpha1',
@@ -622,7 +873,9 @@ export class ArgoCdStandIn {
         labels: this.labelsOf(a),
         ...(manifest.annotations ? { annotations: manifest.annotations } : {}),
         ...(manifest.finalizers ? { finalizers: manifest.finalizers } : {}),
-        resourceVersion: String(a.deploys.length + 1 + (this.generations.get(a) ?? 0)),
+        resourceVersion: String(
+          a.deploys.length + 1 + (this.generations.get(a) ?? 0),
+        ),
         generation: 1 + (this.generations.get(a) ?? 0),
         creationTimestamp: iso(a.createdAt),
       },
@@ -632,7 +885,10 @@ export class ArgoCdStandIn {
         sync: {
           status: running || failed || !live ? 'OutOfSync' : 'Synced',
           revision: live ?? current?.revision ?? '',
-          comparedTo: { source: this.source(a), destination: structuredClone(destination) },
+          comparedTo: {
+            source: this.source(a),
+            destination: structuredClone(destination),
+          },
         },
         health: { status: workloadHealth.status },
         history,
@@ -640,7 +896,11 @@ export class ArgoCdStandIn {
         reconciledAt: iso(lastChange),
         resourceHealthSource: 'appTree',
         sourceType: 'Kustomize',
-        summary: { images: live ? [`registry.portolan.example/${a.service}:${live.slice(0, 7)}`] : [] },
+        summary: {
+          images: live
+            ? [`registry.portolan.example/${a.service}:${live.slice(0, 7)}`]
+            : [],
+        },
         resources,
       },
     };
@@ -667,7 +927,10 @@ export class ArgoCdStandIn {
     if (effective.result === 'in-progress') return { status: 'Progressing' };
     if (effective.result === 'canary-aborted' && a.workload === 'Rollout') {
       const revision = a.deploys.filter(d => d.result !== 'failed').length;
-      return { status: 'Degraded', message: `RolloutAborted: Rollout aborted update to revision ${revision}` };
+      return {
+        status: 'Degraded',
+        message: `RolloutAborted: Rollout aborted update to revision ${revision}`,
+      };
     }
     return { status: 'Healthy' };
   }
@@ -676,25 +939,41 @@ export class ArgoCdStandIn {
     const created = this.manifests.get(a)?.spec;
     const source = created?.sources?.[0] ?? created?.source;
     if (source) return structuredClone(source);
-    return { repoURL: a.repoURL, path: a.path ?? `deploy/overlays/${a.environment}`, targetRevision: a.targetRevision ?? 'main' };
+    return {
+      repoURL: a.repoURL,
+      path: a.path ?? `deploy/overlays/${a.environment}`,
+      targetRevision: a.targetRevision ?? 'main',
+    };
   }
 
   private operation(a: App, d: Deploy) {
     return {
-      sync: { revision: d.revision, ...(d.result === 'rolled-back' ? { source: this.source(a) } : {}) },
-      initiatedBy: d.initiator ? { username: d.initiator } : { automated: true },
+      sync: {
+        revision: d.revision,
+        ...(d.result === 'rolled-back' ? { source: this.source(a) } : {}),
+      },
+      initiatedBy: d.initiator
+        ? { username: d.initiator }
+        : { automated: true },
     };
   }
 
   private operationState(a: App, d: Deploy) {
     const phase =
-      d.result === 'in-progress' ? 'Running' : d.result === 'failed' ? 'Failed' : 'Succeeded';
+      d.result === 'in-progress'
+        ? 'Running'
+        : d.result === 'failed'
+        ? 'Failed'
+        : 'Succeeded';
     const message =
       d.result === 'in-progress'
-        ? 'waiting for healthy state of ' + `${a.workload === 'Rollout' ? 'argoproj.io/Rollout' : 'apps/Deployment'}/${a.service}`
+        ? 'waiting for healthy state of ' +
+          `${
+            a.workload === 'Rollout' ? 'argoproj.io/Rollout' : 'apps/Deployment'
+          }/${a.service}`
         : d.result === 'failed'
-          ? 'one or more objects failed to apply, reason: admission webhook denied the request'
-          : 'successfully synced (all tasks run)';
+        ? 'one or more objects failed to apply, reason: admission webhook denied the request'
+        : 'successfully synced (all tasks run)';
     return {
       operation: this.operation(a, d),
       phase,
@@ -710,33 +989,74 @@ export class ArgoCdStandIn {
     const rev = this.options.world.liveRevision(a) ?? '';
     const hash = rev.slice(0, 10);
     const [workload] = this.managedResources(a);
-    const workloadRef = { group: workload.group, kind: workload.kind, namespace: a.namespace, name: a.service };
+    const workloadRef = {
+      group: workload.group,
+      kind: workload.kind,
+      namespace: a.namespace,
+      name: a.service,
+    };
     return {
       nodes: [
-        { ...workloadRef, version: workload.version, uid: uuidFrom(`${a.name}/w`), health: this.workloadHealth(a) },
+        {
+          ...workloadRef,
+          version: workload.version,
+          uid: uuidFrom(`${a.name}/w`),
+          health: this.workloadHealth(a),
+        },
         ...(rev
-          ? [{
-            group: 'apps', version: 'v1', kind: 'ReplicaSet', namespace: a.namespace, name: `${a.service}-${hash}`,
-            uid: uuidFrom(`${a.name}/rs/${hash}`), parentRefs: [workloadRef], health: { status: 'Healthy' },
-          }]
+          ? [
+              {
+                group: 'apps',
+                version: 'v1',
+                kind: 'ReplicaSet',
+                namespace: a.namespace,
+                name: `${a.service}-${hash}`,
+                uid: uuidFrom(`${a.name}/rs/${hash}`),
+                parentRefs: [workloadRef],
+                health: { status: 'Healthy' },
+              },
+            ]
           : []),
-        { group: '', version: 'v1', kind: 'Service', namespace: a.namespace, name: a.service, uid: uuidFrom(`${a.name}/svc`), health: { status: 'Healthy' } },
+        {
+          group: '',
+          version: 'v1',
+          kind: 'Service',
+          namespace: a.namespace,
+          name: a.service,
+          uid: uuidFrom(`${a.name}/svc`),
+          health: { status: 'Healthy' },
+        },
       ],
     };
   }
 }
 
+/** A resource name Kubernetes accepts (a DNS-1123 subdomain), or its Invalid error. */
+function validName(kind: string, name: unknown): string {
+  if (typeof name === 'string' && DNS_SUBDOMAIN.test(name)) return name;
+  const shown = typeof name === 'string' ? name : '';
+  throw invalidArgument(
+    `${kind}.argoproj.io "${shown}" is invalid: metadata.name: Invalid value: "${shown}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`,
+  );
+}
+
 function projectsOf(q: Record<string, unknown>): string[] {
   // getProjectsFromApplicationQuery: the legacy `project` wins over `projects`.
   const legacy = [q.project].flat().filter(Boolean) as string[];
-  return legacy.length ? legacy : ([q.projects].flat().filter(Boolean) as string[]);
+  return legacy.length
+    ? legacy
+    : ([q.projects].flat().filter(Boolean) as string[]);
 }
 
 /** util/argo.NormalizeApplicationSpec: default project, no empty sync policy. */
 function normalizeSpec(spec: ApplicationSpec): ApplicationSpec {
   const out: ApplicationSpec = structuredClone(spec);
   if (!out.project) out.project = 'default';
-  if (out.syncPolicy && Object.keys(pruneZero(out.syncPolicy) as object).length === 0) delete out.syncPolicy;
+  if (
+    out.syncPolicy &&
+    Object.keys(pruneZero(out.syncPolicy) as object).length === 0
+  )
+    delete out.syncPolicy;
   return out;
 }
 
@@ -746,7 +1066,8 @@ function normalizeSpec(spec: ApplicationSpec): ApplicationSpec {
  * a non-nil pointer and means automated sync.)
  */
 function pruneZero(value: unknown): unknown {
-  if (Array.isArray(value)) return value.length ? value.map(pruneZero) : undefined;
+  if (Array.isArray(value))
+    return value.length ? value.map(pruneZero) : undefined;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
@@ -755,7 +1076,9 @@ function pruneZero(value: unknown): unknown {
     }
     return out;
   }
-  return value === null || value === '' || value === false || value === 0 ? undefined : value;
+  return value === null || value === '' || value === false || value === 0
+    ? undefined
+    : value;
 }
 
 function iso(ms: number): string {
@@ -764,7 +1087,10 @@ function iso(ms: number): string {
 
 function uuidFrom(seed: string): string {
   const h = crypto.createHash('sha1').update(seed).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(
+    16,
+    20,
+  )}-${h.slice(20, 32)}`;
 }
 
 export function parseSelector(selector: string) {
@@ -776,14 +1102,25 @@ export function parseSelector(selector: string) {
       const m = /^([^=!\s]+)\s*(==|!=|=)\s*(.*)$/.exec(term);
       if (!m) {
         const exists = /^(!?)([^=!\s]+)$/.exec(term);
-        if (exists) return { key: exists[2], op: exists[1] ? '!exists' : 'exists', value: '' };
-        throw new ArgoError(GrpcCode.Unknown, `error parsing the selector: unable to parse requirement: found '${term}'`);
+        if (exists)
+          return {
+            key: exists[2],
+            op: exists[1] ? '!exists' : 'exists',
+            value: '',
+          };
+        throw new ArgoError(
+          GrpcCode.Unknown,
+          `error parsing the selector: unable to parse requirement: found '${term}'`,
+        );
       }
       return { key: m[1], op: m[2] === '!=' ? '!=' : '=', value: m[3] };
     });
 }
 
-export function matches(labels: Record<string, string> | undefined, terms: ReturnType<typeof parseSelector>) {
+export function matches(
+  labels: Record<string, string> | undefined,
+  terms: ReturnType<typeof parseSelector>,
+) {
   return terms.every(t => {
     const v = labels?.[t.key];
     if (t.op === '=') return v === t.value;

@@ -29,10 +29,7 @@ const HTTP_STATUS: Record<number, number> = {
 export class ArgoError extends Error {
   readonly status: number;
 
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
+  constructor(readonly code: number, message: string) {
     super(message);
     this.status = HTTP_STATUS[code] ?? 500;
   }
@@ -42,10 +39,15 @@ export class ArgoError extends Error {
   }
 }
 
-export const invalidArgument = (message: string) => new ArgoError(GrpcCode.InvalidArgument, message);
-export const failedPrecondition = (message: string) => new ArgoError(GrpcCode.FailedPrecondition, message);
-export const unauthenticated = (message = 'no session information') => new ArgoError(GrpcCode.Unauthenticated, message);
+export const invalidArgument = (message: string) =>
+  new ArgoError(GrpcCode.InvalidArgument, message);
+export const failedPrecondition = (message: string) =>
+  new ArgoError(GrpcCode.FailedPrecondition, message);
+export const unauthenticated = (message = 'no session information') =>
+  new ArgoError(GrpcCode.Unauthenticated, message);
 /** common.PermissionDeniedAPIError: what Argo CD says when it will not say more. */
-export const permissionDenied = () => new ArgoError(GrpcCode.PermissionDenied, 'permission denied');
+export const permissionDenied = () =>
+  new ArgoError(GrpcCode.PermissionDenied, 'permission denied');
 /** A Kubernetes NotFound, as Argo CD passes it on (`applications.argoproj.io "x" not found`). */
-export const notFound = (resource: string, name: string) => new ArgoError(GrpcCode.NotFound, `${resource} "${name}" not found`);
+export const notFound = (resource: string, name: string) =>
+  new ArgoError(GrpcCode.NotFound, `${resource} "${name}" not found`);

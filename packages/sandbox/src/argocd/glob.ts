@@ -14,7 +14,11 @@
  * A pattern that does not compile matches nothing (util/glob.Match logs and
  * returns false).
  */
-export function globMatch(pattern: string, value: string, separators: string[] = []): boolean {
+export function globMatch(
+  pattern: string,
+  value: string,
+  separators: string[] = [],
+): boolean {
   const key = `${separators.join('')}\u0000${pattern}`;
   let compiled = cache.get(key);
   if (compiled === undefined) {
@@ -38,7 +42,9 @@ const escapeClassChar = (c: string) => c.replace(/[\\^\]\[-]/g, '\\$&');
 class GlobSyntaxError extends Error {}
 
 function translate(pattern: string, separators: string[]): string {
-  const notSeparator = separators.length ? `[^${separators.map(escapeClassChar).join('')}]` : '[\\s\\S]';
+  const notSeparator = separators.length
+    ? `[^${separators.map(escapeClassChar).join('')}]`
+    : '[\\s\\S]';
   const chars = [...pattern];
   let i = 0;
 

@@ -1,5 +1,9 @@
 import { globMatch } from './glob';
-import { isDestinationPermitted, isSourcePermitted, normalizeGitUrl } from './projectPermissions';
+import {
+  isDestinationPermitted,
+  isSourcePermitted,
+  normalizeGitUrl,
+} from './projectPermissions';
 
 // Cases from the upstream tests, so the stand-in matches as Argo CD does:
 // github.com/gobwas/glob glob_test.go, and argoproj/argo-cd
@@ -34,9 +38,14 @@ describe('globMatch (gobwas/glob semantics)', () => {
     [false, '{*.google.*,*.yandex.*}', 'google.com', ['.']],
     [true, '*//{,*.}example.com', 'https://www.example.com', []],
     [false, '*//{,*.}example.com', 'http://example.com.net', []],
-  ])('%p: %p matches %p (separators %p)', (expected, pattern, value, separators) => {
-    expect(globMatch(pattern as string, value as string, separators as string[])).toBe(expected);
-  });
+  ])(
+    '%p: %p matches %p (separators %p)',
+    (expected, pattern, value, separators) => {
+      expect(
+        globMatch(pattern as string, value as string, separators as string[]),
+      ).toBe(expected);
+    },
+  );
 
   it('matches nothing with a pattern that does not compile, as util/glob.Match does', () => {
     expect(globMatch('[a-', 'a')).toBe(false);
@@ -47,29 +56,99 @@ describe('globMatch (gobwas/glob semantics)', () => {
 describe('AppProject sourceRepos', () => {
   it.each([
     [['*'], 'https://github.com/argoproj/test.git', true],
-    [['https://github.com/argoproj/test.git'], 'https://github.com/argoproj/test.git', true],
-    [['ssh://git@GITHUB.com:argoproj/test'], 'ssh://git@github.com:argoproj/test', true],
-    [['https://github.com/argoproj/*'], 'https://github.com/argoproj/argoproj.git', true],
-    [['https://github.com/test1/test.git', 'https://github.com/test2/test.git'], 'https://github.com/test2/test.git', true],
-    [['https://github.com/argoproj/test1.git'], 'https://github.com/argoproj/test2.git', false],
-    [['https://github.com/argoproj/*.git'], 'https://github.com/argoproj1/test2.git', false],
-    [['https://github.com/argoproj/foo'], 'https://github.com/argoproj/foo1', false],
-    [['https://gitlab.com/group/*'], 'https://gitlab.com/group/repo/owner', false],
-    [['https://gitlab.com/group/*/*'], 'https://gitlab.com/group/repo/owner', true],
-    [['https://gitlab.com/group/**'], 'https://gitlab.com/group/sub-group/repo/owner', true],
+    [
+      ['https://github.com/argoproj/test.git'],
+      'https://github.com/argoproj/test.git',
+      true,
+    ],
+    [
+      ['ssh://git@GITHUB.com:argoproj/test'],
+      'ssh://git@github.com:argoproj/test',
+      true,
+    ],
+    [
+      ['https://github.com/argoproj/*'],
+      'https://github.com/argoproj/argoproj.git',
+      true,
+    ],
+    [
+      [
+        'https://github.com/test1/test.git',
+        'https://github.com/test2/test.git',
+      ],
+      'https://github.com/test2/test.git',
+      true,
+    ],
+    [
+      ['https://github.com/argoproj/test1.git'],
+      'https://github.com/argoproj/test2.git',
+      false,
+    ],
+    [
+      ['https://github.com/argoproj/*.git'],
+      'https://github.com/argoproj1/test2.git',
+      false,
+    ],
+    [
+      ['https://github.com/argoproj/foo'],
+      'https://github.com/argoproj/foo1',
+      false,
+    ],
+    [
+      ['https://gitlab.com/group/*'],
+      'https://gitlab.com/group/repo/owner',
+      false,
+    ],
+    [
+      ['https://gitlab.com/group/*/*'],
+      'https://gitlab.com/group/repo/owner',
+      true,
+    ],
+    [
+      ['https://gitlab.com/group/**'],
+      'https://gitlab.com/group/sub-group/repo/owner',
+      true,
+    ],
     // TestAppProject_IsNegatedSourcePermitted
-    [['!https://github.com/argoproj/test.git'], 'https://github.com/argoproj/test.git', false],
-    [['https://github.com/test1/test.git', '!https://github.com/test2/test.git'], 'https://github.com/test2/test.git', false],
-    [['!https://gitlab.com/group/**'], 'https://gitlab.com/group/sub-group/repo/owner', false],
-    [['https://github.com/argoproj/test1.git', '*'], 'https://github.com/argoproj/test2.git', true],
-    [['!https://github.com/argoproj/*.git', '*'], 'https://github.com/argoproj1/test2.git', true],
+    [
+      ['!https://github.com/argoproj/test.git'],
+      'https://github.com/argoproj/test.git',
+      false,
+    ],
+    [
+      [
+        'https://github.com/test1/test.git',
+        '!https://github.com/test2/test.git',
+      ],
+      'https://github.com/test2/test.git',
+      false,
+    ],
+    [
+      ['!https://gitlab.com/group/**'],
+      'https://gitlab.com/group/sub-group/repo/owner',
+      false,
+    ],
+    [
+      ['https://github.com/argoproj/test1.git', '*'],
+      'https://github.com/argoproj/test2.git',
+      true,
+    ],
+    [
+      ['!https://github.com/argoproj/*.git', '*'],
+      'https://github.com/argoproj1/test2.git',
+      true,
+    ],
   ])('%p permits %p: %p', (sourceRepos, repo, expected) => {
     expect(isSourcePermitted({ sourceRepos }, repo)).toBe(expected);
   });
 
   it('normalises Git URLs as util/git.NormalizeGitURL does', () => {
-    expect(normalizeGitUrl('https://GitHub.com/Org/Repo.git')).toBe('https://github.com/org/repo');
-    expect(normalizeGitUrl('git@github.com:org/repo.git')).toBe('git@github.com/org/repo');
+    expect(normalizeGitUrl('https://GitHub.com/Org/Repo.git')).toBe(
+      'https://github.com/org/repo',
+    );
+    expect(normalizeGitUrl('git@github.com:org/repo.git')).toBe(
+      'git@github.com/org/repo',
+    );
   });
 });
 
@@ -77,32 +156,124 @@ describe('AppProject destinations', () => {
   const K = 'https://kubernetes.default.svc';
   type Dest = { server?: string; name?: string; namespace?: string };
   it.each<[string, Dest[], Dest, boolean]>([
-    ['server and namespace match', [{ server: K, namespace: 'default' }], { server: K, namespace: 'default' }, true],
-    ['namespace does not match', [{ server: K, namespace: 'default' }], { server: K, namespace: 'kube-system' }, false],
-    ['server does not match', [{ server: 'https://my-cluster', namespace: 'default' }], { server: K, namespace: 'default' }, false],
-    ['wildcard namespace', [{ server: K, namespace: '*' }], { server: K, namespace: 'kube-system' }, true],
-    ['wildcard server', [{ server: 'https://*.default.svc', namespace: 'default' }], { server: K, namespace: 'default' }, true],
-    ['wildcard server, no match', [{ server: 'https://team1-*', namespace: 'default' }], { server: 'https://test2-dev-cluster', namespace: 'default' }, false],
-    ['namespace prefix', [{ server: K, namespace: 'test-*' }], { server: K, namespace: 'test-foo' }, true],
-    ['namespace prefix, no match', [{ server: K, namespace: 'test-*' }], { server: K, namespace: 'test' }, false],
-    ['by name', [{ server: '', namespace: '*', name: 'test' }], { name: 'test', namespace: 'test' }, true],
-    ['by another name', [{ server: '', namespace: '*', name: 'test2' }], { name: 'test', namespace: 'test' }, false],
+    [
+      'server and namespace match',
+      [{ server: K, namespace: 'default' }],
+      { server: K, namespace: 'default' },
+      true,
+    ],
+    [
+      'namespace does not match',
+      [{ server: K, namespace: 'default' }],
+      { server: K, namespace: 'kube-system' },
+      false,
+    ],
+    [
+      'server does not match',
+      [{ server: 'https://my-cluster', namespace: 'default' }],
+      { server: K, namespace: 'default' },
+      false,
+    ],
+    [
+      'wildcard namespace',
+      [{ server: K, namespace: '*' }],
+      { server: K, namespace: 'kube-system' },
+      true,
+    ],
+    [
+      'wildcard server',
+      [{ server: 'https://*.default.svc', namespace: 'default' }],
+      { server: K, namespace: 'default' },
+      true,
+    ],
+    [
+      'wildcard server, no match',
+      [{ server: 'https://team1-*', namespace: 'default' }],
+      { server: 'https://test2-dev-cluster', namespace: 'default' },
+      false,
+    ],
+    [
+      'namespace prefix',
+      [{ server: K, namespace: 'test-*' }],
+      { server: K, namespace: 'test-foo' },
+      true,
+    ],
+    [
+      'namespace prefix, no match',
+      [{ server: K, namespace: 'test-*' }],
+      { server: K, namespace: 'test' },
+      false,
+    ],
+    [
+      'by name',
+      [{ server: '', namespace: '*', name: 'test' }],
+      { name: 'test', namespace: 'test' },
+      true,
+    ],
+    [
+      'by another name',
+      [{ server: '', namespace: '*', name: 'test2' }],
+      { name: 'test', namespace: 'test' },
+      false,
+    ],
     [
       'negated namespace list on another cluster',
       [
         { name: 'host-cluster', server: K, namespace: '!{kube-system,argocd}' },
-        { name: 'destination-cluster-01', server: 'https://eks-cluster-endpoint.ap-southeast-1.eks.amazonaws.com', namespace: '*' },
+        {
+          name: 'destination-cluster-01',
+          server:
+            'https://eks-cluster-endpoint.ap-southeast-1.eks.amazonaws.com',
+          namespace: '*',
+        },
       ],
-      { server: 'https://eks-cluster-endpoint.ap-southeast-1.eks.amazonaws.com', namespace: 'kube-system' },
+      {
+        server: 'https://eks-cluster-endpoint.ap-southeast-1.eks.amazonaws.com',
+        namespace: 'kube-system',
+      },
       true,
     ],
     // TestAppProject_IsNegatedDestinationPermitted
-    ['denied server', [{ server: `!${K}`, namespace: 'default' }], { server: K, namespace: 'default' }, false],
-    ['denied namespace', [{ server: K, namespace: '!default' }], { server: K, namespace: 'kube-system' }, true],
-    ['denied namespace glob', [{ server: K, namespace: '!test-*' }], { server: K, namespace: 'test-foo' }, false],
-    ['denied name', [{ server: '', namespace: '*', name: '!test' }], { name: 'test', namespace: 'test' }, false],
-    ['deny wins over allow', [{ server: '*', namespace: '*' }, { server: '*', namespace: '!kube-system' }], { server: K, namespace: 'kube-system' }, false],
+    [
+      'denied server',
+      [{ server: `!${K}`, namespace: 'default' }],
+      { server: K, namespace: 'default' },
+      false,
+    ],
+    [
+      'denied namespace',
+      [{ server: K, namespace: '!default' }],
+      { server: K, namespace: 'kube-system' },
+      true,
+    ],
+    [
+      'denied namespace glob',
+      [{ server: K, namespace: '!test-*' }],
+      { server: K, namespace: 'test-foo' },
+      false,
+    ],
+    [
+      'denied name',
+      [{ server: '', namespace: '*', name: '!test' }],
+      { name: 'test', namespace: 'test' },
+      false,
+    ],
+    [
+      'deny wins over allow',
+      [
+        { server: '*', namespace: '*' },
+        { server: '*', namespace: '!kube-system' },
+      ],
+      { server: K, namespace: 'kube-system' },
+      false,
+    ],
   ])('%s', (_name, destinations, app, expected) => {
-    expect(isDestinationPermitted({ destinations }, { server: app.server ?? '', name: app.name ?? '' }, app.namespace ?? '')).toBe(expected);
+    expect(
+      isDestinationPermitted(
+        { destinations },
+        { server: app.server ?? '', name: app.name ?? '' },
+        app.namespace ?? '',
+      ),
+    ).toBe(expected);
   });
 });

@@ -30,7 +30,11 @@ export function normalizeGitUrl(repo: string): string {
 const isDeny = (pattern: string | undefined) => !!pattern?.startsWith('!');
 
 /** globMatch of app_project_types.go: a `!` pattern matches what it does not. */
-function projectGlob(pattern: string | undefined, value: string, separators: string[] = []): boolean {
+function projectGlob(
+  pattern: string | undefined,
+  value: string,
+  separators: string[] = [],
+): boolean {
   const p = pattern ?? '';
   if (isDeny(p)) return !globMatch(p.slice(1), value, separators);
   if (p === '*') return true;
@@ -38,11 +42,16 @@ function projectGlob(pattern: string | undefined, value: string, separators: str
 }
 
 /** AppProject.IsSourcePermitted: some pattern matches and no deny pattern refuses. */
-export function isSourcePermitted(project: ProjectPermissionSpec, repoURL: string): boolean {
+export function isSourcePermitted(
+  project: ProjectPermissionSpec,
+  repoURL: string,
+): boolean {
   const source = normalizeGitUrl(repoURL);
   let matched = false;
   for (const repo of project.sourceRepos ?? []) {
-    const pattern = isDeny(repo) ? `!${normalizeGitUrl(repo.slice(1))}` : normalizeGitUrl(repo);
+    const pattern = isDeny(repo)
+      ? `!${normalizeGitUrl(repo.slice(1))}`
+      : normalizeGitUrl(repo);
     if (projectGlob(pattern, source, ['/'])) matched = true;
     else if (isDeny(pattern)) return false;
   }
@@ -50,15 +59,25 @@ export function isSourcePermitted(project: ProjectPermissionSpec, repoURL: strin
 }
 
 /** AppProject.isDestinationMatched, for a resolved cluster and a namespace. */
-export function isDestinationPermitted(project: ProjectPermissionSpec, cluster: KnownCluster, namespace: string): boolean {
+export function isDestinationPermitted(
+  project: ProjectPermissionSpec,
+  cluster: KnownCluster,
+  namespace: string,
+): boolean {
   let matched = false;
   for (const item of project.destinations ?? []) {
     const nameMatched = !!cluster.name && projectGlob(item.name, cluster.name);
-    const serverMatched = !!cluster.server && projectGlob(item.server, cluster.server);
+    const serverMatched =
+      !!cluster.server && projectGlob(item.server, cluster.server);
     const namespaceMatched = projectGlob(item.namespace, namespace);
     if ((serverMatched || nameMatched) && namespaceMatched) matched = true;
-    else if ((!nameMatched && isDeny(item.name)) || (!serverMatched && isDeny(item.server) && namespaceMatched)) return false;
-    else if (!namespaceMatched && isDeny(item.namespace) && serverMatched) return false;
+    else if (
+      (!nameMatched && isDeny(item.name)) ||
+      (!serverMatched && isDeny(item.server) && namespaceMatched)
+    )
+      return false;
+    else if (!namespaceMatched && isDeny(item.namespace) && serverMatched)
+      return false;
   }
   return matched;
 }

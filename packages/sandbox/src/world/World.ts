@@ -1,7 +1,12 @@
 import { CatalogModel } from './catalog';
 import { Random } from './random';
 
-export type DeployResult = 'succeeded' | 'failed' | 'rolled-back' | 'canary-aborted' | 'in-progress';
+export type DeployResult =
+  | 'succeeded'
+  | 'failed'
+  | 'rolled-back'
+  | 'canary-aborted'
+  | 'in-progress';
 
 export interface Deploy {
   /**
@@ -26,7 +31,12 @@ export interface Deploy {
 
 /** Argo CD's spec.syncPolicy, as the app was created. */
 export interface SyncPolicy {
-  automated?: { prune?: boolean; selfHeal?: boolean; allowEmpty?: boolean; enabled?: boolean };
+  automated?: {
+    prune?: boolean;
+    selfHeal?: boolean;
+    allowEmpty?: boolean;
+    enabled?: boolean;
+  };
   syncOptions?: string[];
   [key: string]: unknown;
 }
@@ -135,7 +145,10 @@ export class World {
           deploys: [],
           // Non-production syncs itself from Git; production is synced by a
           // person (and so can be rolled back in Argo CD).
-          syncPolicy: cluster.environment === 'prod' ? undefined : { automated: { prune: true, selfHeal: true } },
+          syncPolicy:
+            cluster.environment === 'prod'
+              ? undefined
+              : { automated: { prune: true, selfHeal: true } },
         };
         this.generateHistory(app, now, options.historyDays ?? 90);
         this.apps.push(app);
@@ -182,7 +195,8 @@ export class World {
   liveRevision(app: App): string | undefined {
     for (let i = app.deploys.length - 1; i >= 0; i--) {
       const d = app.deploys[i];
-      if (d.result === 'succeeded' || d.result === 'rolled-back') return d.revision;
+      if (d.result === 'succeeded' || d.result === 'rolled-back')
+        return d.revision;
     }
     return undefined;
   }
@@ -193,7 +207,12 @@ export class World {
   }
 
   /** Starts a new deploy of a new commit (motion, or a manual sync). */
-  startDeploy(app: App, now: number, initiator?: string, revision?: string): Deploy {
+  startDeploy(
+    app: App,
+    now: number,
+    initiator?: string,
+    revision?: string,
+  ): Deploy {
     const prev = this.liveRevision(app);
     const authors = this.authorsOf(app);
     const deploy: Deploy = {
@@ -219,7 +238,12 @@ export class World {
    * An Argo CD rollback (or a sync to an earlier revision): deploys a
    * revision that was live before, whose commit it is.
    */
-  rollback(app: App, revision: string | undefined, now: number, initiator: string): Deploy {
+  rollback(
+    app: App,
+    revision: string | undefined,
+    now: number,
+    initiator: string,
+  ): Deploy {
     const target = revision ?? this.random.sha();
     const earlier = app.deploys.find(d => d.revision === target);
     const deploy = this.startDeploy(app, now, initiator, target);
@@ -234,12 +258,17 @@ export class World {
   /** Undoes a deploy through Git: git's own revert commit, synced automatically. */
   revert(app: App, bad: Deploy, now: number): Deploy {
     const deploy = this.startDeploy(app, now);
-    if (deploy.author === BOT) deploy.author = this.random.pick(this.authorsOf(app));
+    if (deploy.author === BOT)
+      deploy.author = this.random.pick(this.authorsOf(app));
     deploy.message = `Revert "${bad.message}"\n\nThis reverts commit ${bad.revision}.`;
     return deploy;
   }
 
-  finishDeploy(deploy: Deploy, result: Exclude<DeployResult, 'in-progress'>, now: number): void {
+  finishDeploy(
+    deploy: Deploy,
+    result: Exclude<DeployResult, 'in-progress'>,
+    now: number,
+  ): void {
     deploy.result = result;
     deploy.finishedAt = now;
     if (result !== 'failed' && deploy.id === undefined) {
@@ -259,7 +288,10 @@ export class World {
       const app = this.random.pick(this.apps);
       if (this.current(app)?.result === 'in-progress') continue;
       // Apps without automated sync only deploy when someone syncs them.
-      const initiator = isAutomated(app.syncPolicy) && this.random.chance(0.6) ? undefined : 'admin';
+      const initiator =
+        isAutomated(app.syncPolicy) && this.random.chance(0.6)
+          ? undefined
+          : 'admin';
       started.push(this.startDeploy(app, now, initiator));
     }
     return started;
@@ -274,18 +306,31 @@ export class World {
   }
 
   private generateHistory(app: App, now: number, days: number): void {
-    const perDay = app.environment === 'dev' ? 1.2 : app.environment === 'staging' ? 0.7 : 0.45;
+    const perDay =
+      app.environment === 'dev'
+        ? 1.2
+        : app.environment === 'staging'
+        ? 0.7
+        : 0.45;
     let t = now - days * DAY + this.random.int(1, 12) * 3_600_000;
     while (true) {
       t += Math.round((DAY / perDay) * (0.4 + this.random.next() * 1.2));
       // Office hours, mostly.
       const hour = new Date(t).getUTCHours();
-      if (hour < 7 || hour > 18) t += (this.random.int(8, 10) - hour + 24) % 24 * 3_600_000;
+      if (hour < 7 || hour > 18)
+        t += ((this.random.int(8, 10) - hour + 24) % 24) * 3_600_000;
       if (t > now - 10 * 60_000) break;
       // Automated apps mostly sync themselves; manual ones always by a person.
       const byHand = !isAutomated(app.syncPolicy) || this.random.chance(0.3);
-      const d = this.startDeploy(app, t, byHand ? this.random.pick(SYNC_USERS) : undefined);
-      const duration = (app.workload === 'Rollout' ? this.random.int(12, 40) : this.random.int(1, 4)) * 60_000;
+      const d = this.startDeploy(
+        app,
+        t,
+        byHand ? this.random.pick(SYNC_USERS) : undefined,
+      );
+      const duration =
+        (app.workload === 'Rollout'
+          ? this.random.int(12, 40)
+          : this.random.int(1, 4)) * 60_000;
       const roll = this.random.next();
       let result: Exclude<DeployResult, 'in-progress'> = 'succeeded';
       if (app.workload === 'Rollout' && roll < 0.06) result = 'canary-aborted';
@@ -296,7 +341,9 @@ export class World {
         // Some bad deploys are undone: an Argo CD rollback where Argo CD
         // allows one (no automated sync), else a revert commit in Git.
         const at = t + duration + this.random.int(5, 45) * 60_000;
-        const back = isAutomated(app.syncPolicy) ? this.revert(app, d, at) : this.rollback(app, d.previousRevision, at, 'admin');
+        const back = isAutomated(app.syncPolicy)
+          ? this.revert(app, d, at)
+          : this.rollback(app, d.previousRevision, at, 'admin');
         this.finishDeploy(back, 'rolled-back', back.startedAt + 2 * 60_000);
         t = back.finishedAt!;
       } else {

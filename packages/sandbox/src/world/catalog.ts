@@ -14,7 +14,10 @@ export interface CatalogModel {
     clusters: string[];
   }>;
   clusters: Array<{ name: string; environment: string; instance: string }>;
-  usersByGroup: Map<string, Array<{ name: string; displayName: string; email: string }>>;
+  usersByGroup: Map<
+    string,
+    Array<{ name: string; displayName: string; email: string }>
+  >;
 }
 
 const entitySchema = z.object({
@@ -40,13 +43,20 @@ function files(dir: string): string[] {
 
 /** Reads the catalog directory. A bad file is an error naming the file. */
 export function readCatalog(dir: string): CatalogModel {
-  const model: CatalogModel = { services: [], clusters: [], usersByGroup: new Map() };
+  const model: CatalogModel = {
+    services: [],
+    clusters: [],
+    usersByGroup: new Map(),
+  };
   for (const file of files(dir).sort()) {
     for (const doc of parseAllDocuments(fs.readFileSync(file, 'utf8'))) {
-      if (doc.errors.length) throw new Error(`sandbox: ${file}: ${doc.errors[0].message}`);
+      if (doc.errors.length)
+        throw new Error(`sandbox: ${file}: ${doc.errors[0].message}`);
       const parsed = entitySchema.safeParse(doc.toJSON());
       if (!parsed.success) {
-        throw new Error(`sandbox: ${file}: not an entity (${parsed.error.issues[0].message})`);
+        throw new Error(
+          `sandbox: ${file}: not an entity (${parsed.error.issues[0].message})`,
+        );
       }
       const e = parsed.data;
       const spec = (e.spec ?? {}) as Record<string, any>;
@@ -84,6 +94,7 @@ export function readCatalog(dir: string): CatalogModel {
     }
   }
   const clusterNames = new Set(model.clusters.map(c => c.name));
-  for (const s of model.services) s.clusters = s.clusters.filter(c => clusterNames.has(c));
+  for (const s of model.services)
+    s.clusters = s.clusters.filter(c => clusterNames.has(c));
   return model;
 }

@@ -29,7 +29,10 @@ export class Random {
   /** 40 hex characters, like a git commit SHA. */
   sha(): string {
     let out = '';
-    while (out.length < 40) out += Math.floor(this.next() * 0x100000000).toString(16).padStart(8, '0');
+    while (out.length < 40)
+      out += Math.floor(this.next() * 0x100000000)
+        .toString(16)
+        .padStart(8, '0');
     return out.slice(0, 40);
   }
 }
