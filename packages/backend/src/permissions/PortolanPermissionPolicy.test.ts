@@ -22,6 +22,7 @@ import {
 } from '@backstage/plugin-permission-common';
 import { argoCdPermissions } from '@portolan/argocd-common';
 import { deliveryPermissions, rolloutControlPermission } from '@portolan/plugin-delivery-common';
+import { scaffolderPortolanPermissions } from '@portolan/plugin-scaffolder-backend-module-portolan';
 import { PERMISSION_RULES } from './permissionRules';
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import { PortolanPermissionPolicy } from './PortolanPermissionPolicy';
@@ -133,6 +134,7 @@ describe('PortolanPermissionPolicy', () => {
       ...kubernetesPermissions,
       ...deliveryPermissions,
       ...argoCdPermissions,
+      ...scaffolderPortolanPermissions,
     ];
     expect(all.filter(p => !PERMISSION_RULES[p.name]).map(p => p.name)).toEqual([]);
   });

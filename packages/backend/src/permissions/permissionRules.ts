@@ -26,6 +26,7 @@ import {
 import { Permission } from '@backstage/plugin-permission-common';
 import { argoCdReportReadPermission } from '@portolan/argocd-common';
 import { rolloutControlPermission } from '@portolan/plugin-delivery-common';
+import { serviceUpdatePermission } from '@portolan/plugin-scaffolder-backend-module-portolan';
 
 /**
  * Who may use a permission (members of an admin group may use every
@@ -90,5 +91,5 @@ export const PERMISSION_RULES: Record<string, PermissionRule> = rules([
   [rolloutControlPermission, 'owner'],
   // Onboarding: the scaffolder module's check that the initiator may change
   // the service a template run touches.
-  ['portolan.service.update', 'owner'],
+  [serviceUpdatePermission, 'owner'],
 ]);
