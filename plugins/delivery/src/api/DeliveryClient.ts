@@ -27,6 +27,9 @@ function queryString(query: Record<string, string | number | undefined>): string
 
 const enc = encodeURIComponent;
 
+/** The browser's IANA time zone (days and weeks are counted there). */
+const browserTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
 /** Talks to the delivery backend through discovery and the signed-in fetch. */
 export class DeliveryClient implements DeliveryApi {
   constructor(
@@ -63,7 +66,7 @@ export class DeliveryClient implements DeliveryApi {
   async getDeploymentSummary(
     query: { owner?: string; environment?: string } = {},
   ): Promise<DeploymentSummary> {
-    return this.get(`/deployments/summary${queryString({ ...query, tz: new Date().getTimezoneOffset() })}`);
+    return this.get(`/deployments/summary${queryString({ ...query, timeZone: browserTimeZone() })}`);
   }
 
   async getRollouts(entity: CompoundEntityRef): Promise<ServiceRolloutsResponse> {
@@ -96,7 +99,8 @@ export class DeliveryClient implements DeliveryApi {
       subject.kind === 'entity'
         ? `${entityPath(subject.ref)}/dora`
         : `/teams/${enc(subject.namespace)}/${enc(subject.name)}/dora`;
-    return this.get(`${path}${queryString(query)}`);
+    // Weeks start on Monday in the user's zone, computed by the server.
+    return this.get(`${path}${queryString({ ...query, timeZone: browserTimeZone() })}`);
   }
 
   private async get<T>(path: string): Promise<T> {
