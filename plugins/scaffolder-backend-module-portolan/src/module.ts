@@ -1,8 +1,15 @@
-import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
-import { ArgoCdClient, readArgoCdInstances, readClusterServerMap } from '@portolan/argocd-node';
+import {
+  ArgoCdClient,
+  readArgoCdInstances,
+  readClusterServerMap,
+} from '@portolan/argocd-node';
 import { ServiceAccess } from './access/ServiceAccess';
 import { createArgoCdAppAction } from './actions/createArgoCdAppAction';
 import { createCatalogRegisterAction } from './actions/createCatalogRegisterAction';
@@ -28,16 +35,46 @@ export const scaffolderModulePortolan = createBackendModule({
         catalog: catalogServiceRef,
         events: eventsServiceRef,
       },
-      async init({ scaffolder, config, auth, permissions, permissionsRegistry, userInfo, catalog, events }) {
+      async init({
+        scaffolder,
+        config,
+        auth,
+        permissions,
+        permissionsRegistry,
+        userInfo,
+        catalog,
+        events,
+      }) {
         permissionsRegistry.addPermissions(scaffolderPortolanPermissions);
-        const argocd = readArgoCdInstances(config).map(i => new ArgoCdClient(i, { timeoutMs: 10_000 }));
-        const clusterServers = new Map([...readClusterServerMap(config)].map(([server, name]) => [name, server]));
+        const argocd = readArgoCdInstances(config).map(
+          i => new ArgoCdClient(i, { timeoutMs: 10_000 }),
+        );
+        const clusterServers = new Map(
+          [...readClusterServerMap(config)].map(([server, name]) => [
+            name,
+            server,
+          ]),
+        );
         const git = readGitRemote(config);
-        const access = ServiceAccess.create({ catalog, auth, permissions, userInfo, config: readOnboardingConfig(config) });
+        const access = ServiceAccess.create({
+          catalog,
+          auth,
+          permissions,
+          userInfo,
+          config: readOnboardingConfig(config),
+        });
         scaffolder.addActions(
           createPreflightAction({ catalog, argocd, git, access }),
           createGitPublishAction({ git, access }),
-          createArgoCdAppAction({ argocd, clusterServers, catalog, auth, access, git, events }),
+          createArgoCdAppAction({
+            argocd,
+            clusterServers,
+            catalog,
+            auth,
+            access,
+            git,
+            events,
+          }),
           createCatalogRegisterAction({ catalog, auth, access, git }),
         );
       },

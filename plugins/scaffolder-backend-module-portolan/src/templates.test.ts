@@ -1,4 +1,8 @@
-import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { templateEntityV1beta3Validator } from '@backstage/plugin-scaffolder-common';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
@@ -12,23 +16,39 @@ import request from 'supertest';
 import YAML from 'yaml';
 import { scaffolderModulePortolan } from './module';
 import { SERVICE_NAME_PATTERN } from './names';
-import { accessDoubleFactories, TEST_ADMIN_GROUPS, TEST_USERS } from './testUtils/accessDoubles';
+import {
+  accessDoubleFactories,
+  TEST_ADMIN_GROUPS,
+  TEST_USERS,
+} from './__testUtils__/accessDoubles';
 
 jest.setTimeout(120_000);
 const run = promisify(execFile);
 
 const templatesDir = path.resolve(__dirname, '../../../templates');
-const templateFiles = fs.readdirSync(templatesDir).filter(f => f.endsWith('.yaml')).sort();
-const load = (file: string) => YAML.parse(fs.readFileSync(path.join(templatesDir, file), 'utf8'));
+const templateFiles = fs
+  .readdirSync(templatesDir)
+  .filter(f => f.endsWith('.yaml'))
+  .sort();
+const load = (file: string) =>
+  YAML.parse(fs.readFileSync(path.join(templatesDir, file), 'utf8'));
 
 /** Every file of the templates directory, as the dry-run API takes them. */
-function directoryContents(dir = templatesDir, base = ''): Array<{ path: string; base64Content: string }> {
+function directoryContents(
+  dir = templatesDir,
+  base = '',
+): Array<{ path: string; base64Content: string }> {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap(entry => {
     const rel = path.posix.join(base, entry.name);
     const full = path.join(dir, entry.name);
     return entry.isDirectory()
       ? directoryContents(full, rel)
-      : [{ path: rel, base64Content: fs.readFileSync(full).toString('base64') }];
+      : [
+          {
+            path: rel,
+            base64Content: fs.readFileSync(full).toString('base64'),
+          },
+        ];
   });
 }
 
@@ -40,7 +60,12 @@ const templateEntity = (file: string) => {
     metadata: {
       ...template.metadata,
       namespace: 'default',
-      annotations: { 'backstage.io/managed-by-location': `file:${path.join(templatesDir, file)}` },
+      annotations: {
+        'backstage.io/managed-by-location': `file:${path.join(
+          templatesDir,
+          file,
+        )}`,
+      },
     },
   };
 };
@@ -49,54 +74,104 @@ const catalogEntities = [
   templateEntity('new-typescript-service.yaml'),
   templateEntity('add-environment.yaml'),
   ...['team-payments', 'team-storefront', 'portolan-admins'].map(name => ({
-    apiVersion: 'backstage.io/v1alpha1', kind: 'Group', metadata: { name, namespace: 'default' }, spec: { type: 'team', children: [] },
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Group',
+    metadata: { name, namespace: 'default' },
+    spec: { type: 'team', children: [] },
   })),
-  { apiVersion: 'backstage.io/v1alpha1', kind: 'System', metadata: { name: 'payments', namespace: 'default' }, spec: { owner: 'team-payments' } },
   {
-    apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'checkout-service', namespace: 'default' },
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'System',
+    metadata: { name: 'payments', namespace: 'default' },
+    spec: { owner: 'team-payments' },
+  },
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name: 'checkout-service', namespace: 'default' },
     spec: { type: 'service', owner: 'team-payments', lifecycle: 'production' },
   },
   {
-    apiVersion: 'backstage.io/v1alpha1', kind: 'Component',
-    metadata: { name: 'ledger-core', namespace: 'default', annotations: { 'backstage.io/kubernetes-namespace': 'payments' } },
-    spec: { type: 'service', owner: 'team-payments', lifecycle: 'experimental', system: 'payments' },
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: 'ledger-core',
+      namespace: 'default',
+      annotations: { 'backstage.io/kubernetes-namespace': 'payments' },
+    },
+    spec: {
+      type: 'service',
+      owner: 'team-payments',
+      lifecycle: 'experimental',
+      system: 'payments',
+    },
   },
-  ...[['dev', 'dev', 'argocd-nonprod'], ['staging', 'staging', 'argocd-nonprod'], ['prod-eu', 'prod', 'argocd-prod']].map(([name, env, instance]) => ({
+  ...[
+    ['dev', 'dev', 'argocd-nonprod'],
+    ['staging', 'staging', 'argocd-nonprod'],
+    ['prod-eu', 'prod', 'argocd-prod'],
+  ].map(([name, env, instance]) => ({
     apiVersion: 'backstage.io/v1alpha1',
     kind: 'Resource',
-    metadata: { name, namespace: 'default', annotations: { 'portolan.dev/environment': env, 'portolan.dev/argocd-instance': instance } },
+    metadata: {
+      name,
+      namespace: 'default',
+      annotations: {
+        'portolan.dev/environment': env,
+        'portolan.dev/argocd-instance': instance,
+      },
+    },
     spec: { type: 'kubernetes-cluster', owner: 'team-platform' },
   })),
 ];
 
 const values: Record<string, object> = {
   'new-typescript-service.yaml': {
-    name: 'ledger-service', owner: 'group:default/team-payments', system: 'system:default/payments',
-    description: 'Keeps the ledger', environments: ['dev', 'prod'],
+    name: 'ledger-service',
+    owner: 'group:default/team-payments',
+    system: 'system:default/payments',
+    description: 'Keeps the ledger',
+    environments: ['dev', 'prod'],
   },
   'onboard-existing-repository.yaml': {
-    repo: 'legacy-billing', name: 'legacy-billing', owner: 'group:default/team-payments', system: 'system:default/payments',
-    description: 'Bills, the old way', environments: ['dev'],
+    repo: 'legacy-billing',
+    name: 'legacy-billing',
+    owner: 'group:default/team-payments',
+    system: 'system:default/payments',
+    description: 'Bills, the old way',
+    environments: ['dev'],
   },
-  'add-environment.yaml': { service: 'component:default/ledger-core', environment: 'staging' },
+  'add-environment.yaml': {
+    service: 'component:default/ledger-core',
+    environment: 'staging',
+  },
 };
 
 describe('templates', () => {
-  it.each(templateFiles)('%s is a valid template using only known actions and safe names', async file => {
-    const template = load(file);
-    expect(await templateEntityV1beta3Validator.check(template)).toBe(true);
-    const known = new Set(['fetch:template', 'portolan:catalog:register', 'portolan:preflight', 'portolan:git:publish', 'argocd:app:create']);
-    for (const step of template.spec.steps) expect(known).toContain(step.action);
-    const params = [template.spec.parameters].flat();
-    for (const p of params) {
-      for (const [key, schema] of Object.entries<any>(p.properties ?? {})) {
-        if (key === 'name' || key === 'repo') {
-          expect(schema.pattern).toBe(SERVICE_NAME_PATTERN);
-          expect(schema.maxLength).toBe(63);
-        }
+  it.each(templateFiles)(
+    '%s is a valid template using only known actions and safe names',
+    async file => {
+      const template = load(file);
+      expect(await templateEntityV1beta3Validator.check(template)).toBe(true);
+      const known = new Set([
+        'fetch:template',
+        'portolan:catalog:register',
+        'portolan:preflight',
+        'portolan:git:publish',
+        'argocd:app:create',
+      ]);
+      for (const step of template.spec.steps)
+        expect(known).toContain(step.action);
+      const named = [template.spec.parameters]
+        .flat()
+        .flatMap(p => Object.entries<any>(p.properties ?? {}))
+        .filter(([key]) => key === 'name' || key === 'repo');
+      for (const [, schema] of named) {
+        expect(schema.pattern).toBe(SERVICE_NAME_PATTERN);
+        expect(schema.maxLength).toBe(63);
       }
-    }
-  });
+    },
+  );
 
   describe('dry runs through the scaffolder API, against the sandbox', () => {
     let sandbox: Awaited<ReturnType<typeof startTestSandbox>>;
@@ -110,19 +185,33 @@ describe('templates', () => {
       await fetch(`${sandbox.info.git.url}/api/repos`, {
         method: 'POST',
         headers: {
-          Authorization: `Basic ${Buffer.from(`${sandbox.info.git.username}:${sandbox.info.git.password}`).toString('base64')}`,
+          Authorization: `Basic ${Buffer.from(
+            `${sandbox.info.git.username}:${sandbox.info.git.password}`,
+          ).toString('base64')}`,
           'Content-Type': 'application/json',
         },
         body: JSON.stringify({ name: 'legacy-billing' }),
       });
       const seed = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-core-'));
       for (const env of ['dev', 'prod']) {
-        fs.mkdirSync(path.join(seed, 'deploy/overlays', env), { recursive: true });
-        fs.writeFileSync(path.join(seed, 'deploy/overlays', env, 'kustomization.yaml'), `# ${env} overlay, hand-written\n`);
+        fs.mkdirSync(path.join(seed, 'deploy/overlays', env), {
+          recursive: true,
+        });
+        fs.writeFileSync(
+          path.join(seed, 'deploy/overlays', env, 'kustomization.yaml'),
+          `# ${env} overlay, hand-written\n`,
+        );
       }
-      const remote = `${sandbox.info.git.url}/git/ledger-core.git`.replace('://', `://${sandbox.info.git.username}:${sandbox.info.git.password}@`);
+      const remote = `${sandbox.info.git.url}/git/ledger-core.git`.replace(
+        '://',
+        `://${sandbox.info.git.username}:${sandbox.info.git.password}@`,
+      );
       const git = (...args: string[]) =>
-        run('git', ['-c', 'user.name=Seed', '-c', 'user.email=seed@localhost', ...args], { cwd: seed });
+        run(
+          'git',
+          ['-c', 'user.name=Seed', '-c', 'user.email=seed@localhost', ...args],
+          { cwd: seed },
+        );
       await git('init', '-q', '-b', 'main');
       await git('add', '.');
       await git('commit', '-q', '-m', 'seed');
@@ -140,16 +229,36 @@ describe('templates', () => {
               backend: { baseUrl: 'http://localhost:7007' },
               argocd: {
                 appLocatorMethods: [
-                  { type: 'config', instances: sandbox.info.argocd.map(a => ({ name: a.name, url: a.url, username: a.username, password: a.password })) },
+                  {
+                    type: 'config',
+                    instances: sandbox.info.argocd.map(a => ({
+                      name: a.name,
+                      url: a.url,
+                      username: a.username,
+                      password: a.password,
+                    })),
+                  },
                 ],
               },
               kubernetes: {
                 clusterLocatorMethods: [
-                  { type: 'config', clusters: sandbox.info.kubernetes.map(k => ({ name: k.name, url: k.url, authProvider: 'serviceAccount', serviceAccountToken: k.token })) },
+                  {
+                    type: 'config',
+                    clusters: sandbox.info.kubernetes.map(k => ({
+                      name: k.name,
+                      url: k.url,
+                      authProvider: 'serviceAccount',
+                      serviceAccountToken: k.token,
+                    })),
+                  },
                 ],
               },
               portolan: {
-                git: { url: `${sandbox.info.git.url}/git`, username: sandbox.info.git.username, password: sandbox.info.git.password },
+                git: {
+                  url: `${sandbox.info.git.url}/git`,
+                  username: sandbox.info.git.username,
+                  password: sandbox.info.git.password,
+                },
                 permissions: { adminGroups: TEST_ADMIN_GROUPS },
               },
             },
@@ -164,77 +273,158 @@ describe('templates', () => {
       await sandbox?.stop();
     });
 
-    it.each(templateFiles)('%s dry-runs, creating nothing and echoing no secret', async file => {
-      const secret = 'hunter2-do-not-log';
-      const res = await request(server)
+    const secret = 'hunter2-do-not-log';
+    const dryRun = (file: string) =>
+      request(server)
         .post('/api/scaffolder/v2/dry-run')
         .set('Authorization', mockCredentials.user.header())
-        .send({ template: load(file), values: values[file], secrets: { apiToken: secret }, directoryContents: directoryContents() });
-      expect(res.body.errors ?? res.body.error).toBeUndefined();
-      expect(res.status).toBe(200);
-      const log = res.body.log.map((l: any) => l.body.message).join('\n');
-      expect(log).not.toMatch(/failed/i);
-      expect(JSON.stringify(res.body)).not.toContain(secret);
-      expect(JSON.stringify(res.body)).not.toContain(sandbox.info.git.password);
-      if (file === 'new-typescript-service.yaml') {
-        const names = res.body.directoryContents.map((f: any) => f.path);
-        expect(names).toEqual(expect.arrayContaining(['catalog-info.yaml', 'src/server.ts', 'deploy/base/rollout.yaml', '.github/workflows/ci.yaml', 'bitbucket-pipelines.yml', 'Dockerfile']));
-        const info = YAML.parse(
-          Buffer.from(res.body.directoryContents.find((f: any) => f.path === 'catalog-info.yaml').base64Content, 'base64').toString(),
-        );
-        expect(info.metadata.annotations).toEqual({
-          'argocd/app-selector': 'backstage.io/kubernetes-id=ledger-service',
-          'backstage.io/kubernetes-id': 'ledger-service',
-          'backstage.io/kubernetes-namespace': 'payments',
+        .send({
+          template: load(file),
+          values: values[file],
+          secrets: { apiToken: secret },
+          directoryContents: directoryContents(),
         });
-        expect(info.spec.dependsOn).toEqual(['resource:default/dev', 'resource:default/prod-eu']);
-        // Nothing real happened: no app, no repository.
-        const argo = sandbox.info.argocd.find(a => a.name === 'argocd-nonprod')!;
-        // (Argo CD answers 403, not 404, for an app that does not exist: list instead.)
-        const apps = await fetch(`${argo.url}/api/v1/applications?selector=backstage.io/kubernetes-id%3Dledger-service`, { headers: { Authorization: `Bearer ${argo.token}` } });
-        expect((await apps.json()).items ?? []).toEqual([]);
-      }
+
+    it.each(templateFiles)(
+      '%s dry-runs, creating nothing and echoing no secret',
+      async file => {
+        const res = await dryRun(file);
+        expect(res.body.errors ?? res.body.error).toBeUndefined();
+        expect(res.status).toBe(200);
+        const log = res.body.log.map((l: any) => l.body.message).join('\n');
+        expect(log).not.toMatch(/failed/i);
+        expect(JSON.stringify(res.body)).not.toContain(secret);
+        expect(JSON.stringify(res.body)).not.toContain(
+          sandbox.info.git.password,
+        );
+      },
+    );
+
+    it('new-typescript-service.yaml dry-runs to a whole service in its namespace, and nothing real happens', async () => {
+      const res = await dryRun('new-typescript-service.yaml');
+      const names = res.body.directoryContents.map((f: any) => f.path);
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'catalog-info.yaml',
+          'src/server.ts',
+          'deploy/base/rollout.yaml',
+          '.github/workflows/ci.yaml',
+          'bitbucket-pipelines.yml',
+          'Dockerfile',
+        ]),
+      );
+      const info = YAML.parse(
+        Buffer.from(
+          res.body.directoryContents.find(
+            (f: any) => f.path === 'catalog-info.yaml',
+          ).base64Content,
+          'base64',
+        ).toString(),
+      );
+      expect(info.metadata.annotations).toEqual({
+        'argocd/app-selector': 'backstage.io/kubernetes-id=ledger-service',
+        'backstage.io/kubernetes-id': 'ledger-service',
+        'backstage.io/kubernetes-namespace': 'payments',
+      });
+      expect(info.spec.dependsOn).toEqual([
+        'resource:default/dev',
+        'resource:default/prod-eu',
+      ]);
+      // Nothing real happened: no app, no repository. (Argo CD answers 403,
+      // not 404, for an app that does not exist: list instead.)
+      const argo = sandbox.info.argocd.find(a => a.name === 'argocd-nonprod')!;
+      const apps = await fetch(
+        `${argo.url}/api/v1/applications?selector=backstage.io/kubernetes-id%3Dledger-service`,
+        { headers: { Authorization: `Bearer ${argo.token}` } },
+      );
+      expect((await apps.json()).items ?? []).toEqual([]);
+      const repo = await fetch(
+        `${sandbox.info.git.url}/git/ledger-service.git/info/refs?service=git-upload-pack`,
+        {
+          headers: {
+            Authorization: `Basic ${Buffer.from(
+              `${sandbox.info.git.username}:${sandbox.info.git.password}`,
+            ).toString('base64')}`,
+          },
+        },
+      );
+      expect(repo.status).toBe(404);
     });
 
     /** Runs a template for real; its final status, its events and its output. */
-    async function runTemplate(template: string, taskValues: object, secrets?: Record<string, string>, user: string = TEST_USERS.mock) {
+    async function runTemplate(
+      template: string,
+      taskValues: object,
+      secrets?: Record<string, string>,
+      user: string = TEST_USERS.mock,
+    ) {
       const auth = mockCredentials.user.header(user);
       const created = await request(server)
         .post('/api/scaffolder/v2/tasks')
         .set('Authorization', auth)
-        .send({ templateRef: `template:default/${template}`, values: taskValues, secrets });
+        .send({
+          templateRef: `template:default/${template}`,
+          values: taskValues,
+          secrets,
+        });
       expect(created.status).toBe(201);
       let task: any;
       for (let i = 0; i < 200; i++) {
-        task = (await request(server).get(`/api/scaffolder/v2/tasks/${created.body.id}`).set('Authorization', auth)).body;
+        task = (
+          await request(server)
+            .get(`/api/scaffolder/v2/tasks/${created.body.id}`)
+            .set('Authorization', auth)
+        ).body;
         if (task.status === 'failed' || task.status === 'completed') break;
         await new Promise(r => setTimeout(r, 100));
       }
-      const events = await request(server).get(`/api/scaffolder/v2/tasks/${created.body.id}/events`).set('Authorization', auth);
+      const events = await request(server)
+        .get(`/api/scaffolder/v2/tasks/${created.body.id}/events`)
+        .set('Authorization', auth);
       const body = events.body as any[];
       const completion = body.find(e => e.type === 'completion');
-      return { status: task.status as string, events: body, output: completion?.body?.output };
+      return {
+        status: task.status as string,
+        events: body,
+        output: completion?.body?.output,
+      };
     }
-    const runNewService = (taskValues: object, secrets?: Record<string, string>, user?: string) =>
-      runTemplate('new-typescript-service', taskValues, secrets, user);
+    const runNewService = (
+      taskValues: object,
+      secrets?: Record<string, string>,
+      user?: string,
+    ) => runTemplate('new-typescript-service', taskValues, secrets, user);
 
     it('a real run that fails pre-flight creates nothing, says why, and logs no secret', async () => {
-      const secret = 'hunter2-do-not-log';
       const { status, events } = await runNewService(
-        { ...values['new-typescript-service.yaml'], name: 'orphan-service', owner: 'group:default/nobody' },
+        {
+          ...values['new-typescript-service.yaml'],
+          name: 'orphan-service',
+          owner: 'group:default/nobody',
+        },
         { apiToken: secret },
       );
       expect(status).toBe('failed');
       const log = JSON.stringify(events);
-      expect(log).toContain("'group:default/nobody' is not a group in the catalog");
+      expect(log).toContain(
+        "'group:default/nobody' is not a group in the catalog",
+      );
       expect(log).not.toContain(secret);
       expect(log).not.toContain(sandbox.info.git.password);
       // Nothing was created: no repository, no Argo CD app.
-      const auth = `Basic ${Buffer.from(`${sandbox.info.git.username}:${sandbox.info.git.password}`).toString('base64')}`;
-      const repo = await fetch(`${sandbox.info.git.url}/git/orphan-service.git/info/refs?service=git-upload-pack`, { headers: { Authorization: auth } });
+      const auth = `Basic ${Buffer.from(
+        `${sandbox.info.git.username}:${sandbox.info.git.password}`,
+      ).toString('base64')}`;
+      const repo = await fetch(
+        `${sandbox.info.git.url}/git/orphan-service.git/info/refs?service=git-upload-pack`,
+        { headers: { Authorization: auth } },
+      );
       expect(repo.status).toBe(404);
       for (const argo of sandbox.info.argocd) {
-        const app = await fetch(`${argo.url}/api/v1/applications?selector=backstage.io/kubernetes-id%3Dorphan-service`, { headers: { Authorization: `Bearer ${argo.token}` } });
+        const app = await fetch(
+          `${argo.url}/api/v1/applications?selector=backstage.io/kubernetes-id%3Dorphan-service`,
+          { headers: { Authorization: `Bearer ${argo.token}` } },
+        );
         expect((await app.json()).items ?? []).toEqual([]);
       }
     });
@@ -243,33 +433,58 @@ describe('templates', () => {
       // This test backend's catalog cannot add locations: registration, the
       // last step, fails after the repository and the apps exist.
       const { status, events } = await runNewService({
-        ...values['new-typescript-service.yaml'], name: 'late-failure-service', environments: ['dev', 'staging'],
+        ...values['new-typescript-service.yaml'],
+        name: 'late-failure-service',
+        environments: ['dev', 'staging'],
       });
       expect(status).toBe('failed');
       const log = events.map(e => e.body?.message ?? '').join('\n');
-      expect(log).toMatch(/Beginning step Register in the catalog[\s\S]*Method not implemented/);
+      expect(log).toMatch(
+        /Beginning step Register in the catalog[\s\S]*Method not implemented/,
+      );
       const repoUrl = `${sandbox.info.git.url}/git/late-failure-service.git`;
       expect(log).toContain(`created: repository ${repoUrl}`);
-      expect(log).toContain('created: Argo CD app late-failure-service-dev on argocd-nonprod');
-      expect(log).toContain('created: Argo CD app late-failure-service-staging on argocd-nonprod');
+      expect(log).toContain(
+        'created: Argo CD app late-failure-service-dev on argocd-nonprod',
+      );
+      expect(log).toContain(
+        'created: Argo CD app late-failure-service-staging on argocd-nonprod',
+      );
       expect(log).not.toContain(sandbox.info.git.password);
       // And they do exist, where the log says.
       const argo = sandbox.info.argocd.find(a => a.name === 'argocd-nonprod')!;
       for (const env of ['dev', 'staging']) {
-        const app = await fetch(`${argo.url}/api/v1/applications/late-failure-service-${env}`, { headers: { Authorization: `Bearer ${argo.token}` } });
+        const app = await fetch(
+          `${argo.url}/api/v1/applications/late-failure-service-${env}`,
+          { headers: { Authorization: `Bearer ${argo.token}` } },
+        );
         expect(app.status).toBe(200);
       }
     });
 
     /** What a run left behind: branches of a repository, apps of a service on every instance. */
     async function traces(repo: string, service: string) {
-      const auth = `Basic ${Buffer.from(`${sandbox.info.git.username}:${sandbox.info.git.password}`).toString('base64')}`;
-      const refs = await fetch(`${sandbox.info.git.url}/git/${repo}.git/info/refs?service=git-upload-pack`, { headers: { Authorization: auth } });
-      const branches = refs.ok ? [...(await refs.text()).matchAll(/refs\/heads\/([\w.-]+)/g)].map(m => m[1]).sort() : [];
+      const auth = `Basic ${Buffer.from(
+        `${sandbox.info.git.username}:${sandbox.info.git.password}`,
+      ).toString('base64')}`;
+      const refs = await fetch(
+        `${sandbox.info.git.url}/git/${repo}.git/info/refs?service=git-upload-pack`,
+        { headers: { Authorization: auth } },
+      );
+      const branches = refs.ok
+        ? [...(await refs.text()).matchAll(/refs\/heads\/([\w.-]+)/g)]
+            .map(m => m[1])
+            .sort()
+        : [];
       const apps: string[] = [];
       for (const argo of sandbox.info.argocd) {
-        const res = await fetch(`${argo.url}/api/v1/applications?selector=backstage.io/kubernetes-id%3D${service}`, { headers: { Authorization: `Bearer ${argo.token}` } });
-        apps.push(...((await res.json()).items ?? []).map((a: any) => a.metadata.name));
+        const res = await fetch(
+          `${argo.url}/api/v1/applications?selector=backstage.io/kubernetes-id%3D${service}`,
+          { headers: { Authorization: `Bearer ${argo.token}` } },
+        );
+        apps.push(
+          ...((await res.json()).items ?? []).map((a: any) => a.metadata.name),
+        );
       }
       return { repo: refs.status, branches: [...new Set(branches)], apps };
     }
@@ -277,32 +492,63 @@ describe('templates', () => {
     it("refuses to add an environment to another team's service, before anything is pushed or created", async () => {
       const before = await traces('ledger-core', 'ledger-core');
       const { status, events } = await runTemplate(
-        'add-environment', { service: 'component:default/ledger-core', environment: 'staging' }, undefined, TEST_USERS.grace,
+        'add-environment',
+        { service: 'component:default/ledger-core', environment: 'staging' },
+        undefined,
+        TEST_USERS.grace,
       );
       expect(status).toBe('failed');
       const log = events.map(e => e.body?.message ?? '').join('\n');
-      expect(log).toContain('you may not change component:default/ledger-core; members of group:default/team-payments or an admin group may');
+      expect(log).toContain(
+        'you may not change component:default/ledger-core; members of group:default/team-payments or an admin group may',
+      );
       expect(log).not.toMatch(/Beginning step (Push|Create the Argo CD app)/);
       expect(await traces('ledger-core', 'ledger-core')).toEqual(before);
     });
 
     it('refuses a new service for an owner group the user is not in, creating nothing', async () => {
       const { status, events } = await runNewService(
-        { ...values['new-typescript-service.yaml'], name: 'grace-ledger', environments: ['dev'] }, undefined, TEST_USERS.grace,
+        {
+          ...values['new-typescript-service.yaml'],
+          name: 'grace-ledger',
+          environments: ['dev'],
+        },
+        undefined,
+        TEST_USERS.grace,
       );
       expect(status).toBe('failed');
-      expect(JSON.stringify(events)).toContain('you are not a member of group:default/team-payments, the owner you chose');
-      expect(await traces('grace-ledger', 'grace-ledger')).toEqual({ repo: 404, branches: [], apps: [] });
+      expect(JSON.stringify(events)).toContain(
+        'you are not a member of group:default/team-payments, the owner you chose',
+      );
+      expect(await traces('grace-ledger', 'grace-ledger')).toEqual({
+        repo: 404,
+        branches: [],
+        apps: [],
+      });
     });
 
     it("lets an admin add an environment to another team's service", async () => {
       const { status, events } = await runTemplate(
-        'add-environment', { service: 'component:default/ledger-core', environment: 'dev' }, undefined, TEST_USERS.margaret,
+        'add-environment',
+        { service: 'component:default/ledger-core', environment: 'dev' },
+        undefined,
+        TEST_USERS.margaret,
       );
-      expect({ status, log: events.map(e => e.body?.message ?? '').filter(Boolean) }).toMatchObject({ status: 'completed' });
+      expect({
+        status,
+        log: events.map(e => e.body?.message ?? '').filter(Boolean),
+      }).toMatchObject({ status: 'completed' });
       const argo = sandbox.info.argocd.find(a => a.name === 'argocd-nonprod')!;
-      const app = await (await fetch(`${argo.url}/api/v1/applications/ledger-core-dev`, { headers: { Authorization: `Bearer ${argo.token}` } })).json();
-      expect(app.spec).toMatchObject({ project: 'payments', destination: { namespace: 'payments' }, syncPolicy: { automated: { prune: true, selfHeal: true } } });
+      const app = await (
+        await fetch(`${argo.url}/api/v1/applications/ledger-core-dev`, {
+          headers: { Authorization: `Bearer ${argo.token}` },
+        })
+      ).json();
+      expect(app.spec).toMatchObject({
+        project: 'payments',
+        destination: { namespace: 'payments' },
+        syncPolicy: { automated: { prune: true, selfHeal: true } },
+      });
     });
 
     it('adds an environment whose overlay the repository lacks: the overlay on a branch, the app where the service runs', async () => {
@@ -310,22 +556,46 @@ describe('templates', () => {
         service: 'component:default/ledger-core',
         environment: 'staging',
       });
-      expect({ status, log: events.map(e => e.body?.message ?? '').filter(Boolean) }).toMatchObject({ status: 'completed' });
-      expect(output.text[0].content).toContain('Merge the `portolan-add-staging` branch');
-      const raw = (ref: string, file: string) => fetch(`${sandbox.info.git.url}/raw/ledger-core/${ref}/${file}`);
-      const overlay = await raw('portolan-add-staging', 'deploy/overlays/staging/kustomization.yaml');
+      expect({
+        status,
+        log: events.map(e => e.body?.message ?? '').filter(Boolean),
+      }).toMatchObject({ status: 'completed' });
+      expect(output.text[0].content).toContain(
+        'Merge the `portolan-add-staging` branch',
+      );
+      const raw = (ref: string, file: string) =>
+        fetch(`${sandbox.info.git.url}/raw/ledger-core/${ref}/${file}`);
+      const overlay = await raw(
+        'portolan-add-staging',
+        'deploy/overlays/staging/kustomization.yaml',
+      );
       expect(overlay.status).toBe(200);
       expect(await overlay.text()).toContain('namespace: payments');
       // The hand-written overlays stay as they were; main is untouched.
-      expect(await (await raw('portolan-add-staging', 'deploy/overlays/dev/kustomization.yaml')).text()).toBe('# dev overlay, hand-written\n');
-      expect((await raw('main', 'deploy/overlays/staging/kustomization.yaml')).status).toBe(404);
+      expect(
+        await (
+          await raw(
+            'portolan-add-staging',
+            'deploy/overlays/dev/kustomization.yaml',
+          )
+        ).text(),
+      ).toBe('# dev overlay, hand-written\n');
+      expect(
+        (await raw('main', 'deploy/overlays/staging/kustomization.yaml'))
+          .status,
+      ).toBe(404);
       const argo = sandbox.info.argocd.find(a => a.name === 'argocd-nonprod')!;
       const app = await (
-        await fetch(`${argo.url}/api/v1/applications/ledger-core-staging`, { headers: { Authorization: `Bearer ${argo.token}` } })
+        await fetch(`${argo.url}/api/v1/applications/ledger-core-staging`, {
+          headers: { Authorization: `Bearer ${argo.token}` },
+        })
       ).json();
       expect(app.spec).toMatchObject({
         project: 'payments',
-        source: { path: 'deploy/overlays/staging', repoURL: `${sandbox.info.git.url}/git/ledger-core.git` },
+        source: {
+          path: 'deploy/overlays/staging',
+          repoURL: `${sandbox.info.git.url}/git/ledger-core.git`,
+        },
         destination: { namespace: 'payments' },
       });
     });
@@ -336,12 +606,21 @@ describe('templates', () => {
         environment: 'prod',
       });
       expect(status).toBe('completed');
-      expect(output.text[0].content).toContain('already had the overlay: sync the new Argo CD app in Argo CD');
-      expect(events.map(e => e.body?.message ?? '').join('\n')).toContain('nothing was pushed');
-      const branch = await fetch(`${sandbox.info.git.url}/raw/ledger-core/portolan-add-prod/deploy/overlays/prod/kustomization.yaml`);
+      expect(output.text[0].content).toContain(
+        'already had the overlay: sync the new Argo CD app in Argo CD',
+      );
+      expect(events.map(e => e.body?.message ?? '').join('\n')).toContain(
+        'nothing was pushed',
+      );
+      const branch = await fetch(
+        `${sandbox.info.git.url}/raw/ledger-core/portolan-add-prod/deploy/overlays/prod/kustomization.yaml`,
+      );
       expect(branch.status).toBe(404);
       const argo = sandbox.info.argocd.find(a => a.name === 'argocd-prod')!;
-      const app = await fetch(`${argo.url}/api/v1/applications/ledger-core-prod`, { headers: { Authorization: `Bearer ${argo.token}` } });
+      const app = await fetch(
+        `${argo.url}/api/v1/applications/ledger-core-prod`,
+        { headers: { Authorization: `Bearer ${argo.token}` } },
+      );
       expect(app.status).toBe(200);
       // Prod is protected: its apps sync by hand (portolan.onboarding.syncPolicy).
       expect((await app.json()).spec.syncPolicy?.automated).toBeUndefined();
@@ -353,7 +632,10 @@ describe('templates', () => {
         .set('Authorization', mockCredentials.user.header())
         .send({
           template: load('new-typescript-service.yaml'),
-          values: { ...values['new-typescript-service.yaml'], name: 'checkout-service' },
+          values: {
+            ...values['new-typescript-service.yaml'],
+            name: 'checkout-service',
+          },
           directoryContents: directoryContents(),
         });
       const log = JSON.stringify(res.body);

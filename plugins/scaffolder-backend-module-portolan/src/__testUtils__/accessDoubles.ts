@@ -7,7 +7,11 @@ import {
   UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { mockCredentials } from '@backstage/backend-test-utils';
-import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 
 /** Test users and the groups they belong to (what their token's `ent` claim says). */
@@ -40,7 +44,10 @@ export function testUserInfo(): UserInfoService {
     async getUserInfo(credentials) {
       const ref = userRef(credentials);
       if (!ref) throw new Error('Only user credentials are supported');
-      return { userEntityRef: ref, ownershipEntityRefs: [ref, ...(TEST_MEMBERSHIPS[ref] ?? [])] };
+      return {
+        userEntityRef: ref,
+        ownershipEntityRefs: [ref, ...(TEST_MEMBERSHIPS[ref] ?? [])],
+      };
     },
   };
 }
@@ -52,28 +59,52 @@ export function testUserInfo(): UserInfoService {
  * the catalog resolves the conditional decision. Every other permission
  * (the scaffolder's own) is allowed, as the policy does for running templates.
  */
-export function testPermissions(entities: Entity[], options: { allowAll?: boolean } = {}): PermissionsService {
+export function testPermissions(
+  entities: Entity[],
+  options: { allowAll?: boolean } = {},
+): PermissionsService {
   const owners = new Map(
     entities.map(e => [
       stringifyEntityRef(e).toLocaleLowerCase('en-US'),
       typeof e.spec?.owner === 'string'
-        ? stringifyEntityRef(parseEntityRef(e.spec.owner, { defaultKind: 'group', defaultNamespace: 'default' }))
+        ? stringifyEntityRef(
+            parseEntityRef(e.spec.owner, {
+              defaultKind: 'group',
+              defaultNamespace: 'default',
+            }),
+          )
         : undefined,
     ]),
   );
-  const decide = (name: string, resourceRef: string | undefined, credentials: BackstageCredentials) => {
-    if (options.allowAll || name !== 'portolan.service.update') return AuthorizeResult.ALLOW;
+  const decide = (
+    name: string,
+    resourceRef: string | undefined,
+    credentials: BackstageCredentials,
+  ) => {
+    if (options.allowAll || name !== 'portolan.service.update')
+      return AuthorizeResult.ALLOW;
     const ref = userRef(credentials);
     if (!ref) return AuthorizeResult.ALLOW; // service principals are trusted, as in the policy
     const claims = [ref, ...(TEST_MEMBERSHIPS[ref] ?? [])];
-    if (claims.some(c => TEST_ADMIN_GROUPS.includes(c))) return AuthorizeResult.ALLOW;
-    const owner = resourceRef ? owners.get(resourceRef.toLocaleLowerCase('en-US')) : undefined;
-    return owner && claims.includes(owner) ? AuthorizeResult.ALLOW : AuthorizeResult.DENY;
+    if (claims.some(c => TEST_ADMIN_GROUPS.includes(c)))
+      return AuthorizeResult.ALLOW;
+    const owner = resourceRef
+      ? owners.get(resourceRef.toLocaleLowerCase('en-US'))
+      : undefined;
+    return owner && claims.includes(owner)
+      ? AuthorizeResult.ALLOW
+      : AuthorizeResult.DENY;
   };
   return {
     async authorize(requests, { credentials }) {
       return requests.map(r => ({
-        result: decide(r.permission.name, 'resourceRef' in r ? (r.resourceRef as string | undefined) : undefined, credentials),
+        result: decide(
+          r.permission.name,
+          'resourceRef' in r
+            ? (r.resourceRef as string | undefined)
+            : undefined,
+          credentials,
+        ),
       })) as any;
     },
     async authorizeConditional(requests) {
@@ -85,8 +116,16 @@ export function testPermissions(entities: Entity[], options: { allowAll?: boolea
 /** Service factories for startTestBackend: the two doubles above. */
 export function accessDoubleFactories(entities: Entity[]) {
   return [
-    createServiceFactory({ service: coreServices.userInfo, deps: {}, factory: () => testUserInfo() }),
-    createServiceFactory({ service: coreServices.permissions, deps: {}, factory: () => testPermissions(entities) }),
+    createServiceFactory({
+      service: coreServices.userInfo,
+      deps: {},
+      factory: () => testUserInfo(),
+    }),
+    createServiceFactory({
+      service: coreServices.permissions,
+      deps: {},
+      factory: () => testPermissions(entities),
+    }),
   ];
 }
 

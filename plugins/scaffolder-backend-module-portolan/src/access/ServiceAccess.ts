@@ -4,12 +4,20 @@ import {
   PermissionsService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
-import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { OnboardingConfig } from '../onboardingConfig';
-import { namespaceProblems, projectProblems, serviceNameProblems } from '../names';
+import {
+  namespaceProblems,
+  projectProblems,
+  serviceNameProblems,
+} from '../names';
 import { serviceUpdatePermission } from '../permissions';
 
 /** What a Git onboarding step is about to do to a service. */
@@ -91,31 +99,49 @@ export class ServiceAccess {
   }
 
   /** Checks a request; nothing is thrown for a refusal, it is listed. */
-  async check(request: ServiceRequest, credentials: BackstageCredentials): Promise<AccessCheck> {
+  async check(
+    request: ServiceRequest,
+    credentials: BackstageCredentials,
+  ): Promise<AccessCheck> {
     const { catalog, auth, config } = this.deps;
     const denied: string[] = [];
     const problems: string[] = [];
     const name = request.service;
-    const entityRef = stringifyEntityRef({ kind: 'component', namespace: 'default', name });
+    const entityRef = stringifyEntityRef({
+      kind: 'component',
+      namespace: 'default',
+      name,
+    });
     const facts: ServiceFacts = { entityRef, isNew: true, namespace: name };
     const nameProblems = serviceNameProblems(name);
     if (nameProblems.length) {
-      return { service: facts, denied, problems: nameProblems.map(p => `Name: ${p}`) };
+      return {
+        service: facts,
+        denied,
+        problems: nameProblems.map(p => `Name: ${p}`),
+      };
     }
     const ownership = await this.ownership(credentials);
     if (!ownership) {
-      denied.push('Access: Git onboarding acts for a signed-in user; this task was not started by one');
+      denied.push(
+        'Access: Git onboarding acts for a signed-in user; this task was not started by one',
+      );
       return { service: facts, denied, problems };
     }
     const own = { credentials: await auth.getOwnServiceCredentials() };
     const existing = await catalog.getEntityByRef(entityRef, own);
     const expect = request.expect ?? 'either';
     if (!existing && expect === 'existing') {
-      return { service: facts, denied, problems: [`Name: ${entityRef} is not in the catalog`] };
+      return {
+        service: facts,
+        denied,
+        problems: [`Name: ${entityRef} is not in the catalog`],
+      };
     }
     // A name that is taken where a new service was expected: still check
     // the rest as for a new service, so one answer lists every problem.
-    if (existing && expect === 'new') problems.push(`Name: ${entityRef} is already in the catalog`);
+    if (existing && expect === 'new')
+      problems.push(`Name: ${entityRef} is already in the catalog`);
 
     const found =
       existing && expect !== 'new'
@@ -129,16 +155,25 @@ export class ServiceAccess {
     facts.project = system ? parseEntityRef(system).name : undefined;
     if (request.deploys) {
       if (!facts.project) {
-        problems.push(`System: ${entityRef} is part of no system, so it has no Argo CD project`);
+        problems.push(
+          `System: ${entityRef} is part of no system, so it has no Argo CD project`,
+        );
       } else {
-        for (const p of projectProblems(facts.project)) problems.push(`System: unusable as an Argo CD project: ${p}`);
+        for (const p of projectProblems(facts.project))
+          problems.push(`System: unusable as an Argo CD project: ${p}`);
       }
     }
     const isOwnerMember = owner !== undefined && ownership.refs.has(owner);
     for (const environment of new Set(request.environments ?? [])) {
-      if (config.protectedEnvironments.has(environment) && !ownership.admin && !isOwnerMember) {
+      if (
+        config.protectedEnvironments.has(environment) &&
+        !ownership.admin &&
+        !isOwnerMember
+      ) {
         denied.push(
-          `Access: ${environment} is a protected environment: only members of ${owner ?? 'the owning group'} or an admin group may deploy there`,
+          `Access: ${environment} is a protected environment: only members of ${
+            owner ?? 'the owning group'
+          } or an admin group may deploy there`,
         );
       }
     }
@@ -146,19 +181,39 @@ export class ServiceAccess {
   }
 
   /** An existing service: the policy decides, on its entity; its namespace must be usable. */
-  private async checkExisting(existing: Entity, facts: ServiceFacts, credentials: BackstageCredentials) {
+  private async checkExisting(
+    existing: Entity,
+    facts: ServiceFacts,
+    credentials: BackstageCredentials,
+  ) {
     const denied: string[] = [];
     const problems: string[] = [];
     const { entityRef } = facts;
-    const owner = refOrUndefined(existing.spec?.owner, 'group', existing.metadata.namespace);
-    const system = refOrUndefined(existing.spec?.system, 'system', existing.metadata.namespace);
+    const owner = refOrUndefined(
+      existing.spec?.owner,
+      'group',
+      existing.metadata.namespace,
+    );
+    const system = refOrUndefined(
+      existing.spec?.system,
+      'system',
+      existing.metadata.namespace,
+    );
     facts.isNew = false;
-    facts.namespace = existing.metadata.annotations?.['backstage.io/kubernetes-namespace'] ?? existing.metadata.name;
+    facts.namespace =
+      existing.metadata.annotations?.['backstage.io/kubernetes-namespace'] ??
+      existing.metadata.name;
     for (const p of namespaceProblems(facts.namespace)) {
-      problems.push(`Name: ${entityRef} has an unusable backstage.io/kubernetes-namespace: ${p}`);
+      problems.push(
+        `Name: ${entityRef} has an unusable backstage.io/kubernetes-namespace: ${p}`,
+      );
     }
     if (!(await this.mayUpdate(entityRef, credentials))) {
-      denied.push(`Access: you may not change ${entityRef}; members of ${owner ?? 'its owning group'} or an admin group may`);
+      denied.push(
+        `Access: you may not change ${entityRef}; members of ${
+          owner ?? 'its owning group'
+        } or an admin group may`,
+      );
     }
     return { owner, system, denied, problems };
   }
@@ -175,41 +230,69 @@ export class ServiceAccess {
   ) {
     const denied: string[] = [];
     const problems: string[] = [];
-    const own = { credentials: await this.deps.auth.getOwnServiceCredentials() };
-    const owner = request.owner === undefined ? undefined : refOrUndefined(request.owner, 'group', 'default');
-    const system = request.system === undefined ? undefined : refOrUndefined(request.system, 'system', 'default');
+    const own = {
+      credentials: await this.deps.auth.getOwnServiceCredentials(),
+    };
+    const owner =
+      request.owner === undefined
+        ? undefined
+        : refOrUndefined(request.owner, 'group', 'default');
+    const system =
+      request.system === undefined
+        ? undefined
+        : refOrUndefined(request.system, 'system', 'default');
     const lookups: Array<Promise<void>> = [];
-    if (request.owner === undefined) problems.push('Owner: a new service needs an owning group');
-    else if (!owner) problems.push(`Owner: '${request.owner}' is not an entity reference`);
+    if (request.owner === undefined)
+      problems.push('Owner: a new service needs an owning group');
+    else if (!owner)
+      problems.push(`Owner: '${request.owner}' is not an entity reference`);
     else {
       lookups.push(
         this.deps.catalog.getEntityByRef(owner, own).then(group => {
-          if (!group || lower(group.kind) !== 'group') problems.push(`Owner: '${request.owner}' is not a group in the catalog`);
+          if (!group || lower(group.kind) !== 'group')
+            problems.push(
+              `Owner: '${request.owner}' is not a group in the catalog`,
+            );
         }),
       );
-      if (!ownership.admin && !ownership.refs.has(owner)) denied.push(`Access: you are not a member of ${owner}, the owner you chose`);
+      if (!ownership.admin && !ownership.refs.has(owner))
+        denied.push(
+          `Access: you are not a member of ${owner}, the owner you chose`,
+        );
     }
-    if (request.system !== undefined && !system) problems.push(`System: '${request.system}' is not an entity reference`);
+    if (request.system !== undefined && !system)
+      problems.push(`System: '${request.system}' is not an entity reference`);
     else if (system) {
       lookups.push(
         this.deps.catalog.getEntityByRef(system, own).then(async found => {
           if (!found || lower(found.kind) !== 'system') {
             problems.push(`System: '${request.system}' is not in the catalog`);
           } else if (!(await this.mayUpdate(system, credentials))) {
-            const systemOwner = refOrUndefined(found.spec?.owner, 'group', found.metadata.namespace) ?? 'its owner';
-            denied.push(`Access: you may not add services to ${system}: its namespace and Argo CD project belong to ${systemOwner}`);
+            const systemOwner =
+              refOrUndefined(
+                found.spec?.owner,
+                'group',
+                found.metadata.namespace,
+              ) ?? 'its owner';
+            denied.push(
+              `Access: you may not add services to ${system}: its namespace and Argo CD project belong to ${systemOwner}`,
+            );
           }
         }),
       );
     }
     await Promise.all(lookups);
     facts.namespace = system ? parseEntityRef(system).name : facts.namespace;
-    for (const p of namespaceProblems(facts.namespace)) problems.push(`System: its namespace is unusable: ${p}`);
+    for (const p of namespaceProblems(facts.namespace))
+      problems.push(`System: its namespace is unusable: ${p}`);
     return { owner, system, denied, problems };
   }
 
   /** `portolan.service.update` on an entity, as the policy (and the catalog, for its conditions) decides. */
-  private async mayUpdate(entityRef: string, credentials: BackstageCredentials): Promise<boolean> {
+  private async mayUpdate(
+    entityRef: string,
+    credentials: BackstageCredentials,
+  ): Promise<boolean> {
     const [decision] = await this.deps.permissions.authorize(
       [{ permission: serviceUpdatePermission, resourceRef: entityRef }],
       { credentials },
@@ -221,19 +304,40 @@ export class ServiceAccess {
    * A repository named like a service in the catalog is that service's:
    * pushing to it needs the right to change that service.
    */
-  async checkRepository(repo: string, checked: ServiceFacts, credentials: BackstageCredentials): Promise<string[]> {
-    const ref = stringifyEntityRef({ kind: 'component', namespace: 'default', name: repo });
+  async checkRepository(
+    repo: string,
+    checked: ServiceFacts,
+    credentials: BackstageCredentials,
+  ): Promise<string[]> {
+    const ref = stringifyEntityRef({
+      kind: 'component',
+      namespace: 'default',
+      name: repo,
+    });
     if (ref === checked.entityRef && !checked.isNew) return [];
-    const own = { credentials: await this.deps.auth.getOwnServiceCredentials() };
+    const own = {
+      credentials: await this.deps.auth.getOwnServiceCredentials(),
+    };
     const claimed = await this.deps.catalog.getEntityByRef(ref, own);
     if (!claimed) return [];
     if (await this.mayUpdate(ref, credentials)) return [];
-    const owner = refOrUndefined(claimed.spec?.owner, 'group', claimed.metadata.namespace);
-    return [`Access: repository '${repo}' is ${ref}'s, which you may not change; members of ${owner ?? 'its owning group'} or an admin group may`];
+    const owner = refOrUndefined(
+      claimed.spec?.owner,
+      'group',
+      claimed.metadata.namespace,
+    );
+    return [
+      `Access: repository '${repo}' is ${ref}'s, which you may not change; members of ${
+        owner ?? 'its owning group'
+      } or an admin group may`,
+    ];
   }
 
   /** Throws what a check found: NotAllowedError when the user may not, InputError when nobody could. */
-  static assert(check: { denied: string[]; problems: string[] }, what: string): void {
+  static assert(
+    check: { denied: string[]; problems: string[] },
+    what: string,
+  ): void {
     const all = [...check.denied, ...check.problems];
     if (!all.length) return;
     const message = `${what}; nothing was changed:\n- ${all.join('\n- ')}`;
@@ -246,15 +350,26 @@ export class ServiceAccess {
     if (!this.deps.auth.isPrincipal(credentials, 'user')) return undefined;
     const info = await this.deps.userInfo.getUserInfo(credentials);
     const refs = new Set(info.ownershipEntityRefs.map(lower));
-    return { refs, admin: [...this.deps.config.adminGroups].some(g => refs.has(g)) };
+    return {
+      refs,
+      admin: [...this.deps.config.adminGroups].some(g => refs.has(g)),
+    };
   }
 }
 
 /** A full, lower-case entity ref, or undefined when it is not one. */
-function refOrUndefined(value: unknown, defaultKind: string, defaultNamespace = 'default'): string | undefined {
+function refOrUndefined(
+  value: unknown,
+  defaultKind: string,
+  defaultNamespace = 'default',
+): string | undefined {
   if (typeof value !== 'string' || !value) return undefined;
   try {
-    return lower(stringifyEntityRef(parseEntityRef(value, { defaultKind, defaultNamespace })));
+    return lower(
+      stringifyEntityRef(
+        parseEntityRef(value, { defaultKind, defaultNamespace }),
+      ),
+    );
   } catch {
     return undefined;
   }

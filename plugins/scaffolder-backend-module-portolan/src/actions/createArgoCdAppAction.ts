@@ -4,29 +4,43 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { EventsService } from '@backstage/plugin-events-node';
 import { ARGOCD_APPLICATIONS_TOPIC, ArgoCdClient } from '@portolan/argocd-node';
-import { z } from 'zod';
+import { z as zod } from 'zod';
 import { ServiceAccess } from '../access/ServiceAccess';
 import { GitRemoteConfig, repoOfUrl } from '../gitRemote';
-import { checkedString, entityRefString, environmentName, parseInput } from '../inputs';
+import {
+  checkedString,
+  entityRefString,
+  environmentName,
+  parseInput,
+} from '../inputs';
 import { branchNameProblems, serviceNameProblems } from '../names';
 import { ensureServiceProject } from './serviceProject';
 
-const inputSchema = z.object({
+const inputSchema = zod.object({
   instance: checkedString(serviceNameProblems),
   service: checkedString(serviceNameProblems),
   environment: environmentName,
   name: checkedString(serviceNameProblems).optional(),
   owner: entityRefString.optional(),
   system: entityRefString.optional(),
-  repoUrl: z.string().url(),
-  path: z
+  repoUrl: zod.string().url(),
+  path: zod
     .string()
-    .regex(/^[A-Za-z0-9._/-]{1,255}$/, 'must be a relative path of letters, digits, ., _, - and /')
-    .refine(p => !p.startsWith('/') && !p.split('/').includes('..'), 'must stay inside the repository (no leading / or ..)'),
-  targetRevision: z
+    .regex(
+      /^[A-Za-z0-9._/-]{1,255}$/,
+      'must be a relative path of letters, digits, ., _, - and /',
+    )
+    .refine(
+      p => !p.startsWith('/') && !p.split('/').includes('..'),
+      'must stay inside the repository (no leading / or ..)',
+    ),
+  targetRevision: zod
     .string()
     .default('main')
-    .refine(r => r === 'HEAD' || branchNameProblems(r).length === 0, 'must be HEAD or a valid branch name'),
+    .refine(
+      r => r === 'HEAD' || branchNameProblems(r).length === 0,
+      'must be HEAD or a valid branch name',
+    ),
   cluster: checkedString(serviceNameProblems),
 });
 
@@ -55,20 +69,58 @@ export function createArgoCdAppAction(deps: {
 }) {
   return createTemplateAction({
     id: 'argocd:app:create',
-    description: "Creates an Argo CD application for a service, in its namespace and its system's project",
+    description:
+      "Creates an Argo CD application for a service, in its namespace and its system's project",
     supportsDryRun: true,
     schema: {
       input: {
-        instance: z => z.string().describe('Argo CD instance (argocd.appLocatorMethods); must be the one the cluster names'),
-        service: z => z.string().describe('The service (backstage.io/kubernetes-id label value; component:default/<service>)'),
-        environment: z => z.string().describe("Environment; must be the cluster's portolan.dev/environment"),
-        name: z => z.string().optional().describe('App name; default <service>-<environment>'),
-        owner: z => z.string().optional().describe('Owning group, when the service is not in the catalog yet'),
-        system: z => z.string().optional().describe('System (the Argo CD project), when the service is not in the catalog yet'),
-        repoUrl: z => z.string().describe('Git repository URL, on portolan.git.url'),
+        instance: z =>
+          z
+            .string()
+            .describe(
+              'Argo CD instance (argocd.appLocatorMethods); must be the one the cluster names',
+            ),
+        service: z =>
+          z
+            .string()
+            .describe(
+              'The service (backstage.io/kubernetes-id label value; component:default/<service>)',
+            ),
+        environment: z =>
+          z
+            .string()
+            .describe(
+              "Environment; must be the cluster's portolan.dev/environment",
+            ),
+        name: z =>
+          z
+            .string()
+            .optional()
+            .describe('App name; default <service>-<environment>'),
+        owner: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'Owning group, when the service is not in the catalog yet',
+            ),
+        system: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'System (the Argo CD project), when the service is not in the catalog yet',
+            ),
+        repoUrl: z =>
+          z.string().describe('Git repository URL, on portolan.git.url'),
         path: z => z.string().describe('Directory of the repository to deploy'),
         targetRevision: z => z.string().default('main'),
-        cluster: z => z.string().describe('Destination cluster name (kubernetes.clusterLocatorMethods and a kubernetes-cluster Resource)'),
+        cluster: z =>
+          z
+            .string()
+            .describe(
+              'Destination cluster name (kubernetes.clusterLocatorMethods and a kubernetes-cluster Resource)',
+            ),
       },
       output: {
         appName: z => z.string(),
@@ -76,20 +128,40 @@ export function createArgoCdAppAction(deps: {
         created: z => z.boolean(),
         namespace: z => z.string(),
         project: z => z.string(),
-        automated: z => z.boolean().describe('Whether the app syncs by itself (from portolan.onboarding.syncPolicy)'),
+        automated: z =>
+          z
+            .boolean()
+            .describe(
+              'Whether the app syncs by itself (from portolan.onboarding.syncPolicy)',
+            ),
       },
     },
     async handler(ctx) {
       // The scaffolder checks the JSON schema only (no refinements, no zod defaults).
       const input = parseInput('argocd:app:create', inputSchema, ctx.input);
-      const { instance, service, environment, repoUrl, path, targetRevision, cluster } = input;
+      const {
+        instance,
+        service,
+        environment,
+        repoUrl,
+        path,
+        targetRevision,
+        cluster,
+      } = input;
       const name = input.name ?? `${service}-${environment}`;
       const client = deps.argocd.find(c => c.name === instance);
       if (!client) {
-        throw new InputError(`No Argo CD instance '${instance}'; configured: ${deps.argocd.map(c => c.name).join(', ') || 'none'}`);
+        throw new InputError(
+          `No Argo CD instance '${instance}'; configured: ${
+            deps.argocd.map(c => c.name).join(', ') || 'none'
+          }`,
+        );
       }
       const server = deps.clusterServers.get(cluster);
-      if (!server) throw new InputError(`No cluster '${cluster}' in kubernetes.clusterLocatorMethods`);
+      if (!server)
+        throw new InputError(
+          `No cluster '${cluster}' in kubernetes.clusterLocatorMethods`,
+        );
 
       // What the template says is checked against the catalog: the cluster
       // serves this environment on this instance (so a prod cluster cannot
@@ -101,13 +173,24 @@ export function createArgoCdAppAction(deps: {
       );
       const annotations = clusterEntity?.metadata.annotations ?? {};
       if (!clusterEntity || clusterEntity.spec?.type !== 'kubernetes-cluster') {
-        problems.push(`Cluster: resource:default/${cluster} is not a kubernetes-cluster in the catalog`);
+        problems.push(
+          `Cluster: resource:default/${cluster} is not a kubernetes-cluster in the catalog`,
+        );
       } else {
         if (annotations['portolan.dev/environment'] !== environment) {
-          problems.push(`Cluster: ${cluster} serves '${annotations['portolan.dev/environment'] ?? 'no environment'}', not '${environment}'`);
+          problems.push(
+            `Cluster: ${cluster} serves '${
+              annotations['portolan.dev/environment'] ?? 'no environment'
+            }', not '${environment}'`,
+          );
         }
         if (annotations['portolan.dev/argocd-instance'] !== instance) {
-          problems.push(`Cluster: ${cluster} is deployed to by '${annotations['portolan.dev/argocd-instance'] ?? 'no Argo CD instance'}', not '${instance}'`);
+          problems.push(
+            `Cluster: ${cluster} is deployed to by '${
+              annotations['portolan.dev/argocd-instance'] ??
+              'no Argo CD instance'
+            }', not '${instance}'`,
+          );
         }
       }
       const pinned = repoOfUrl(deps.git, repoUrl);
@@ -115,13 +198,32 @@ export function createArgoCdAppAction(deps: {
 
       const credentials = await ctx.getInitiatorCredentials();
       const access = await deps.access.check(
-        { service, owner: input.owner, system: input.system, environments: [environment], deploys: true },
+        {
+          service,
+          owner: input.owner,
+          system: input.system,
+          environments: [environment],
+          deploys: true,
+        },
         credentials,
       );
       const denied = [...access.denied];
-      if (pinned.repo && !denied.length) denied.push(...(await deps.access.checkRepository(pinned.repo, access.service, credentials)));
-      ServiceAccess.assert({ denied, problems: [...problems, ...access.problems] }, `Not creating Argo CD app ${name}`);
-      const { namespace, project } = access.service as { namespace: string; project: string };
+      if (pinned.repo && !denied.length)
+        denied.push(
+          ...(await deps.access.checkRepository(
+            pinned.repo,
+            access.service,
+            credentials,
+          )),
+        );
+      ServiceAccess.assert(
+        { denied, problems: [...problems, ...access.problems] },
+        `Not creating Argo CD app ${name}`,
+      );
+      const { namespace, project } = access.service as {
+        namespace: string;
+        project: string;
+      };
       const sync = deps.access.onboardingConfig.syncPolicy(environment);
 
       ctx.output('appName', name);
@@ -129,9 +231,13 @@ export function createArgoCdAppAction(deps: {
       ctx.output('namespace', namespace);
       ctx.output('project', project);
       ctx.output('automated', sync.automated);
-      const where = `${repoUrl} ${path} → ${cluster}/${namespace}, project ${project}, ${sync.automated ? 'automated sync' : 'manual sync'}`;
+      const where = `${repoUrl} ${path} → ${cluster}/${namespace}, project ${project}, ${
+        sync.automated ? 'automated sync' : 'manual sync'
+      }`;
       if (ctx.isDryRun) {
-        ctx.logger.info(`Dry run: would create Argo CD app ${name} on ${instance} (${where})`);
+        ctx.logger.info(
+          `Dry run: would create Argo CD app ${name} on ${instance} (${where})`,
+        );
         ctx.output('created', false);
         return;
       }
@@ -154,32 +260,56 @@ export function createArgoCdAppAction(deps: {
               `(${spec.source?.repoURL} ${spec.source?.path} → ${spec.destination?.namespace}, project ${spec.project}); nothing was changed`,
           );
         }
-        ctx.logger.info(`exists: Argo CD app ${name} on ${instance} (${client.appUrl(name)}), left as it is`);
+        ctx.logger.info(
+          `exists: Argo CD app ${name} on ${instance} (${client.appUrl(
+            name,
+          )}), left as it is`,
+        );
         ctx.output('created', false);
         return;
       }
-      const projectChange = await ensureServiceProject(client, { project, service, repoUrl, server, namespace });
+      const projectChange = await ensureServiceProject(client, {
+        project,
+        service,
+        repoUrl,
+        server,
+        namespace,
+      });
       if (projectChange !== 'unchanged') {
-        ctx.logger.info(`${projectChange}: Argo CD project ${project} on ${instance} (admits ${repoUrl} → ${cluster}/${namespace})`);
+        ctx.logger.info(
+          `${projectChange}: Argo CD project ${project} on ${instance} (admits ${repoUrl} → ${cluster}/${namespace})`,
+        );
       }
       await client.createApplication({
         metadata: {
           name,
           namespace: 'argocd',
-          labels: { 'backstage.io/kubernetes-id': service, 'portolan.dev/environment': environment },
+          labels: {
+            'backstage.io/kubernetes-id': service,
+            'portolan.dev/environment': environment,
+          },
         },
         spec: {
           project,
           source: { repoURL: repoUrl, path, targetRevision },
           destination: { server, namespace },
           syncPolicy: {
-            ...(sync.automated ? { automated: { prune: sync.prune, selfHeal: sync.selfHeal } } : {}),
+            ...(sync.automated
+              ? { automated: { prune: sync.prune, selfHeal: sync.selfHeal } }
+              : {}),
             syncOptions: ['CreateNamespace=true'],
           },
         },
       });
-      ctx.logger.info(`created: Argo CD app ${name} on ${instance} (${client.appUrl(name)}; ${where})`);
-      await deps.events?.publish({ topic: ARGOCD_APPLICATIONS_TOPIC, eventPayload: { instance, name } });
+      ctx.logger.info(
+        `created: Argo CD app ${name} on ${instance} (${client.appUrl(
+          name,
+        )}; ${where})`,
+      );
+      await deps.events?.publish({
+        topic: ARGOCD_APPLICATIONS_TOPIC,
+        eventPayload: { instance, name },
+      });
       ctx.output('created', true);
     },
   });

@@ -2,21 +2,27 @@ import { AuthService } from '@backstage/backend-plugin-api';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { z } from 'zod';
+import { z as zod } from 'zod';
 import { ServiceAccess } from '../access/ServiceAccess';
 import { GitRemoteConfig } from '../gitRemote';
 import { checkedString, entityRefString, parseInput } from '../inputs';
 import { serviceNameProblems } from '../names';
 
-const inputSchema = z.object({
-  catalogInfoUrl: z.string().url(),
+const inputSchema = zod.object({
+  catalogInfoUrl: zod.string().url(),
   service: checkedString(serviceNameProblems),
   owner: entityRefString,
   system: entityRefString.optional(),
 });
 
-const lowerRef = (ref: string, defaultKind: string, defaultNamespace = 'default') =>
-  stringifyEntityRef(parseEntityRef(ref, { defaultKind, defaultNamespace })).toLocaleLowerCase('en-US');
+const lowerRef = (
+  ref: string,
+  defaultKind: string,
+  defaultNamespace = 'default',
+) =>
+  stringifyEntityRef(
+    parseEntityRef(ref, { defaultKind, defaultNamespace }),
+  ).toLocaleLowerCase('en-US');
 
 /**
  * `portolan:catalog:register`: registers a new service's catalog-info.yaml.
@@ -36,13 +42,22 @@ export function createCatalogRegisterAction(deps: {
 }) {
   return createTemplateAction({
     id: 'portolan:catalog:register',
-    description: "Registers a new service's catalog-info.yaml from the Portolan Git server, for its owners",
+    description:
+      "Registers a new service's catalog-info.yaml from the Portolan Git server, for its owners",
     supportsDryRun: true,
     schema: {
       input: {
-        catalogInfoUrl: z => z.string().describe('URL of catalog-info.yaml on the Portolan Git server'),
+        catalogInfoUrl: z =>
+          z
+            .string()
+            .describe('URL of catalog-info.yaml on the Portolan Git server'),
         service: z => z.string().describe('The service it must describe'),
-        owner: z => z.string().describe('Its owning group (the person running the template must be a member, or an admin)'),
+        owner: z =>
+          z
+            .string()
+            .describe(
+              'Its owning group (the person running the template must be a member, or an admin)',
+            ),
         system: z => z.string().optional().describe('Its system'),
       },
       output: {
@@ -51,49 +66,98 @@ export function createCatalogRegisterAction(deps: {
       },
     },
     async handler(ctx) {
-      const input = parseInput('portolan:catalog:register', inputSchema, ctx.input);
+      const input = parseInput(
+        'portolan:catalog:register',
+        inputSchema,
+        ctx.input,
+      );
       const { catalogInfoUrl, service } = input;
       const problems: string[] = [];
       if (!deps.git) {
-        problems.push('Input \'catalogInfoUrl\': portolan.git.url is not configured, so no catalog-info.yaml can be trusted');
-      } else if (new URL(catalogInfoUrl).origin !== new URL(deps.git.url).origin || !catalogInfoUrl.endsWith('/catalog-info.yaml')) {
-        problems.push(`Input 'catalogInfoUrl': '${catalogInfoUrl}' is not a catalog-info.yaml on ${new URL(deps.git.url).origin}`);
+        problems.push(
+          "Input 'catalogInfoUrl': portolan.git.url is not configured, so no catalog-info.yaml can be trusted",
+        );
+      } else if (
+        new URL(catalogInfoUrl).origin !== new URL(deps.git.url).origin ||
+        !catalogInfoUrl.endsWith('/catalog-info.yaml')
+      ) {
+        problems.push(
+          `Input 'catalogInfoUrl': '${catalogInfoUrl}' is not a catalog-info.yaml on ${
+            new URL(deps.git.url).origin
+          }`,
+        );
       }
       const access = await deps.access.check(
         { service, expect: 'new', owner: input.owner, system: input.system },
         await ctx.getInitiatorCredentials(),
       );
-      ServiceAccess.assert({ denied: access.denied, problems: [...problems, ...access.problems] }, `Not registering ${catalogInfoUrl}`);
+      ServiceAccess.assert(
+        { denied: access.denied, problems: [...problems, ...access.problems] },
+        `Not registering ${catalogInfoUrl}`,
+      );
 
       ctx.output('entityRef', access.service.entityRef);
       ctx.output('catalogInfoUrl', catalogInfoUrl);
       if (ctx.isDryRun) {
         // Nothing was pushed in a dry run, so there is no file to preview yet.
-        ctx.logger.info(`Dry run: would register ${catalogInfoUrl} (${access.service.entityRef})`);
+        ctx.logger.info(
+          `Dry run: would register ${catalogInfoUrl} (${access.service.entityRef})`,
+        );
         return;
       }
       const own = { credentials: await deps.auth.getOwnServiceCredentials() };
       const location = { type: 'url', target: catalogInfoUrl };
-      const preview = await deps.catalog.addLocation({ ...location, dryRun: true }, own);
-      const expected = { entityRef: access.service.entityRef, owner: access.service.owner, system: access.service.system };
+      const preview = await deps.catalog.addLocation(
+        { ...location, dryRun: true },
+        own,
+      );
+      const expected = {
+        entityRef: access.service.entityRef,
+        owner: access.service.owner,
+        system: access.service.system,
+      };
       const entities = preview.entities ?? [];
       const wrong = entities.flatMap(e => {
         const ref = stringifyEntityRef(e).toLocaleLowerCase('en-US');
-        if (ref !== expected.entityRef) return [`${ref} is not ${expected.entityRef}`];
-        const owner = typeof e.spec?.owner === 'string' ? lowerRef(e.spec.owner, 'group', e.metadata.namespace) : undefined;
-        const system = typeof e.spec?.system === 'string' ? lowerRef(e.spec.system, 'system', e.metadata.namespace) : undefined;
+        if (ref !== expected.entityRef)
+          return [`${ref} is not ${expected.entityRef}`];
+        const owner =
+          typeof e.spec?.owner === 'string'
+            ? lowerRef(e.spec.owner, 'group', e.metadata.namespace)
+            : undefined;
+        const system =
+          typeof e.spec?.system === 'string'
+            ? lowerRef(e.spec.system, 'system', e.metadata.namespace)
+            : undefined;
         return [
-          ...(owner !== expected.owner ? [`its owner is ${owner ?? 'missing'}, not ${expected.owner}`] : []),
-          ...(system !== (expected.system ? expected.system.toLocaleLowerCase('en-US') : undefined)
-            ? [`its system is ${system ?? 'missing'}, not ${expected.system ?? 'none'}`]
+          ...(owner !== expected.owner
+            ? [`its owner is ${owner ?? 'missing'}, not ${expected.owner}`]
+            : []),
+          ...(system !==
+          (expected.system
+            ? expected.system.toLocaleLowerCase('en-US')
+            : undefined)
+            ? [
+                `its system is ${system ?? 'missing'}, not ${
+                  expected.system ?? 'none'
+                }`,
+              ]
             : []),
         ];
       });
-      if (entities.length !== 1) wrong.unshift(`it holds ${entities.length} entities, not just ${expected.entityRef}`);
-      ServiceAccess.assert({ denied: [], problems: wrong.map(w => `catalog-info.yaml: ${w}`) }, `Not registering ${catalogInfoUrl}`);
+      if (entities.length !== 1)
+        wrong.unshift(
+          `it holds ${entities.length} entities, not just ${expected.entityRef}`,
+        );
+      ServiceAccess.assert(
+        { denied: [], problems: wrong.map(w => `catalog-info.yaml: ${w}`) },
+        `Not registering ${catalogInfoUrl}`,
+      );
 
       await deps.catalog.addLocation(location, own);
-      ctx.logger.info(`created: catalog location ${catalogInfoUrl} (${access.service.entityRef})`);
+      ctx.logger.info(
+        `created: catalog location ${catalogInfoUrl} (${access.service.entityRef})`,
+      );
     },
   });
 }

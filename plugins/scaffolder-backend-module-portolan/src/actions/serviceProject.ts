@@ -3,12 +3,22 @@ import { z } from 'zod';
 
 const projectSchema = z
   .object({
-    metadata: z.object({ name: z.string(), resourceVersion: z.string().optional() }).passthrough(),
+    metadata: z
+      .object({ name: z.string(), resourceVersion: z.string().optional() })
+      .passthrough(),
     spec: z
       .object({
         sourceRepos: z.array(z.string()).default([]),
         destinations: z
-          .array(z.object({ server: z.string().optional(), name: z.string().optional(), namespace: z.string().optional() }).passthrough())
+          .array(
+            z
+              .object({
+                server: z.string().optional(),
+                name: z.string().optional(),
+                namespace: z.string().optional(),
+              })
+              .passthrough(),
+          )
           .default([]),
       })
       .passthrough()
@@ -33,7 +43,10 @@ export interface ProjectNeeds {
  * widened), so each cluster the service uses becomes one destination.
  * Returns what it did, for the task log.
  */
-export async function ensureServiceProject(client: ArgoCdClient, needs: ProjectNeeds): Promise<'created' | 'updated' | 'unchanged'> {
+export async function ensureServiceProject(
+  client: ArgoCdClient,
+  needs: ProjectNeeds,
+): Promise<'created' | 'updated' | 'unchanged'> {
   const { project, service, repoUrl, server, namespace } = needs;
   const found = await client.getProject(project);
   if (!found) {
@@ -50,20 +63,28 @@ export async function ensureServiceProject(client: ArgoCdClient, needs: ProjectN
   }
   const parsed = projectSchema.safeParse(found);
   if (!parsed.success) {
-    throw new Error(`Argo CD instance ${client.name}: project ${project} has an unexpected shape (${parsed.error.issues[0].message})`);
+    throw new Error(
+      `Argo CD instance ${client.name}: project ${project} has an unexpected shape (${parsed.error.issues[0].message})`,
+    );
   }
   const { metadata, spec } = parsed.data;
   const admitsRepo = spec.sourceRepos.some(r => r === '*' || r === repoUrl);
   const admitsDestination = spec.destinations.some(
-    d => (d.server === '*' || d.server === server) && (d.namespace === '*' || d.namespace === namespace),
+    d =>
+      (d.server === '*' || d.server === server) &&
+      (d.namespace === '*' || d.namespace === namespace),
   );
   if (admitsRepo && admitsDestination) return 'unchanged';
   await client.updateProject({
     metadata,
     spec: {
       ...spec,
-      sourceRepos: admitsRepo ? spec.sourceRepos : [...spec.sourceRepos, repoUrl],
-      destinations: admitsDestination ? spec.destinations : [...spec.destinations, { server, namespace }],
+      sourceRepos: admitsRepo
+        ? spec.sourceRepos
+        : [...spec.sourceRepos, repoUrl],
+      destinations: admitsDestination
+        ? spec.destinations
+        : [...spec.destinations, { server, namespace }],
     },
   });
   return 'updated';
