@@ -121,8 +121,10 @@ describe('errorResponseScrubbing', () => {
     },
   });
   const logger = mockServices.logger.mock();
+  const scrubbing = errorResponseScrubbing({ config, logger });
+  afterAll(() => scrubbing.ready);
   const app = express();
-  app.use(errorResponseScrubbing({ config, logger }));
+  app.use(scrubbing);
   app.get('/thrown', () => {
     throw new NotFoundError(
       'No app on https://argocd.internal/api/v1/applications/x (password very-secret-pw)',

@@ -93,10 +93,12 @@ export function secretsByKeyName(config: Config): string[] {
 export function errorResponseScrubbing(options: {
   config: Config;
   logger: LoggerService;
-}): RequestHandler {
+}): RequestHandler & { ready: Promise<void> } {
   const { config, logger } = options;
   let schemaSecrets: string[] = [];
-  createConfigSecretEnumerator({ logger })
+  // Reading every package's schema takes a moment; until then (start-up,
+  // before plugins serve) the key names alone decide.
+  const ready = createConfigSecretEnumerator({ logger })
     .then(enumerate => {
       schemaSecrets = [...enumerate(config)];
     })
@@ -112,7 +114,7 @@ export function errorResponseScrubbing(options: {
     secrets: () => [...keySecrets, ...schemaSecrets],
     ownOrigins,
   });
-  return (_req, res, next) => {
+  const handler: RequestHandler = (_req, res, next) => {
     interceptResponseBody(res, text =>
       res.statusCode >= 400
         ? rewriteJson(text, value => mapJsonStrings(value, scrub), scrub)
@@ -120,4 +122,5 @@ export function errorResponseScrubbing(options: {
     );
     next();
   };
+  return Object.assign(handler, { ready });
 }
