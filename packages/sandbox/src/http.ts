@@ -1,21 +1,32 @@
 import express from 'express';
 import http from 'node:http';
+import https from 'node:https';
 import { AddressInfo } from 'node:net';
 
-/** Starts an express app on host:port (0 = any free port). */
+/** A TLS serving certificate (PEM): with it, the server speaks HTTPS. */
+export interface ServingCertificate {
+  key: string;
+  cert: string;
+}
+
+/** Starts an express app on host:port (0 = any free port), over TLS when given a certificate. */
 export async function listen(
   app: express.Express | http.RequestListener,
   host: string,
   port: number,
+  tls?: ServingCertificate,
 ): Promise<{ server: http.Server; url: string }> {
-  const server = http.createServer(app as http.RequestListener);
+  const server = tls
+    ? https.createServer({ key: tls.key, cert: tls.cert }, app as http.RequestListener)
+    : http.createServer(app as http.RequestListener);
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
-  return { server, url: `http://${host}:${address.port}` };
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  return { server, url: `${tls ? 'https' : 'http'}://${hostPart}:${address.port}` };
 }
 
 export async function close(server: http.Server): Promise<void> {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ArgoCdStandIn } from './argocd/ArgoCdStandIn';
 import { GitStandIn } from './git/GitStandIn';
 import { close, listen } from './http';
+import { createSandboxCertificates } from './kubernetes/certificates';
 import { KubernetesStandIn } from './kubernetes/KubernetesStandIn';
 import { readCatalog } from './world/catalog';
 import { Clock, ManualClock, realClock } from './world/clock';
@@ -38,7 +39,14 @@ export interface SandboxOptions {
 
 export interface SandboxInfo {
   argocd: Array<{ name: string; url: string; username: string; password: string; token: string }>;
+  /** Kubernetes API servers: https URLs whose certificates `ca` signed. */
   kubernetes: Array<{ name: string; url: string; token: string; environment: string }>;
+  /**
+   * PEM of the CA made at sandbox start that signed the Kubernetes stand-ins'
+   * serving certificates. Clients trust it (kubeconfig
+   * `certificate-authority-data` / Backstage `caData` is its base64).
+   */
+  ca: string;
   git: { url: string; username: string; password: string };
   startedAt: string;
   seed: number;
@@ -71,11 +79,15 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const world = new World(catalog, seed, clock.now(), { extraServices: options.extraServices });
   const servers: http.Server[] = [];
 
+  // Like every real API server, the Kubernetes stand-ins serve TLS only:
+  // standard clients (kubectl) send no bearer token over plain HTTP.
+  const certificates = await createSandboxCertificates([host]);
+  const tls = { key: certificates.keyPem, cert: certificates.certPem };
   const kubernetes = new Map<string, KubernetesStandIn>();
   const kubeInfo: SandboxInfo['kubernetes'] = [];
   for (const [i, cluster] of catalog.clusters.entries()) {
     const standIn = new KubernetesStandIn(cluster.name, `sandbox-token-${cluster.name}`, world, clock);
-    const { server, url } = await listen(standIn.router(), host, port(KUBERNETES_PORTS[cluster.name], 10 + i));
+    const { server, url } = await listen(standIn.router(), host, port(KUBERNETES_PORTS[cluster.name], 10 + i), tls);
     servers.push(server);
     kubernetes.set(cluster.name, standIn);
     kubeInfo.push({ name: cluster.name, url, token: standIn.token, environment: cluster.environment });
@@ -111,6 +123,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     argocd: argoInfo,
     kubernetes: kubeInfo,
     git: { url: gitServer.url, username: SANDBOX_GIT_USER, password: SANDBOX_GIT_PASSWORD },
+    ca: certificates.caPem,
     startedAt: new Date(clock.now()).toISOString(),
     seed,
   };
@@ -137,6 +150,20 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   };
   const timer = options.realtime ? setInterval(tick, 5000) : undefined;
   timer?.unref();
+  if (options.realtime) {
+    // A controller watches and reacts within moments of a client's write,
+    // on its own loop, never inside the request.
+    for (const standIn of kubernetes.values()) {
+      let pending: NodeJS.Timeout | undefined;
+      standIn.onApiWrite(() => {
+        pending ??= setTimeout(() => {
+          pending = undefined;
+          standIn.reconcile(clock.now());
+        }, 200);
+        pending.unref();
+      });
+    }
+  }
 
   return {
     info,

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { ManualClock, RunningSandbox, startSandbox } from './index';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { ManualClock, RunningSandbox, SandboxInfo, startSandbox } from './index';
 
 /** The repo's demo catalog, which the sandbox seeds from. */
 export const CATALOG_DIR = path.resolve(__dirname, '../../../catalog');
@@ -12,4 +13,22 @@ export async function startTestSandbox(
   const clock = new ManualClock(T0);
   const sandbox = await startSandbox({ catalogDir: CATALOG_DIR, basePort: 0, seed: 7, clock, ...overrides });
   return sandbox as RunningSandbox & { clock: ManualClock };
+}
+
+/**
+ * `fetch` for tests that call the sandbox's stand-ins directly: it verifies
+ * the Kubernetes stand-ins' TLS certificates against the sandbox's CA, as
+ * every client must (nothing switches verification off).
+ */
+export function sandboxFetch(info: Pick<SandboxInfo, 'ca'>): typeof fetch {
+  const dispatcher = new Agent({ connect: { ca: info.ca } });
+  return ((input: string | URL, init?: RequestInit) =>
+    undiciFetch(input, { ...(init as object), dispatcher })) as unknown as typeof fetch;
+}
+
+/** A Kubernetes cluster of the sandbox, as a kubeconfig's cluster and user would name it. */
+export function kubeconfigCluster(info: SandboxInfo, name: string) {
+  const cluster = info.kubernetes.find(k => k.name === name);
+  if (!cluster) throw new Error(`the sandbox has no cluster ${name}`);
+  return { ...cluster, caData: Buffer.from(info.ca).toString('base64') };
 }

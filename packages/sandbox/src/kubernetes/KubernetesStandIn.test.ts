@@ -1,5 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
-import { startTestSandbox } from '../testing';
+import { kubeconfigCluster, sandboxFetch, startTestSandbox } from '../testing';
 
 describe('Kubernetes stand-in, through the official @kubernetes/client-node', () => {
   let sandbox: Awaited<ReturnType<typeof startTestSandbox>>;
@@ -7,10 +7,11 @@ describe('Kubernetes stand-in, through the official @kubernetes/client-node', ()
 
   beforeAll(async () => {
     sandbox = await startTestSandbox();
-    const prod = sandbox.info.kubernetes.find(k => k.name === 'prod-eu')!;
+    const prod = kubeconfigCluster(sandbox.info, 'prod-eu');
     kc = new k8s.KubeConfig();
     kc.loadFromOptions({
-      clusters: [{ name: 'prod-eu', server: prod.url, skipTLSVerify: true }],
+      // TLS verified against the sandbox's CA, as against any cluster.
+      clusters: [{ name: 'prod-eu', server: prod.url, caData: prod.caData, skipTLSVerify: false }],
       users: [{ name: 'sa', token: prod.token }],
       contexts: [{ name: 'ctx', cluster: 'prod-eu', user: 'sa' }],
       currentContext: 'ctx',
@@ -43,7 +44,7 @@ describe('Kubernetes stand-in, through the official @kubernetes/client-node', ()
     expect(rollout.status.phase).toBe('Healthy');
   });
 
-  it('applies the kubectl-argo-rollouts abort and retry patches, with 409 on a stale resourceVersion', async () => {
+  it('stores the kubectl-argo-rollouts abort and retry patches; the controller reacts on its own loop; 409 on a stale resourceVersion', async () => {
     const custom = kc.makeApiClient(k8s.CustomObjectsApi);
     const target = { group: 'argoproj.io', version: 'v1alpha1', namespace: 'payments', plural: 'rollouts', name: 'checkout-service' };
     const before: any = await custom.getNamespacedCustomObject(target);
@@ -52,8 +53,13 @@ describe('Kubernetes stand-in, through the official @kubernetes/client-node', ()
       { ...target, body: { status: { abort: true } } },
       merge,
     );
+    // The API server stores the patch and answers; the controller has not run yet.
     expect(aborted.status.abort).toBe(true);
-    expect(aborted.status.phase).toBe('Degraded');
+    expect(aborted.status.phase).toBe('Healthy');
+    sandbox.tick();
+    const reacted: any = await custom.getNamespacedCustomObject(target);
+    expect(reacted.status.phase).toBe('Degraded');
+    expect(Number(reacted.metadata.resourceVersion)).toBeGreaterThan(Number(aborted.metadata.resourceVersion));
     // A patch carrying the resourceVersion the user saw before is refused.
     const stale = await custom
       .patchNamespacedCustomObjectStatus(
@@ -63,17 +69,21 @@ describe('Kubernetes stand-in, through the official @kubernetes/client-node', ()
       .catch(e => e);
     expect(stale).toBeInstanceOf(k8s.ApiException);
     expect(stale.code).toBe(409);
+    expect(JSON.parse(stale.body)).toMatchObject({ kind: 'Status', reason: 'Conflict', code: 409 });
     const retried: any = await custom.patchNamespacedCustomObjectStatus(
       { ...target, body: { status: { abort: false } } },
       merge,
     );
     expect(retried.status.abort).toBe(false);
-    expect(retried.status.abortedAt).toBeUndefined();
-    expect(retried.status.phase).toBe('Healthy');
+    sandbox.tick();
+    const healthy: any = await custom.getNamespacedCustomObject(target);
+    expect(healthy.status.abortedAt).toBeUndefined();
+    expect(healthy.status.phase).toBe('Healthy');
   });
 
   it('answers like a real API server to bad requests', async () => {
     const prod = sandbox.info.kubernetes.find(k => k.name === 'prod-eu')!;
+    const fetch = sandboxFetch(sandbox.info);
     const anon = await fetch(`${prod.url}/api/v1/pods`);
     expect(anon.status).toBe(401);
     expect(await anon.json()).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Unauthorized', code: 401 });

@@ -2,7 +2,7 @@ import Ajv from 'ajv';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { startTestSandbox } from '../testing';
+import { sandboxFetch, startTestSandbox } from '../testing';
 
 const specs = path.resolve(__dirname, '../../../../../shared/specs/argo-rollouts');
 function crdValidator(file: string) {
@@ -16,7 +16,7 @@ describe('canary controller', () => {
   let kube: { url: string; token: string };
   let argo: { url: string; token: string };
   const k = async (p: string, init: RequestInit = {}) => {
-    const res = await fetch(`${kube.url}${p}`, {
+    const res = await sandboxFetch(sandbox.info)(`${kube.url}${p}`, {
       ...init,
       headers: { Authorization: `Bearer ${kube.token}`, 'Content-Type': 'application/merge-patch+json' },
     });
@@ -61,7 +61,10 @@ describe('canary controller', () => {
     expect(r.status.canary.weights.canary.weight).toBe(20);
 
     // promote (next step): kubectl-argo-rollouts' patch for a paused canary.
-    await patchStatus({ pauseConditions: null, currentStepIndex: 2 });
+    // The controller reacts on its next pass, not inside the PATCH.
+    const promoted = await patchStatus({ pauseConditions: null, currentStepIndex: 2 });
+    expect(promoted.body.status).toMatchObject({ currentStepIndex: 2, phase: 'Paused' });
+    step(0);
     r = (await k(rolloutPath)).body;
     expect(r.status.currentStepIndex).toBe(3); // setWeight 50 applied, now in the timed pause
     expect(r.status.canary.weights.canary.weight).toBe(50);
@@ -88,6 +91,7 @@ describe('canary controller', () => {
     sandbox.world.startDeploy(app, sandbox.clock.now(), 'admin', revision);
     step(1000);
     await patchStatus({ pauseConditions: null, currentStepIndex: 2 });
+    step(0);
     step(61_000);
     step(61_000);
     const r = (await k(rolloutPath)).body;

@@ -205,12 +205,15 @@ export class RolloutService {
       );
     }
     let after = before;
-    let version = request.resourceVersion;
+    // As kubectl-argo-rollouts: status patch first, then spec. Only the
+    // first carries the version the user saw: the controller may react to
+    // it before the second arrives, and the second must still apply.
+    let precondition: string | undefined = request.resourceVersion;
     for (const patch of rolloutPatches(request.action, before)) {
       try {
-        after = await client.patchRollout(request.namespace, request.name, patch, version);
+        after = await client.patchRollout(request.namespace, request.name, patch, precondition);
       } catch (error) {
-        if (error instanceof ConflictError && version === request.resourceVersion) {
+        if (error instanceof ConflictError && precondition !== undefined) {
           const current = await client.getRollout(request.namespace, request.name);
           throw new StaleRolloutError(
             `Rollout ${request.name} changed while the action was sent; nothing was changed`,
@@ -219,7 +222,7 @@ export class RolloutService {
         }
         throw error;
       }
-      version = after.metadata.resourceVersion;
+      precondition = undefined;
     }
     // The next status read must show what the action did.
     this.cache.forget(key => key.includes(`|${request.cluster}|`));

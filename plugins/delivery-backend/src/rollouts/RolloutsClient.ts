@@ -124,10 +124,11 @@ export class RolloutsClient {
         {
           name: cluster.name,
           server: cluster.url,
-          // The client refuses plain http unless told TLS is not verified;
-          // there is no TLS to verify on an http:// URL (the sandbox).
-          skipTLSVerify: cluster.skipTLSVerify || cluster.url.startsWith('http:'),
+          // Verification is off only where config says so; the CA comes from
+          // caData or caFile, as the Kubernetes backend takes them.
+          skipTLSVerify: cluster.skipTLSVerify,
           caData: cluster.caData,
+          caFile: cluster.caFile,
         },
       ],
       users: [{ name: 'portolan', token: cluster.token }],
@@ -157,17 +158,17 @@ export class RolloutsClient {
    * A JSON merge patch, as kubectl-argo-rollouts sends it: to the status
    * subresource for `status` changes (the main object if the cluster has no
    * status subresource for rollouts: 404), to the object for `spec`.
-   * `resourceVersion` makes the API server refuse the patch (409) if the
-   * rollout changed since it was read.
+   * With `resourceVersion`, the API server refuses the patch (409 Conflict)
+   * if the rollout changed since that version was read.
    */
   async patchRollout(
     namespace: string,
     name: string,
     patch: { spec?: object; status?: object },
-    resourceVersion: string,
+    resourceVersion?: string,
   ): Promise<Rollout> {
     const target = { group: GROUP, version: VERSION, namespace, plural: 'rollouts', name };
-    const body = { ...patch, metadata: { resourceVersion } };
+    const body = resourceVersion === undefined ? { ...patch } : { ...patch, metadata: { resourceVersion } };
     const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
     const what = `rollout ${namespace}/${name}`;
     let raw: unknown;

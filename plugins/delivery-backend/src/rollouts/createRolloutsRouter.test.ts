@@ -3,7 +3,7 @@ import { TestDatabases, mockCredentials, mockServices } from '@backstage/backend
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { startTestSandbox } from '@portolan/sandbox/src/testing';
+import { kubeconfigCluster, sandboxFetch, startTestSandbox } from '@portolan/sandbox/src/testing';
 import express from 'express';
 import request from 'supertest';
 import { DeploymentStore } from '../database/DeploymentStore';
@@ -47,9 +47,15 @@ describe('canary controls against the sandbox', () => {
 
   const kube = async () => {
     const prod = sandbox.info.kubernetes.find(c => c.name === 'prod-eu')!;
-    const res = await fetch(`${prod.url}${kubePath}`, { headers: { Authorization: `Bearer ${prod.token}` } });
+    const res = await sandboxFetch(sandbox.info)(`${prod.url}${kubePath}`, { headers: { Authorization: `Bearer ${prod.token}` } });
     return (await res.json()) as any;
   };
+  /** The Rollouts controller's next pass (it never runs inside a request). */
+  const controllerPass = (ms = 0) => {
+    sandbox.clock.advance(ms);
+    sandbox.tick();
+  };
+  let prodClient: RolloutsClient;
   const load = async (as = OWNER) => {
     const res = await request(app).get(path).set('Authorization', mockCredentials.user.header(as));
     expect(res.status).toBe(200);
@@ -76,11 +82,11 @@ describe('canary controls against the sandbox', () => {
     const database = { getClient: async () => knex, migrations: { skip: false } };
     await DeploymentStore.create({ database });
     actions = await RolloutActionStore.create({ database });
-    const clients = sandbox.info.kubernetes.map(
-      c => new RolloutsClient({ name: c.name, url: c.url, token: c.token, skipTLSVerify: false }),
-    );
+    // TLS verified against the sandbox's CA (caData), as against any cluster.
+    const clients = sandbox.info.kubernetes.map(c => new RolloutsClient(kubeconfigCluster(sandbox.info, c.name)));
+    prodClient = clients.find(c => c.cluster.name === 'prod-eu')!;
     // A cluster that never answers: its error is reported, the rest render.
-    clients.push(new RolloutsClient({ name: 'dark', url: 'http://127.0.0.1:9', token: 't', skipTLSVerify: false }, 500));
+    clients.push(new RolloutsClient({ name: 'dark', url: 'https://127.0.0.1:9', token: 't', skipTLSVerify: false }, 500));
     const rollouts = RolloutService.create({
       clients,
       catalog: catalogServiceMock({
@@ -172,35 +178,100 @@ describe('canary controls against the sandbox', () => {
     expect((await kube()).metadata.resourceVersion).toBe(before.metadata.resourceVersion);
   });
 
-  it('promotes with the kubectl-argo-rollouts patch, records and audits it', async () => {
+  it('promotes with the kubectl-argo-rollouts patch, records and audits it; the controller moves on afterwards', async () => {
     const r = await prodRollout();
     const res = await act('promote', r.resourceVersion);
     expect(res.status).toBe(200);
+    // The API server's answer: pause condition cleared, the step not yet
+    // advanced (Argo Rollouts reacts on its own loop, as a real cluster).
+    expect(res.body.rollout).toMatchObject({ currentStepIndex: 1, pauseReasons: [] });
+    expect(res.body.record).toMatchObject({ action: 'promote', actor: OWNER, stepBefore: 1, stepAfter: 1, environment: 'prod' });
+    controllerPass();
     // Past the pause, setWeight 50 applied, now in the timed pause.
-    expect(res.body.rollout).toMatchObject({ currentStepIndex: 3, canaryWeight: 50, phase: 'Paused' });
+    expect(await prodRollout()).toMatchObject({ currentStepIndex: 3, canaryWeight: 50, phase: 'Paused' });
     expect((await kube()).status.currentStepIndex).toBe(3);
-    expect(res.body.record).toMatchObject({ action: 'promote', actor: OWNER, stepBefore: 1, stepAfter: 3, environment: 'prod' });
     const stored = await actions.list({ entityRefs: ['component:default/checkout-service'] });
     expect(stored).toHaveLength(1);
     expect(audits[audits.length - 1]).toMatchObject({
       outcome: 'success',
-      meta: { before: { step: 1, phase: 'Paused' }, after: { step: 3 } },
+      meta: { before: { step: 1, phase: 'Paused' }, after: { step: 1 } },
     });
   });
 
-  it('pauses, resumes, aborts; refuses promote once aborted; retries', async () => {
+  it('sends the status patch first, the spec patch second, with the precondition on the first only (kubectl-argo-rollouts order)', async () => {
     let r = await prodRollout();
-    let res = await act('pause', r.resourceVersion);
-    expect(res.body.rollout).toMatchObject({ paused: true, phase: 'Paused' });
-    expect((await kube()).spec.paused).toBe(true);
-    res = await act('resume', res.body.rollout.resourceVersion);
+    const paused = await act('pause', r.resourceVersion);
+    expect(paused.body.rollout).toMatchObject({ paused: true, phase: 'Paused' });
+    controllerPass();
+    r = await prodRollout();
+    const sent: Array<{ patch: object; resourceVersion?: string; answered?: string }> = [];
+    const patchRollout = prodClient.patchRollout.bind(prodClient);
+    const spy = jest.spyOn(prodClient, 'patchRollout').mockImplementation(async (ns, name, patch, resourceVersion) => {
+      const after = await patchRollout(ns, name, patch, resourceVersion);
+      sent.push({ patch, resourceVersion, answered: after.metadata.resourceVersion });
+      // A real race: the controller reacts to the first patch before the
+      // second arrives (here: the cleared pause condition ends its own pause).
+      if (sent.length === 1) controllerPass();
+      return after;
+    });
+    try {
+      const res = await act('resume', r.resourceVersion);
+      expect(res.status).toBe(200);
+      expect(sent.map(x => x.patch)).toEqual([{ status: { pauseConditions: null } }, { spec: { paused: false } }]);
+      expect(sent.map(x => x.resourceVersion)).toEqual([r.resourceVersion, undefined]);
+      // The controller wrote in between: a precondition on the second patch
+      // (the version the first answered) would have been a 409.
+      expect(Number(sent[1].answered)).toBeGreaterThan(Number(sent[0].answered) + 1);
+      expect((await kube()).spec.paused).toBe(false);
+      expect(res.body.rollout.paused).toBe(false);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('reports a conflict as such when the controller changes the rollout before the first patch: 409, nothing changed', async () => {
+    controllerPass();
+    const r = await prodRollout();
+    const getRollout = prodClient.getRollout.bind(prodClient);
+    // The service reads the rollout, then the controller writes (the timed
+    // pause ends), then the first patch arrives carrying the old version.
+    const spy = jest.spyOn(prodClient, 'getRollout').mockImplementationOnce(async (ns, name) => {
+      const read = await getRollout(ns, name);
+      controllerPass(61_000);
+      return read;
+    });
+    try {
+      const before = await kube();
+      expect(before.metadata.resourceVersion).toBe(r.resourceVersion);
+      const res = await act('abort', r.resourceVersion);
+      expect(res.status).toBe(409);
+      expect(res.body.error.message).toMatch(/changed while the action was sent; nothing was changed/);
+      const now = await kube();
+      expect(now.metadata.resourceVersion).toBe(res.body.rollout.resourceVersion);
+      expect(now.status.abort).toBeUndefined();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('pauses, resumes, aborts; refuses promote once aborted; retries', async () => {
+    // From the cluster: the service's brief read cache may still hold the
+    // version the previous test's refused action saw.
+    let res = await act('pause', (await kube()).metadata.resourceVersion);
+    expect(res.body.rollout.paused).toBe(true);
+    controllerPass();
+    expect(await kube()).toMatchObject({ spec: { paused: true }, status: { phase: 'Paused', message: 'manually paused' } });
+    res = await act('resume', (await kube()).metadata.resourceVersion);
     expect(res.body.rollout.paused).toBe(false);
     res = await act('abort', res.body.rollout.resourceVersion);
-    expect(res.body.rollout).toMatchObject({ aborted: true, phase: 'Degraded', canaryWeight: 0 });
-    const refused = await act('promote', res.body.rollout.resourceVersion);
+    expect(res.status).toBe(200);
+    expect(res.body.rollout.aborted).toBe(true);
+    controllerPass();
+    const r = await prodRollout();
+    expect(r).toMatchObject({ aborted: true, phase: 'Degraded', canaryWeight: 0 });
+    const refused = await act('promote', r.resourceVersion);
     expect(refused.status).toBe(409);
     expect(refused.body.error.message).toBe('Promote is not possible now: The rollout was aborted; retry it first');
-    r = await prodRollout();
     expect(r.actions.retry.allowed).toBe(true);
     res = await act('retry', r.resourceVersion);
     expect(res.status).toBe(200);
@@ -209,7 +280,7 @@ describe('canary controls against the sandbox', () => {
   });
 
   it("will not act on another service's rollout", async () => {
-    const other = await fetch(
+    const other = await sandboxFetch(sandbox.info)(
       `${sandbox.info.kubernetes.find(c => c.name === 'prod-eu')!.url}/apis/argoproj.io/v1alpha1/rollouts`,
       { headers: { Authorization: `Bearer ${sandbox.info.kubernetes.find(c => c.name === 'prod-eu')!.token}` } },
     ).then(x => x.json() as any);
@@ -234,9 +305,7 @@ describe('canary controls against the sandbox', () => {
     /** A router over these catalog entities (the clusters are added). */
     const routerWith = (entities: Entity[]) => {
       const service = RolloutService.create({
-        clients: sandbox.info.kubernetes.map(
-          c => new RolloutsClient({ name: c.name, url: c.url, token: c.token, skipTLSVerify: false }),
-        ),
+        clients: sandbox.info.kubernetes.map(c => new RolloutsClient(kubeconfigCluster(sandbox.info, c.name))),
         catalog: catalogServiceMock({
           entities: [...entities, cluster('dev', 'dev'), cluster('staging', 'staging'), cluster('prod-eu', 'prod')],
         }),

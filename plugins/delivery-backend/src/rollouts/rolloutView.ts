@@ -116,38 +116,40 @@ export function rolloutView(
 type Patch = { spec?: Record<string, unknown>; status?: Record<string, unknown> };
 
 /**
- * The merge patches kubectl-argo-rollouts sends for an action, in order
- * (../shared/specs/README.md).
+ * The merge patches kubectl-argo-rollouts sends for an action, in its
+ * order: the status patch first, then the spec patch
+ * (pkg/kubectl-argo-rollouts/cmd/promote: PromoteRollout, getPatches;
+ * abort, retry, pause; ../shared/specs/README.md). `resume` is promote of a
+ * paused rollout, as `kubectl argo rollouts promote` does it.
  */
 export function rolloutPatches(action: RolloutAction, r: Rollout): Patch[] {
   const s = r.status ?? {};
   const hasConditions = (s.pauseConditions?.length ?? 0) > 0;
+  const unpause: Patch[] = r.spec.paused ? [{ spec: { paused: false } }] : [];
+  const steps = r.spec.strategy?.canary?.steps;
+  // GetCurrentCanaryStep, then one past it (never beyond the last step).
+  const nextStep = () => Math.min((s.currentStepIndex ?? 0) + 1, steps?.length ?? 0);
   switch (action) {
     case 'pause':
       return [{ spec: { paused: true } }];
     case 'resume':
-      return [{ spec: { paused: false } }, ...(hasConditions ? [{ status: { pauseConditions: null } }] : [])];
+      return [...(hasConditions ? [{ status: { pauseConditions: null } }] : []), { spec: { paused: false } }];
     case 'promote': {
-      const patches: Patch[] = [];
-      if (r.spec.paused) patches.push({ spec: { paused: false } });
-      if (hasConditions) {
-        patches.push({ status: { pauseConditions: null } });
-      } else if (r.spec.strategy?.canary) {
-        const count = r.spec.strategy.canary.steps?.length ?? 0;
-        const next = Math.min((s.currentStepIndex ?? 0) + 1, count);
-        patches.push({
-          status: {
-            pauseConditions: null,
-            currentStepIndex: next,
-            // An inconclusive analysis paused it: promotion releases that too.
-            ...(s.controllerPause ? { controllerPause: false } : {}),
-          },
-        });
+      const analysis = (s.canary as { currentStepAnalysisRunStatus?: { status?: string } } | undefined)
+        ?.currentStepAnalysisRunStatus;
+      let status: Patch | undefined;
+      if (r.spec.strategy?.canary && analysis?.status === 'Inconclusive' && hasConditions && s.controllerPause) {
+        // An inconclusive step analysis paused it: promotion releases that too.
+        if (steps?.length) status = { status: { pauseConditions: null, controllerPause: false, currentStepIndex: nextStep() } };
+      } else if (hasConditions) {
+        status = { status: { pauseConditions: null } };
+      } else if (steps?.length) {
+        status = { status: { pauseConditions: null, currentStepIndex: nextStep() } };
       }
-      return patches;
+      return [...(status ? [status] : []), ...unpause];
     }
     case 'promote-full':
-      return s.currentPodHash !== s.stableRS ? [{ status: { promoteFull: true } }] : [];
+      return [...(s.currentPodHash !== s.stableRS ? [{ status: { promoteFull: true } }] : []), ...unpause];
     case 'abort':
       return [{ status: { abort: true } }];
     case 'retry':
