@@ -17,6 +17,7 @@ import YAML from 'yaml';
 import { scaffolderModulePortolan } from './module';
 import { SERVICE_NAME_PATTERN } from './names';
 import {
+  TEST_CLUSTERS,
   accessDoubleFactories,
   TEST_ADMIN_GROUPS,
   TEST_USERS,
@@ -106,23 +107,7 @@ const catalogEntities = [
       system: 'payments',
     },
   },
-  ...[
-    ['dev', 'dev', 'argocd-nonprod'],
-    ['staging', 'staging', 'argocd-nonprod'],
-    ['prod-eu', 'prod', 'argocd-prod'],
-  ].map(([name, env, instance]) => ({
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Resource',
-    metadata: {
-      name,
-      namespace: 'default',
-      annotations: {
-        'portolan.dev/environment': env,
-        'portolan.dev/argocd-instance': instance,
-      },
-    },
-    spec: { type: 'kubernetes-cluster', owner: 'team-platform' },
-  })),
+  ...TEST_CLUSTERS,
 ];
 
 const values: Record<string, object> = {

@@ -35,6 +35,25 @@ export const TEST_MEMBERSHIPS: Record<string, string[]> = {
 
 export const TEST_ADMIN_GROUPS = ['group:default/portolan-admins'];
 
+/** The demo's clusters as catalog Resources: environment and Argo CD instance of each. */
+export const TEST_CLUSTERS: Entity[] = [
+  ['dev', 'dev', 'argocd-nonprod'],
+  ['staging', 'staging', 'argocd-nonprod'],
+  ['prod-eu', 'prod', 'argocd-prod'],
+].map(([name, env, instance]) => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Resource',
+  metadata: {
+    name,
+    namespace: 'default',
+    annotations: {
+      'portolan.dev/environment': env,
+      'portolan.dev/argocd-instance': instance,
+    },
+  },
+  spec: { type: 'kubernetes-cluster', owner: 'team-platform' },
+}));
+
 const userRef = (credentials: BackstageCredentials) =>
   (credentials.principal as BackstageUserPrincipal | undefined)?.userEntityRef;
 

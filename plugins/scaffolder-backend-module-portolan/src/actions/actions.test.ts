@@ -18,6 +18,7 @@ import { ServiceAccess } from '../access/ServiceAccess';
 import { GitRemoteConfig, readRemoteRefs } from '../gitRemote';
 import { readOnboardingConfig } from '../onboardingConfig';
 import {
+  TEST_CLUSTERS,
   TEST_ADMIN_GROUPS,
   TEST_USERS,
   testPermissions,
@@ -99,23 +100,7 @@ const entities: Entity[] = [
     { 'backstage.io/kubernetes-namespace': 'kube-system' },
   ),
   service('loose-service', { owner: 'team-payments' }),
-  ...[
-    ['dev', 'dev', 'argocd-nonprod'],
-    ['staging', 'staging', 'argocd-nonprod'],
-    ['prod-eu', 'prod', 'argocd-prod'],
-  ].map(([name, env, instance]) => ({
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Resource',
-    metadata: {
-      name,
-      namespace: 'default',
-      annotations: {
-        'portolan.dev/environment': env,
-        'portolan.dev/argocd-instance': instance,
-      },
-    },
-    spec: { type: 'kubernetes-cluster', owner: 'team-platform' },
-  })),
+  ...TEST_CLUSTERS,
 ];
 
 describe('Git onboarding actions against the sandbox', () => {
