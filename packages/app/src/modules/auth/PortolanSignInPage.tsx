@@ -56,11 +56,33 @@ export function signInProviders(
   });
 }
 
+/**
+ * What to tell the user when sandbox sign-in fails: the backend's reason
+ * (e.g. no such user in the catalog) rather than "Request failed with 401",
+ * and for a 404 that the backend refused to offer sandbox sign-in at all.
+ */
+export function sandboxSignInFailure(error: unknown): string {
+  const e = error as
+    | { statusCode?: number; cause?: { message?: string }; message?: string }
+    | undefined;
+  if (e?.statusCode === 404) {
+    return (
+      'Sandbox sign-in is not available on this portal: the backend refused it ' +
+      '(its log says why: production config, or a cluster, Argo CD or Git URL that is not on this machine).'
+    );
+  }
+  return e?.cause?.message || e?.message || 'Sign-in failed';
+}
+
 function rememberedChoice(): Choice | undefined {
   try {
     const raw = JSON.parse(window.localStorage.getItem(CHOICE_KEY) ?? 'null');
     if (raw?.provider === 'guest') return { provider: 'guest' };
-    if (raw?.provider === 'sandbox' && typeof raw.user === 'string' && USER_NAME.test(raw.user)) {
+    if (
+      raw?.provider === 'sandbox' &&
+      typeof raw.user === 'string' &&
+      USER_NAME.test(raw.user)
+    ) {
       return { provider: 'sandbox', user: raw.user };
     }
   } catch {
@@ -89,7 +111,9 @@ function forgettingOnSignOut(identity: IdentityApi): IdentityApi {
  */
 function SandboxSignInPage(props: SignInPageProps & { guest: boolean }) {
   const config = useApi(configApiRef);
-  const users = (config.getOptionalConfigArray('portolan.signIn.sandboxUsers') ?? []).map(c => ({
+  const users = (
+    config.getOptionalConfigArray('portolan.signIn.sandboxUsers') ?? []
+  ).map(c => ({
     name: c.getString('name'),
     title: c.getOptionalString('title'),
   }));
@@ -108,7 +132,7 @@ function SandboxSignInPage(props: SignInPageProps & { guest: boolean }) {
       // Back to the picker, saying why.
       React.useEffect(() => {
         window.localStorage.removeItem(CHOICE_KEY);
-        setFailed(error?.message ?? 'Sign-in failed');
+        setFailed(sandboxSignInFailure(error));
         setChoice(undefined);
       }, [error]);
       return null;
@@ -117,8 +141,14 @@ function SandboxSignInPage(props: SignInPageProps & { guest: boolean }) {
       <ProxiedSignInPage
         {...props}
         provider={choice.provider}
-        headers={choice.provider === 'sandbox' ? { [SANDBOX_USER_HEADER]: choice.user } : undefined}
-        onSignInSuccess={identity => props.onSignInSuccess(forgettingOnSignOut(identity))}
+        headers={
+          choice.provider === 'sandbox'
+            ? { [SANDBOX_USER_HEADER]: choice.user }
+            : undefined
+        }
+        onSignInSuccess={identity =>
+          props.onSignInSuccess(forgettingOnSignOut(identity))
+        }
         ErrorComponent={ErrorComponent}
       />
     );
@@ -127,7 +157,10 @@ function SandboxSignInPage(props: SignInPageProps & { guest: boolean }) {
   const typedValid = USER_NAME.test(typed);
   return (
     <Page themeId="home">
-      <Header title="Sign in to Portolan" subtitle="Embedded default: sandbox data, local sign-in" />
+      <Header
+        title="Sign in to Portolan"
+        subtitle="Embedded default: sandbox data, local sign-in"
+      />
       <Content>
         {failed && (
           <Box mb={2}>
@@ -139,27 +172,41 @@ function SandboxSignInPage(props: SignInPageProps & { guest: boolean }) {
             <Grid item xs={12} md={4}>
               <InfoCard title="Guest" subheader="Look around; you own nothing">
                 <Typography variant="body2" paragraph>
-                  Signs in as user:development/guest. Reading works everywhere; actions that
-                  need ownership (canary controls) are refused.
+                  Signs in as user:development/guest. Reading works everywhere;
+                  actions that need ownership (canary controls) are refused.
                 </Typography>
-                <Button variant="contained" color="primary" onClick={() => choose({ provider: 'guest' })}>
+                <Button
+                  variant="contained"
+                  color="primary"
+                  onClick={() => choose({ provider: 'guest' })}
+                >
                   Enter
                 </Button>
               </InfoCard>
             </Grid>
           )}
           <Grid item xs={12} md={5}>
-            <InfoCard title="Sign in as a catalog user" subheader="Sandbox only — production uses GitHub or OIDC">
+            <InfoCard
+              title="Sign in as a catalog user"
+              subheader="Sandbox only — production uses GitHub or OIDC"
+            >
               <Typography variant="body2" paragraph>
-                See the portal as a member of a team: its services' canaries can be
-                promoted or aborted; other teams' cannot.
+                See the portal as a member of a team: its services' canaries can
+                be promoted or aborted; other teams' cannot.
               </Typography>
-              <Box display="flex" flexDirection="column" style={{ gap: 8 }} mb={2}>
+              <Box
+                display="flex"
+                flexDirection="column"
+                style={{ gap: 8 }}
+                mb={2}
+              >
                 {users.map(u => (
                   <Button
                     key={u.name}
                     variant="outlined"
-                    onClick={() => choose({ provider: 'sandbox', user: u.name })}
+                    onClick={() =>
+                      choose({ provider: 'sandbox', user: u.name })
+                    }
                     aria-label={`Sign in as ${u.name}`}
                   >
                     {u.title ?? u.name}
@@ -176,7 +223,11 @@ function SandboxSignInPage(props: SignInPageProps & { guest: boolean }) {
                   value={typed}
                   onChange={e => setTyped(e.target.value.trim())}
                   error={typed !== '' && !typedValid}
-                  helperText={typed !== '' && !typedValid ? 'Lower case letters, digits, . _ -' : ' '}
+                  helperText={
+                    typed !== '' && !typedValid
+                      ? 'Lower case letters, digits, . _ -'
+                      : ' '
+                  }
                 />
                 <Button
                   color="primary"
@@ -205,9 +256,12 @@ export function PortolanSignInPage(props: SignInPageProps) {
   const config = useApi(configApiRef);
   const names = config.getOptionalStringArray('portolan.signIn.providers');
   const sandbox =
-    (names ?? []).includes('sandbox') && config.getOptionalBoolean('portolan.sandbox.enabled') === true;
+    (names ?? []).includes('sandbox') &&
+    config.getOptionalBoolean('portolan.sandbox.enabled') === true;
   if (sandbox) {
-    return <SandboxSignInPage {...props} guest={(names ?? []).includes('guest')} />;
+    return (
+      <SandboxSignInPage {...props} guest={(names ?? []).includes('guest')} />
+    );
   }
   return (
     <SignInPage
