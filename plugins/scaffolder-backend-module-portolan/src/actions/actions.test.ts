@@ -5,6 +5,7 @@ import {
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { Entity } from '@backstage/catalog-model';
+import { locationSpecToMetadataName } from '@backstage/plugin-catalog-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { ArgoCdClient } from '@portolan/argocd-node';
@@ -958,7 +959,24 @@ describe('Git onboarding actions against the sandbox', () => {
     ) => {
       const addLocation = jest.fn(async (location: { dryRun?: boolean }) => ({
         location: { id: 'x', type: 'url', target: url() },
-        entities: location.dryRun ? previewed : [],
+        // As the catalog answers a dry run: its wrapper Location, then the file's entities.
+        entities: location.dryRun
+          ? [
+              {
+                apiVersion: 'backstage.io/v1alpha1',
+                kind: 'Location',
+                metadata: {
+                  name: locationSpecToMetadataName({
+                    type: 'url',
+                    target: url(),
+                  }),
+                  namespace: 'default',
+                },
+                spec: { type: 'url', target: url() },
+              },
+              ...previewed,
+            ]
+          : [],
         exists: false,
       }));
       const fake = Object.assign(Object.create(catalog), { addLocation });

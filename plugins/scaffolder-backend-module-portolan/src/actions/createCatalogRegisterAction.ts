@@ -1,6 +1,9 @@
 import { AuthService } from '@backstage/backend-plugin-api';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
-import { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  CatalogService,
+  locationSpecToMetadataName,
+} from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z as zod } from 'zod';
 import { ServiceAccess } from '../access/ServiceAccess';
@@ -116,7 +119,12 @@ export function createCatalogRegisterAction(deps: {
         owner: access.service.owner,
         system: access.service.system,
       };
-      const entities = preview.entities ?? [];
+      // The dry run lists the Location entity the catalog wraps the file in,
+      // then what the file holds.
+      const wrapper = locationSpecToMetadataName(location);
+      const entities = (preview.entities ?? []).filter(
+        e => !(e.kind === 'Location' && e.metadata.name === wrapper),
+      );
       const wrong = entities.flatMap(e => {
         const ref = stringifyEntityRef(e).toLocaleLowerCase('en-US');
         if (ref !== expected.entityRef)
