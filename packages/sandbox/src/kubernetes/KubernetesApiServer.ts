@@ -92,12 +92,15 @@ export class KubernetesApiServer {
     );
     for (const path of ['/healthz', '/livez', '/readyz']) app.get(path, (_req, res) => res.type('text/plain').send('ok'));
 
+    // The media type is sent exactly as kube-apiserver sends it (client-go
+    // reads its g, v and as parameters to tell aggregated discovery apart).
+    const aggregated = (res: Response, body: object) => res.setHeader('Content-Type', AGGREGATED_DISCOVERY).end(JSON.stringify(body));
     app.get('/api', (req, res) => {
-      if (wantsAggregated(req.headers.accept)) return res.type(AGGREGATED_DISCOVERY).send(JSON.stringify(aggregatedDiscovery(true)));
+      if (wantsAggregated(req.headers.accept)) return aggregated(res, aggregatedDiscovery(true));
       return res.json(apiVersions());
     });
     app.get('/apis', (req, res) => {
-      if (wantsAggregated(req.headers.accept)) return res.type(AGGREGATED_DISCOVERY).send(JSON.stringify(aggregatedDiscovery(false)));
+      if (wantsAggregated(req.headers.accept)) return aggregated(res, aggregatedDiscovery(false));
       return res.json(apiGroupList());
     });
     app.get('/api/v1', (_req, res) => res.json(apiResourceList('', 'v1')));

@@ -1,6 +1,9 @@
 import * as k8s from '@kubernetes/client-node';
 import { kubeconfigCluster, sandboxFetch, startTestSandbox } from '../testing';
 
+// Schema compilation and the sandbox's start take seconds on a busy 2-core machine.
+jest.setTimeout(30_000);
+
 describe('Kubernetes stand-in, through the official @kubernetes/client-node', () => {
   let sandbox: Awaited<ReturnType<typeof startTestSandbox>>;
   let kc: k8s.KubeConfig;

@@ -11,6 +11,9 @@ function crdValidator(file: string) {
   return new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(schema);
 }
 
+// Schema compilation and the sandbox's start take seconds on a busy 2-core machine.
+jest.setTimeout(30_000);
+
 describe('canary controller', () => {
   let sandbox: Awaited<ReturnType<typeof startTestSandbox>>;
   let kube: { url: string; token: string };
