@@ -13,7 +13,7 @@ table([
   [`${r.apps} apps (${r.services} services) on ${r.instances} instances`, `${r.distinctRevisionsVisible} revisions in Argo CD's history`],
   ...r.cycles.map((c, i) => [
     `cycle ${i + 1}${i === 0 ? ' (empty database)' : ''}`,
-    `${(c.ms / 1000).toFixed(2)} s (budget 10), ${c.calls} Argo CD calls (${c.metadataCalls} revision metadata), ${c.rows} rows`,
+    `${(c.ms / 1000).toFixed(2)} s (budget 10), ${c.calls} Argo CD calls (${c.metadataCalls} revision metadata), ${c.rolloutLists ?? 0} Rollouts lists, ${c.rows} rows (${c.newRows ?? c.rows} new)`,
   ]),
 ]);
 writeResult('delivery-ingestion', r);

@@ -6,7 +6,10 @@ import knexFactory, { Knex } from 'knex';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DeploymentRow, DeploymentStore } from '../src/database/DeploymentStore';
+import {
+  DeploymentRow,
+  DeploymentStore,
+} from '../src/database/DeploymentStore';
 
 function percentile(values: number[], p: number) {
   const s = [...values].sort((a, b) => a - b);
@@ -14,7 +17,9 @@ function percentile(values: number[], p: number) {
 }
 
 async function bench(label: string, knex: Knex) {
-  const store = await DeploymentStore.create({ database: { getClient: async () => knex, migrations: { skip: false } } });
+  const store = await DeploymentStore.create({
+    database: { getClient: async () => knex, migrations: { skip: false } },
+  });
   const T0 = Date.UTC(2025, 0, 1);
   const rows: DeploymentRow[] = [];
   for (let i = 0; i < 100_000; i++) {
@@ -41,11 +46,19 @@ async function bench(label: string, knex: Knex) {
   const client = async () => {
     for (let i = 0; i < 50; i++) {
       let s = performance.now();
-      const page = await store.timeline({ entityRef: 'component:default/hot-service', limit: 50, environment: i % 2 ? 'prod' : undefined });
+      const page = await store.timeline({
+        entityRef: 'component:default/hot-service',
+        limit: 50,
+        environment: i % 2 ? 'prod' : undefined,
+      });
       times.push(performance.now() - s);
       if (page.nextCursor && i % 5 === 0) {
         s = performance.now();
-        await store.timeline({ entityRef: 'component:default/hot-service', limit: 50, cursor: page.nextCursor });
+        await store.timeline({
+          entityRef: 'component:default/hot-service',
+          limit: 50,
+          cursor: page.nextCursor,
+        });
         times.push(performance.now() - s);
         cursorPages++;
       }
@@ -55,20 +68,49 @@ async function bench(label: string, knex: Knex) {
   await Promise.all(Array.from({ length: 20 }, client));
   const wallMs = performance.now() - wall;
   console.log(
-    JSON.stringify({ db: label, rows: 100_000, entityRows: 5000, loadMs: Math.round(loadMs), requests: times.length, cursorPages, p50: percentile(times, 50), p95: percentile(times, 95), wallMs: Math.round(wallMs) }),
+    JSON.stringify({
+      db: label,
+      rows: 100_000,
+      entityRows: 5000,
+      loadMs: Math.round(loadMs),
+      requests: times.length,
+      cursorPages,
+      p50: percentile(times, 50),
+      p95: percentile(times, 95),
+      wallMs: Math.round(wallMs),
+    }),
   );
   await knex.destroy();
 }
 
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'timeline-bench-'));
-  await bench('sqlite', knexFactory({ client: 'better-sqlite3', connection: { filename: path.join(dir, 'db.sqlite') }, useNullAsDefault: true }));
+  await bench(
+    'sqlite',
+    knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: path.join(dir, 'db.sqlite') },
+      useNullAsDefault: true,
+    }),
+  );
   fs.rmSync(dir, { recursive: true, force: true });
   if (process.env.BENCH_POSTGRES) {
-    const admin = knexFactory({ client: 'pg', connection: `${process.env.BENCH_POSTGRES}/postgres` });
+    const admin = knexFactory({
+      client: 'pg',
+      connection: `${process.env.BENCH_POSTGRES}/postgres`,
+    });
     const name = `timeline_bench_${Date.now()}`;
     await admin.raw(`create database ${name}`);
-    await bench('postgres', knexFactory({ client: 'pg', connection: { connectionString: `${process.env.BENCH_POSTGRES}/${name}` }, pool: { min: 0, max: 10 } }));
+    await bench(
+      'postgres',
+      knexFactory({
+        client: 'pg',
+        connection: {
+          connectionString: `${process.env.BENCH_POSTGRES}/${name}`,
+        },
+        pool: { min: 0, max: 10 },
+      }),
+    );
     await admin.raw(`drop database ${name}`);
     await admin.destroy();
   }

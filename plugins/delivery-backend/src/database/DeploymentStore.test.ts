@@ -139,6 +139,31 @@ describe('DeploymentStore', () => {
         })
       ).items;
       expect(left.map(d => d.historyId)).toEqual([-300, -100]);
+      // Aborted through Portolan while in flight: when history catches up,
+      // its entry takes the abort over and the operation row goes.
+      const aborting = row(-400, {
+        result: 'canary-aborted',
+        startedAt: new Date(T0 + 90 * 60_000),
+        revision: 'abort'.padEnd(40, '0'),
+      });
+      await store.upsertDeployments([
+        aborting,
+        { ...aborting, historyId: 7, result: 'succeeded' },
+      ]);
+      await store.resolveInProgress(aborting.instance, [
+        { app: aborting.app, upTo: new Date(T0 + 90 * 60_000) },
+      ]);
+      const after = (
+        await store.timeline({
+          entityRef: 'component:default/web-shop',
+          limit: 10,
+        })
+      ).items;
+      expect(
+        after
+          .filter(d => d.revision === aborting.revision)
+          .map(d => [d.historyId, d.result]),
+      ).toEqual([[7, 'canary-aborted']]);
     },
   );
 

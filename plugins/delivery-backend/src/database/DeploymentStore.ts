@@ -534,15 +534,35 @@ export class DeploymentStore {
   ): Promise<void> {
     for (let i = 0; i < apps.length; i += 100) {
       const chunk = apps.slice(i, i + 100);
-      await this.db('delivery_deployments')
-        .where({ instance, result: 'in-progress' })
-        .andWhere('history_id', '<', 0)
-        .andWhere(qb => {
-          for (const a of chunk)
-            qb.orWhere(w =>
-              w.where('app', a.app).andWhere('started_at', '<=', a.upTo),
-            );
-        })
+      const caughtUp = () =>
+        this.db('delivery_deployments')
+          .where({ instance })
+          .andWhere('history_id', '<', 0)
+          .andWhere(qb => {
+            for (const a of chunk)
+              qb.orWhere(w =>
+                w.where('app', a.app).andWhere('started_at', '<=', a.upTo),
+              );
+          });
+      // An operation aborted through Portolan while in flight hands the
+      // abort on to its history entry (same app, revision and start).
+      const aborted = await caughtUp()
+        .andWhere('result', 'canary-aborted')
+        .select('app', 'revision', 'started_at');
+      for (const op of aborted) {
+        await this.db('delivery_deployments')
+          .where({
+            instance,
+            app: op.app,
+            revision: op.revision,
+            result: 'succeeded',
+          })
+          .andWhere('history_id', '>=', 0)
+          .andWhere('started_at', toDate(op.started_at)!)
+          .update({ result: 'canary-aborted' });
+      }
+      await caughtUp()
+        .whereIn('result', ['in-progress', 'canary-aborted'])
         .delete();
     }
   }

@@ -26,6 +26,12 @@ const service = (
   spec: { type: 'service', lifecycle: 'production', owner: 'team-a' },
 });
 
+/** The sandbox CA, as a kubeconfig's certificate-authority-data (when its Kubernetes serves TLS). */
+const caDataOf = (sandbox: Sandbox) => {
+  const ca = (sandbox.info as { ca?: string }).ca;
+  return ca ? Buffer.from(ca).toString('base64') : undefined;
+};
+
 /** The catalog's cluster Resources; `environments` overrides their annotation. */
 const clusterResources = (
   sandbox: Sandbox,
@@ -74,7 +80,11 @@ async function setup(
       ),
   );
   const rollouts = sandbox.info.kubernetes.map(
-    k => new RolloutsClient({ ...k, skipTLSVerify: false }, 2000),
+    k =>
+      new RolloutsClient(
+        { ...k, skipTLSVerify: false, caData: caDataOf(sandbox) },
+        2000,
+      ),
   );
   const rolloutLists = rollouts.map(r => jest.spyOn(r, 'listRollouts'));
   let now = sandbox.clock.now();
