@@ -378,6 +378,8 @@ describe('readArgoCdInstances', () => {
       'http://localhost:7102',
       'http://[::1]:8080',
       'http://127.1.2.3',
+      'http://LOCALHOST.:7102',
+      'http://[::ffff:127.0.0.1]:8080',
     ]) {
       expect(read([{ name: 'a', url, token: 't' }])[0].url).toBe(url);
     }

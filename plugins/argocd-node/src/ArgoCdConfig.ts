@@ -1,6 +1,6 @@
 import { Config } from '@backstage/config';
-import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
+import { isLoopbackUrl } from './loopback';
 
 /** One Argo CD instance the portal talks to. */
 export interface ArgoCdInstanceConfig {
@@ -12,18 +12,6 @@ export interface ArgoCdInstanceConfig {
   /** ...or a local account, exchanged for a session token. */
   username?: string;
   password?: string;
-}
-
-const loopback = new BlockList();
-loopback.addSubnet('127.0.0.0', 8, 'ipv4');
-loopback.addAddress('::1', 'ipv6');
-
-/** Whether a URL's host is this machine (by name `localhost` or a loopback address). */
-export function isLoopbackUrl(url: string): boolean {
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-  if (host === 'localhost') return true;
-  const family = isIP(host);
-  return family !== 0 && loopback.check(host, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 /** Where the instances are configured: the same list Roadie's plugin reads. */

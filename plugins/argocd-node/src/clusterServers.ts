@@ -1,6 +1,6 @@
 import { Config } from '@backstage/config';
 import fs from 'node:fs';
-import { isIP } from 'node:net';
+import { isLoopbackHost as isLoopback } from './loopback';
 
 /** The config key the Kubernetes backend reads its clusters from. */
 export const KUBERNETES_CLUSTERS_CONFIG_KEY = 'kubernetes.clusterLocatorMethods';
@@ -83,13 +83,6 @@ export function readKubernetesClusters(config: Config): KubernetesClusterConfig[
     });
   });
   return clusters;
-}
-
-function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1';
 }
 
 /**
