@@ -1,6 +1,7 @@
 // Shared helpers for the browser tests.
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -54,6 +55,37 @@ export async function signedInAs(browser, user, path = '/') {
 /** The running sandbox's endpoints and credentials (its sandbox.json). */
 export function sandboxInfo() {
   return JSON.parse(readFileSync(join(process.env.PORTOLAN_E2E_DATA_DIR, 'sandbox.json'), 'utf8'));
+}
+
+/**
+ * A Kubernetes API request to a sandbox cluster (`{ url, token }` from
+ * sandbox.json). Its API servers serve TLS only, like real ones: the
+ * request verifies them against the sandbox's CA (`ca` in sandbox.json).
+ */
+export function kubeApi(cluster, path, { method = 'GET', body, contentType = 'application/merge-patch+json' } = {}) {
+  const { ca } = sandboxInfo();
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      new URL(path, cluster.url),
+      {
+        method,
+        ca,
+        headers: {
+          Authorization: `Bearer ${cluster.token}`,
+          Accept: 'application/json',
+          ...(body === undefined ? {} : { 'Content-Type': contentType }),
+        },
+      },
+      res => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', chunk => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode, body: text ? JSON.parse(text) : undefined }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
 }
 
 /** A user token from the sandbox sign-in provider. */

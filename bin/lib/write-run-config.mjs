@@ -69,6 +69,11 @@ if (sandboxArg !== '0') {
       },
     ],
   };
+  if (typeof sandbox.ca !== 'string' || !sandbox.ca.includes('-----BEGIN CERTIFICATE-----')) {
+    console.error(`${join(dataDir, 'sandbox.json')} has no 'ca' certificate for its Kubernetes API servers`);
+    process.exit(1);
+  }
+  const caData = Buffer.from(sandbox.ca).toString('base64');
   config.kubernetes = {
     clusterLocatorMethods: [
       {
@@ -78,6 +83,10 @@ if (sandboxArg !== '0') {
           url: c.url,
           authProvider: 'serviceAccount',
           serviceAccountToken: c.token,
+          // The sandbox's API servers serve TLS with a CA made at its start;
+          // every client verifies against it (kubeconfig's
+          // certificate-authority-data: base64 of the PEM).
+          caData,
           skipMetricsLookup: true,
         })),
       },

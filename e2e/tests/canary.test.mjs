@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { baseUrl, eventually, launchBrowser, sandboxInfo, screenshot, signedInAs, userToken } from '../lib.mjs';
+import { baseUrl, eventually, kubeApi, launchBrowser, sandboxInfo, screenshot, signedInAs, userToken } from '../lib.mjs';
 
 // payment-gateway (team-payments), not checkout-service: other tests count
 // checkout-service's pods, which a canary changes.
@@ -23,11 +23,9 @@ describe('canary controls', () => {
 
   const kube = () => sandbox.kubernetes.find(k => k.name === 'prod-eu');
   async function rollout() {
-    const res = await fetch(`${kube().url}/apis/argoproj.io/v1alpha1/namespaces/payments/rollouts/payment-gateway`, {
-      headers: { Authorization: `Bearer ${kube().token}` },
-    });
+    const res = await kubeApi(kube(), '/apis/argoproj.io/v1alpha1/namespaces/payments/rollouts/payment-gateway');
     assert.equal(res.status, 200);
-    return res.json();
+    return res.body;
   }
 
   it('lets the owning team promote a paused canary and refuses everyone else', async () => {
