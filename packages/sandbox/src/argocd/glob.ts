@@ -1,3 +1,5 @@
+const cache = new Map<string, RegExp | null>();
+
 /**
  * Glob matching as Argo CD does it: github.com/gobwas/glob, through
  * util/glob.Match (pkg/apis/application/v1alpha1/app_project_types.go
@@ -33,8 +35,6 @@ export function globMatch(
   return compiled ? compiled.test(value) : false;
 }
 
-const cache = new Map<string, RegExp | null>();
-
 const escapeRegExp = (c: string) => c.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 /** Inside a character class `-` is special too. */
 const escapeClassChar = (c: string) => c.replace(/[\\^\]\[-]/g, '\\$&');
@@ -47,6 +47,34 @@ function translate(pattern: string, separators: string[]): string {
     : '[\\s\\S]';
   const chars = [...pattern];
   let i = 0;
+
+  // gobwas/glob's lexer (syntax/lexer fetchRange): a class is one range
+  // `[lo-hi]` or a list of characters `[abc]`, either negated with `!`; a
+  // class never cares about separators.
+  const parseClass = (): string => {
+    let negated = false;
+    if (chars[i] === '!') {
+      negated = true;
+      i++;
+    }
+    let body: string;
+    if (chars[i + 1] === '-' && i + 2 < chars.length) {
+      const [lo, hi] = [chars[i], chars[i + 2]];
+      i += 3;
+      if (hi < lo) throw new GlobSyntaxError('bad range');
+      body = `${escapeClassChar(lo)}-${escapeClassChar(hi)}`;
+    } else {
+      body = '';
+      while (i < chars.length && chars[i] !== ']') {
+        if (chars[i] === '\\') i++;
+        if (i < chars.length) body += escapeClassChar(chars[i++]);
+      }
+      if (!body) throw new GlobSyntaxError('empty class');
+    }
+    if (chars[i] !== ']') throw new GlobSyntaxError('unclosed [');
+    i++;
+    return negated ? `[^${body}]` : `[${body}]`;
+  };
 
   const parse = (inBraces: boolean): string => {
     let out = '';
@@ -83,34 +111,6 @@ function translate(pattern: string, separators: string[]): string {
     }
     if (inBraces) throw new GlobSyntaxError('unclosed {');
     return out;
-  };
-
-  // gobwas/glob's lexer (syntax/lexer fetchRange): a class is one range
-  // `[lo-hi]` or a list of characters `[abc]`, either negated with `!`; a
-  // class never cares about separators.
-  const parseClass = (): string => {
-    let negated = false;
-    if (chars[i] === '!') {
-      negated = true;
-      i++;
-    }
-    let body: string;
-    if (chars[i + 1] === '-' && i + 2 < chars.length) {
-      const [lo, hi] = [chars[i], chars[i + 2]];
-      i += 3;
-      if (hi < lo) throw new GlobSyntaxError('bad range');
-      body = `${escapeClassChar(lo)}-${escapeClassChar(hi)}`;
-    } else {
-      body = '';
-      while (i < chars.length && chars[i] !== ']') {
-        if (chars[i] === '\\') i++;
-        if (i < chars.length) body += escapeClassChar(chars[i++]);
-      }
-      if (!body) throw new GlobSyntaxError('empty class');
-    }
-    if (chars[i] !== ']') throw new GlobSyntaxError('unclosed [');
-    i++;
-    return negated ? `[^${body}]` : `[${body}]`;
   };
 
   return parse(false);

@@ -95,6 +95,12 @@ const MESSAGES = [
   'Fix race when two requests update the same record',
 ];
 const BOT = { name: 'renovate[bot]', email: 'bot@renovateapp.com' };
+/** How often each environment deploys, on average. */
+const DEPLOYS_PER_DAY: Record<string, number> = {
+  dev: 1.2,
+  staging: 0.7,
+  prod: 0.45,
+};
 /** Argo CD accounts that sync by hand. */
 const SYNC_USERS = ['ada.lovelace', 'ken.thompson', 'admin'];
 
@@ -306,14 +312,9 @@ export class World {
   }
 
   private generateHistory(app: App, now: number, days: number): void {
-    const perDay =
-      app.environment === 'dev'
-        ? 1.2
-        : app.environment === 'staging'
-        ? 0.7
-        : 0.45;
+    const perDay = DEPLOYS_PER_DAY[app.environment] ?? DEPLOYS_PER_DAY.prod;
     let t = now - days * DAY + this.random.int(1, 12) * 3_600_000;
-    while (true) {
+    for (;;) {
       t += Math.round((DAY / perDay) * (0.4 + this.random.next() * 1.2));
       // Office hours, mostly.
       const hour = new Date(t).getUTCHours();

@@ -62,9 +62,7 @@ export function argoCdCaller(base: () => string, token: () => string) {
         ...(auth ? { Authorization: `Bearer ${token()}` } : {}),
       },
       body:
-        body === undefined
-          ? undefined
-          : typeof body === 'string'
+        typeof body === 'string' || body === undefined
           ? body
           : JSON.stringify(body),
     });
