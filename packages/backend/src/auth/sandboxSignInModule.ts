@@ -10,7 +10,7 @@ import {
   createProxyAuthenticator,
 } from '@backstage/plugin-auth-node';
 import { isProductionConfig } from '../config/checkStartupConfig';
-import { isLoopbackHost, isLoopbackUrl } from '../config/loopback';
+import { isLoopbackHost, isLoopbackUrl } from '@portolan/argocd-node';
 
 /** The header the sandbox sign-in page sends: a catalog User's name. */
 export const SANDBOX_USER_HEADER = 'x-portolan-sandbox-user';

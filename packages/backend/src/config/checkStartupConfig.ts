@@ -1,6 +1,6 @@
 import { Config } from '@backstage/config';
 import { ConfigLeaf, configLeaves } from './configLeaves';
-import { isLoopbackHost } from './loopback';
+import { isLoopbackHost } from '@portolan/argocd-node';
 
 /** What the start-up checks found: errors stop the backend, warnings are logged. */
 export interface StartupConfigReport {
