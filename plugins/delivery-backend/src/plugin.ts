@@ -15,6 +15,8 @@ import { deliveryPermissions } from '@portolan/plugin-delivery-common';
 import { DeploymentStore } from './database/DeploymentStore';
 import { RolloutActionStore } from './database/RolloutActionStore';
 import { createRolloutsRouter } from './rollouts/createRolloutsRouter';
+import { createPodsRouter } from './pods/createPodsRouter';
+import { PodReadService } from './pods/PodReadService';
 import { readKubernetesClusters } from './rollouts/KubernetesClusters';
 import { RolloutsClient } from './rollouts/RolloutsClient';
 import { RolloutService } from './rollouts/RolloutService';
@@ -104,6 +106,12 @@ export const deliveryPlugin = createBackendPlugin({
           }),
         );
         httpRouter.use(createRolloutsRouter({ rollouts, httpAuth }));
+        httpRouter.use(
+          createPodsRouter({
+            pods: PodReadService.create({ clients: rolloutClients, catalog, permissions }),
+            httpAuth,
+          }),
+        );
       },
     });
   },

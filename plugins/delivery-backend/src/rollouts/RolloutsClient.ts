@@ -113,6 +113,7 @@ const list = <T extends z.ZodTypeAny>(item: T) => z.object({ items: z.array(item
  */
 export class RolloutsClient {
   private readonly api: k8s.CustomObjectsApi;
+  private readonly core: k8s.CoreV1Api;
 
   constructor(
     readonly cluster: KubernetesClusterConfig,
@@ -136,6 +137,39 @@ export class RolloutsClient {
       currentContext: 'portolan',
     });
     this.api = kc.makeApiClient(k8s.CustomObjectsApi);
+    this.core = kc.makeApiClient(k8s.CoreV1Api);
+  }
+
+  /** A pod's labels (to tell which service it belongs to). */
+  async getPodLabels(namespace: string, name: string): Promise<Record<string, string>> {
+    const pod = await this.call(`pod ${namespace}/${name}`, () => this.core.readNamespacedPod({ namespace, name }));
+    return pod.metadata?.labels ?? {};
+  }
+
+  /** A container's log, bounded (the last `tailLines` lines, at most 2 MiB). */
+  async readPodLog(
+    namespace: string,
+    name: string,
+    options: { container?: string; previous?: boolean; tailLines?: number },
+  ): Promise<string> {
+    return this.call(`log of pod ${namespace}/${name}`, () =>
+      this.core.readNamespacedPodLog({
+        namespace,
+        name,
+        container: options.container,
+        previous: options.previous,
+        tailLines: options.tailLines ?? 1000,
+        limitBytes: 2 * 1024 * 1024,
+      }),
+    );
+  }
+
+  /** Events about one object of a namespace. */
+  async listEvents(namespace: string, involvedObjectName: string): Promise<k8s.CoreV1Event[]> {
+    const list = await this.call(`events in ${namespace}`, () =>
+      this.core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${involvedObjectName}` }),
+    );
+    return list.items;
   }
 
   /** Rollouts matching a label selector, in one namespace or all. */
