@@ -21,7 +21,10 @@ const lazyFeatures = createFrontendFeatureLoader({
       import('@backstage/plugin-catalog-graph/alpha'),
       import('@backstage/plugin-org/alpha'),
     ]);
-    return plugins.map(p => p.default);
+    // Pod logs and events through Portolan's read-only route (the
+    // Kubernetes proxy is closed).
+    const { kubernetesReadOnlyModule } = await import('./modules/kubernetes');
+    return [...plugins.map(p => p.default), kubernetesReadOnlyModule];
   },
 });
 
