@@ -1,0 +1,4 @@
+export * from './annotations';
+export * from './api';
+export * from './fields';
+export * from './permissions';
