@@ -5,6 +5,14 @@ import { z } from 'zod';
  * fields pass through; what we read is validated, so a malformed upstream
  * answer is an error naming the instance, not a crash further down.
  */
+/** v1alpha1OperationInitiator: a user, or Argo CD's automated sync. */
+export const operationInitiatorSchema = z
+  .object({
+    username: z.string().optional(),
+    automated: z.boolean().optional(),
+  })
+  .passthrough();
+
 export const revisionHistorySchema = z
   .object({
     id: z.coerce.number(),
@@ -15,13 +23,7 @@ export const revisionHistorySchema = z
       .object({ repoURL: z.string().optional() })
       .passthrough()
       .optional(),
-    initiatedBy: z
-      .object({
-        username: z.string().optional(),
-        automated: z.boolean().optional(),
-      })
-      .passthrough()
-      .optional(),
+    initiatedBy: operationInitiatorSchema.optional(),
   })
   .passthrough();
 
@@ -33,13 +35,7 @@ export const operationStateSchema = z
           .object({ revision: z.string().optional() })
           .passthrough()
           .optional(),
-        initiatedBy: z
-          .object({
-            username: z.string().optional(),
-            automated: z.boolean().optional(),
-          })
-          .passthrough()
-          .optional(),
+        initiatedBy: operationInitiatorSchema.optional(),
       })
       .passthrough()
       .optional(),
