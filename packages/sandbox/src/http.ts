@@ -17,7 +17,10 @@ export async function listen(
   tls?: ServingCertificate,
 ): Promise<{ server: http.Server; url: string }> {
   const server = tls
-    ? https.createServer({ key: tls.key, cert: tls.cert }, app as http.RequestListener)
+    ? https.createServer(
+        { key: tls.key, cert: tls.cert },
+        app as http.RequestListener,
+      )
     : http.createServer(app as http.RequestListener);
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
@@ -26,7 +29,10 @@ export async function listen(
   });
   const address = server.address() as AddressInfo;
   const hostPart = host.includes(':') ? `[${host}]` : host;
-  return { server, url: `${tls ? 'https' : 'http'}://${hostPart}:${address.port}` };
+  return {
+    server,
+    url: `${tls ? 'https' : 'http'}://${hostPart}:${address.port}`,
+  };
 }
 
 export async function close(server: http.Server): Promise<void> {

@@ -6,6 +6,7 @@ import { ArgoCdStandIn } from './argocd/ArgoCdStandIn';
 import { GitStandIn } from './git/GitStandIn';
 import { close, listen } from './http';
 import { createSandboxCertificates } from './kubernetes/certificates';
+import { sandboxKubeconfig } from './kubernetes/kubeconfig';
 import { KubernetesStandIn } from './kubernetes/KubernetesStandIn';
 import { readCatalog } from './world/catalog';
 import { Clock, ManualClock, realClock } from './world/clock';
@@ -22,7 +23,7 @@ export const SANDBOX_GIT_PASSWORD = 'portolan-sandbox';
 
 export interface SandboxOptions {
   catalogDir: string;
-  /** Writes <dataDir>/sandbox.json when given. */
+  /** Writes <dataDir>/sandbox.json (and a kubeconfig for its clusters) when given. */
   dataDir?: string;
   /** 7100 by default; 0 puts every stand-in on a free port (tests). */
   basePort?: number;
@@ -38,9 +39,20 @@ export interface SandboxOptions {
 }
 
 export interface SandboxInfo {
-  argocd: Array<{ name: string; url: string; username: string; password: string; token: string }>;
+  argocd: Array<{
+    name: string;
+    url: string;
+    username: string;
+    password: string;
+    token: string;
+  }>;
   /** Kubernetes API servers: https URLs whose certificates `ca` signed. */
-  kubernetes: Array<{ name: string; url: string; token: string; environment: string }>;
+  kubernetes: Array<{
+    name: string;
+    url: string;
+    token: string;
+    environment: string;
+  }>;
   /**
    * PEM of the CA made at sandbox start that signed the Kubernetes stand-ins'
    * serving certificates. Clients trust it (kubeconfig
@@ -64,11 +76,20 @@ export interface RunningSandbox {
 }
 
 // Fixed default ports, so config can name them without reading sandbox.json.
-const ARGOCD_PORTS: Record<string, number> = { 'argocd-nonprod': 1, 'argocd-prod': 2 };
-const KUBERNETES_PORTS: Record<string, number> = { dev: 11, staging: 12, 'prod-eu': 13 };
+const ARGOCD_PORTS: Record<string, number> = {
+  'argocd-nonprod': 1,
+  'argocd-prod': 2,
+};
+const KUBERNETES_PORTS: Record<string, number> = {
+  dev: 11,
+  staging: 12,
+  'prod-eu': 13,
+};
 const GIT_PORT = 20;
 
-export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
+export async function startSandbox(
+  options: SandboxOptions,
+): Promise<RunningSandbox> {
   const host = options.host ?? '127.0.0.1';
   const basePort = options.basePort ?? 7100;
   const seed = options.seed ?? 42;
@@ -76,7 +97,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const port = (offset: number | undefined, index: number) =>
     basePort === 0 ? 0 : basePort + (offset ?? 30 + index);
   const catalog = readCatalog(options.catalogDir);
-  const world = new World(catalog, seed, clock.now(), { extraServices: options.extraServices });
+  const world = new World(catalog, seed, clock.now(), {
+    extraServices: options.extraServices,
+  });
   const servers: http.Server[] = [];
 
   // Like every real API server, the Kubernetes stand-ins serve TLS only:
@@ -86,13 +109,29 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const kubernetes = new Map<string, KubernetesStandIn>();
   const kubeInfo: SandboxInfo['kubernetes'] = [];
   for (const [i, cluster] of catalog.clusters.entries()) {
-    const standIn = new KubernetesStandIn(cluster.name, `sandbox-token-${cluster.name}`, world, clock);
-    const { server, url } = await listen(standIn.router(), host, port(KUBERNETES_PORTS[cluster.name], 10 + i), tls);
+    const standIn = new KubernetesStandIn(
+      cluster.name,
+      `sandbox-token-${cluster.name}`,
+      world,
+      clock,
+    );
+    const { server, url } = await listen(
+      standIn.router(),
+      host,
+      port(KUBERNETES_PORTS[cluster.name], 10 + i),
+      tls,
+    );
     servers.push(server);
     kubernetes.set(cluster.name, standIn);
-    kubeInfo.push({ name: cluster.name, url, token: standIn.token, environment: cluster.environment });
+    kubeInfo.push({
+      name: cluster.name,
+      url,
+      token: standIn.token,
+      environment: cluster.environment,
+    });
   }
-  const clusterUrl = (name: string) => kubeInfo.find(k => k.name === name)?.url ?? `https://${name}.invalid`;
+  const clusterUrl = (name: string) =>
+    kubeInfo.find(k => k.name === name)?.url ?? `https://${name}.invalid`;
 
   const argocd = new Map<string, ArgoCdStandIn>();
   const argoInfo: SandboxInfo['argocd'] = [];
@@ -106,23 +145,43 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       historyLimit: options.historyLimit,
       clusterUrl,
     });
-    const { server, url } = await listen(standIn.router(), host, port(ARGOCD_PORTS[name], i));
+    const { server, url } = await listen(
+      standIn.router(),
+      host,
+      port(ARGOCD_PORTS[name], i),
+    );
     servers.push(server);
     argocd.set(name, standIn);
-    argoInfo.push({ name, url, username: SANDBOX_ARGOCD_USER, password: SANDBOX_ARGOCD_PASSWORD, token: standIn.token });
+    argoInfo.push({
+      name,
+      url,
+      username: SANDBOX_ARGOCD_USER,
+      password: SANDBOX_ARGOCD_PASSWORD,
+      token: standIn.token,
+    });
   }
 
   const gitDir =
     options.gitDir ??
-    (options.dataDir ? path.join(options.dataDir, 'git') : fs.mkdtempSync(path.join(os.tmpdir(), 'portolan-git-')));
+    (options.dataDir
+      ? path.join(options.dataDir, 'git')
+      : fs.mkdtempSync(path.join(os.tmpdir(), 'portolan-git-')));
   const git = new GitStandIn(gitDir, SANDBOX_GIT_USER, SANDBOX_GIT_PASSWORD);
-  const gitServer = await listen(git.router(), host, basePort === 0 ? 0 : basePort + GIT_PORT);
+  const gitServer = await listen(
+    git.router(),
+    host,
+    basePort === 0 ? 0 : basePort + GIT_PORT,
+  );
   servers.push(gitServer.server);
 
   const info: SandboxInfo = {
     argocd: argoInfo,
     kubernetes: kubeInfo,
-    git: { url: gitServer.url, username: SANDBOX_GIT_USER, password: SANDBOX_GIT_PASSWORD },
+    git: {
+      url: gitServer.url,
+      username: SANDBOX_GIT_USER,
+      password: SANDBOX_GIT_PASSWORD,
+    },
     ca: certificates.caPem,
     startedAt: new Date(clock.now()).toISOString(),
     seed,
@@ -130,6 +189,12 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   if (options.dataDir) {
     fs.mkdirSync(options.dataDir, { recursive: true });
     const file = path.join(options.dataDir, 'sandbox.json');
+    // Standard tooling (kubectl) works against the clusters with this file.
+    fs.writeFileSync(
+      path.join(options.dataDir, 'kubeconfig'),
+      sandboxKubeconfig(kubeInfo, certificates.caPem),
+      { mode: 0o600 },
+    );
     fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(info, null, 2)}\n`);
     fs.renameSync(`${file}.tmp`, file);
   }
@@ -143,7 +208,11 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     // Non-canary deploys finish after a minute.
     for (const app of world.apps) {
       const d = world.current(app);
-      if (d?.result === 'in-progress' && app.workload === 'Deployment' && now - d.startedAt > 60_000) {
+      if (
+        d?.result === 'in-progress' &&
+        app.workload === 'Deployment' &&
+        now - d.startedAt > 60_000
+      ) {
         world.finishDeploy(d, 'succeeded', now);
       }
     }
@@ -175,7 +244,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     async stop() {
       if (timer) clearInterval(timer);
       await Promise.all(servers.map(close));
-      if (options.dataDir) fs.rmSync(path.join(options.dataDir, 'sandbox.json'), { force: true });
+      if (options.dataDir) {
+        fs.rmSync(path.join(options.dataDir, 'sandbox.json'), { force: true });
+        fs.rmSync(path.join(options.dataDir, 'kubeconfig'), { force: true });
+      }
     },
   };
 }
@@ -203,9 +275,17 @@ async function main(args: string[]) {
     realtime: args.includes('--realtime'),
   });
   console.log(`sandbox ready in ${Date.now() - started} ms`);
-  for (const a of sandbox.info.argocd) console.log(`  Argo CD ${a.name.padEnd(16)} ${a.url}`);
-  for (const k of sandbox.info.kubernetes) console.log(`  Kubernetes ${k.name.padEnd(13)} ${k.url}`);
+  for (const a of sandbox.info.argocd)
+    console.log(`  Argo CD ${a.name.padEnd(16)} ${a.url}`);
+  for (const k of sandbox.info.kubernetes)
+    console.log(`  Kubernetes ${k.name.padEnd(13)} ${k.url}`);
   console.log(`  Git                       ${sandbox.info.git.url}`);
+  if (sandbox.info.kubernetes.length && argValue(args, '--data-dir')) {
+    const kubeconfig = path.join(argValue(args, '--data-dir')!, 'kubeconfig');
+    console.log(
+      `  kubectl: KUBECONFIG=${kubeconfig} kubectl --context ${sandbox.info.kubernetes[0].name} get pods -A`,
+    );
+  }
   const stop = () => sandbox.stop().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

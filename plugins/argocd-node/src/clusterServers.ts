@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import { isLoopbackHost as isLoopback } from './loopback';
 
 /** The config key the Kubernetes backend reads its clusters from. */
-export const KUBERNETES_CLUSTERS_CONFIG_KEY = 'kubernetes.clusterLocatorMethods';
+export const KUBERNETES_CLUSTERS_CONFIG_KEY =
+  'kubernetes.clusterLocatorMethods';
 
 /** A cluster from `kubernetes.clusterLocatorMethods` (type `config`). */
 export interface KubernetesClusterConfig {
@@ -29,17 +30,22 @@ export interface KubernetesClusterConfig {
  * a base64 PEM certificate and `caFile` a readable file. Errors name the
  * config key.
  */
-export function readKubernetesClusters(config: Config): KubernetesClusterConfig[] {
+export function readKubernetesClusters(
+  config: Config,
+): KubernetesClusterConfig[] {
   const clusters: KubernetesClusterConfig[] = [];
-  const methods = config.getOptionalConfigArray(KUBERNETES_CLUSTERS_CONFIG_KEY) ?? [];
+  const methods =
+    config.getOptionalConfigArray(KUBERNETES_CLUSTERS_CONFIG_KEY) ?? [];
   methods.forEach((method, m) => {
     if (method.getOptionalString('type') !== 'config') return;
     (method.getOptionalConfigArray('clusters') ?? []).forEach((cluster, c) => {
       const at = `${KUBERNETES_CLUSTERS_CONFIG_KEY}[${m}].clusters[${c}]`;
-      const invalid = (key: string, why: string) => new Error(`Invalid config value at '${at}.${key}': ${why}`);
+      const invalid = (key: string, why: string) =>
+        new Error(`Invalid config value at '${at}.${key}': ${why}`);
       const name = cluster.getString('name');
       const url = cluster.getString('url');
-      const skipTLSVerify = cluster.getOptionalBoolean('skipTLSVerify') ?? false;
+      const skipTLSVerify =
+        cluster.getOptionalBoolean('skipTLSVerify') ?? false;
       let parsed: URL;
       try {
         parsed = new URL(url);
@@ -51,18 +57,32 @@ export function readKubernetesClusters(config: Config): KubernetesClusterConfig[
       }
       if (parsed.protocol === 'http:') {
         if (!isLoopback(parsed.hostname)) {
-          throw invalid('url', `'${url}' uses http:, which is allowed only for loopback hosts (127.0.0.1, ::1, localhost); use https:`);
+          throw invalid(
+            'url',
+            `'${url}' uses http:, which is allowed only for loopback hosts (127.0.0.1, ::1, localhost); use https:`,
+          );
         }
         if (!skipTLSVerify) {
-          throw invalid('url', `'${url}' uses http:, which has no TLS to verify: set skipTLSVerify: true to say so, or use https:`);
+          throw invalid(
+            'url',
+            `'${url}' uses http:, which has no TLS to verify: set skipTLSVerify: true to say so, or use https:`,
+          );
         }
       }
       if (clusters.some(x => x.name === name)) {
         throw invalid('name', `cluster '${name}' is configured twice`);
       }
       const caData = cluster.getOptionalString('caData');
-      if (caData !== undefined && !/-----BEGIN CERTIFICATE-----/.test(Buffer.from(caData, 'base64').toString('utf8'))) {
-        throw invalid('caData', 'not a base64-encoded PEM certificate (kubeconfig certificate-authority-data)');
+      if (
+        caData !== undefined &&
+        !/-----BEGIN CERTIFICATE-----/.test(
+          Buffer.from(caData, 'base64').toString('utf8'),
+        )
+      ) {
+        throw invalid(
+          'caData',
+          'not a base64-encoded PEM certificate (kubeconfig certificate-authority-data)',
+        );
       }
       const caFile = cluster.getOptionalString('caFile');
       if (caFile !== undefined) {
@@ -103,7 +123,9 @@ export function clusterOfDestination(
   destination: { name?: string; server?: string },
   clusterByServer: Map<string, string>,
 ): string | undefined {
-  if (destination.name && destination.name !== 'in-cluster') return destination.name;
-  if (destination.server) return clusterByServer.get(normalizeServer(destination.server));
+  if (destination.name && destination.name !== 'in-cluster')
+    return destination.name;
+  if (destination.server)
+    return clusterByServer.get(normalizeServer(destination.server));
   return undefined;
 }

@@ -1,10 +1,22 @@
 import express, { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { Clock } from '../world/clock';
-import { AGGREGATED_DISCOVERY, aggregatedDiscovery, apiGroupList, apiResourceList, apiVersions, wantsAggregated } from './discovery';
+import {
+  AGGREGATED_DISCOVERY,
+  aggregatedDiscovery,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  wantsAggregated,
+} from './discovery';
 import { KubernetesStore } from './KubernetesStore';
 import { decodeSelfSubjectAccessReview } from './protobuf';
-import { RESOURCE_TYPES, Obj, ResourceType, VIRTUAL_RESOURCES } from './resources';
+import {
+  RESOURCE_TYPES,
+  Obj,
+  ResourceType,
+  VIRTUAL_RESOURCES,
+} from './resources';
 import { StatusError } from './StatusError';
 import { IncludeObject, negotiate, toTable } from './table';
 
@@ -34,10 +46,13 @@ const ssarSchema = z.object({
           name: z.string().optional(),
         })
         .optional(),
-      nonResourceAttributes: z.object({ path: z.string().optional(), verb: z.string().optional() }).optional(),
+      nonResourceAttributes: z
+        .object({ path: z.string().optional(), verb: z.string().optional() })
+        .optional(),
     })
     .refine(s => !!s.resourceAttributes !== !!s.nonResourceAttributes, {
-      message: 'exactly one of nonResourceAttributes or resourceAttributes must be specified',
+      message:
+        'exactly one of nonResourceAttributes or resourceAttributes must be specified',
     }),
 });
 
@@ -90,17 +105,23 @@ export class KubernetesApiServer {
         platform: 'linux/amd64',
       }),
     );
-    for (const path of ['/healthz', '/livez', '/readyz']) app.get(path, (_req, res) => res.type('text/plain').send('ok'));
+    for (const path of ['/healthz', '/livez', '/readyz'])
+      app.get(path, (_req, res) => res.type('text/plain').send('ok'));
 
     // The media type is sent exactly as kube-apiserver sends it (client-go
     // reads its g, v and as parameters to tell aggregated discovery apart).
-    const aggregated = (res: Response, body: object) => res.setHeader('Content-Type', AGGREGATED_DISCOVERY).end(JSON.stringify(body));
+    const aggregated = (res: Response, body: object) =>
+      res
+        .setHeader('Content-Type', AGGREGATED_DISCOVERY)
+        .end(JSON.stringify(body));
     app.get('/api', (req, res) => {
-      if (wantsAggregated(req.headers.accept)) return aggregated(res, aggregatedDiscovery(true));
+      if (wantsAggregated(req.headers.accept))
+        return aggregated(res, aggregatedDiscovery(true));
       return res.json(apiVersions());
     });
     app.get('/apis', (req, res) => {
-      if (wantsAggregated(req.headers.accept)) return aggregated(res, aggregatedDiscovery(false));
+      if (wantsAggregated(req.headers.accept))
+        return aggregated(res, aggregatedDiscovery(false));
       return res.json(apiGroupList());
     });
     app.get('/api/v1', (_req, res) => res.json(apiResourceList('', 'v1')));
@@ -110,7 +131,9 @@ export class KubernetesApiServer {
       res.json(list);
     });
     app.get('/apis/:group', (req, res) => {
-      const group = apiGroupList().groups.find(g => g.name === req.params.group);
+      const group = apiGroupList().groups.find(
+        g => g.name === req.params.group,
+      );
       if (!group) throw notFound();
       res.json({ kind: 'APIGroup', apiVersion: 'v1', ...group });
     });
@@ -119,7 +142,9 @@ export class KubernetesApiServer {
       '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
       express.raw({ type: PROTOBUF, limit: '64kb' }),
       (req, res) => {
-        const body = Buffer.isBuffer(req.body) ? decodeSelfSubjectAccessReview(req.body) : req.body;
+        const body = Buffer.isBuffer(req.body)
+          ? decodeSelfSubjectAccessReview(req.body)
+          : req.body;
         // Answered as JSON, which typed clients accept next to protobuf.
         res.status(201).json(this.accessReview(body));
       },
@@ -128,16 +153,29 @@ export class KubernetesApiServer {
     app.get('/api/v1/namespaces/:ns/pods/:name/log', (req, res) => {
       const pod = store.get(store.type('pods'), req.params.ns, req.params.name);
       const container = req.query.container;
-      const names: string[] = (pod.spec?.containers ?? []).map((c: any) => c.name);
+      const names: string[] = (pod.spec?.containers ?? []).map(
+        (c: any) => c.name,
+      );
       if (container === undefined && names.length > 1) {
-        throw new StatusError(400, 'BadRequest', `a container name must be specified for pod ${pod.metadata.name}, choose one of: [${names.join(' ')}]`);
+        throw new StatusError(
+          400,
+          'BadRequest',
+          `a container name must be specified for pod ${
+            pod.metadata.name
+          }, choose one of: [${names.join(' ')}]`,
+        );
       }
       if (typeof container === 'string' && !names.includes(container)) {
-        throw new StatusError(400, 'BadRequest', `container ${container} is not valid for pod ${pod.metadata.name}`);
+        throw new StatusError(
+          400,
+          'BadRequest',
+          `container ${container} is not valid for pod ${pod.metadata.name}`,
+        );
       }
       let lines = this.options.podLog(pod);
       const tail = Number(req.query.tailLines);
-      if (Number.isInteger(tail) && tail >= 0) lines = tail === 0 ? [] : lines.slice(-tail);
+      if (Number.isInteger(tail) && tail >= 0)
+        lines = tail === 0 ? [] : lines.slice(-tail);
       res.type('text/plain').send(lines.map(l => `${l}\n`).join(''));
     });
 
@@ -148,9 +186,24 @@ export class KubernetesApiServer {
     app.use((error: any, _req: Request, res: Response, _next: NextFunction) => {
       let e: StatusError;
       if (error instanceof StatusError) e = error;
-      else if (error?.type === 'entity.parse.failed') e = new StatusError(400, 'BadRequest', `the body of the request was invalid: ${error.message}`);
-      else if (error?.type === 'entity.too.large') e = new StatusError(413, 'RequestEntityTooLarge', 'Request entity too large');
-      else e = new StatusError(500, 'InternalError', `Internal error occurred: ${error?.message ?? error}`);
+      else if (error?.type === 'entity.parse.failed')
+        e = new StatusError(
+          400,
+          'BadRequest',
+          `the body of the request was invalid: ${error.message}`,
+        );
+      else if (error?.type === 'entity.too.large')
+        e = new StatusError(
+          413,
+          'RequestEntityTooLarge',
+          'Request entity too large',
+        );
+      else
+        e = new StatusError(
+          500,
+          'InternalError',
+          `Internal error occurred: ${error?.message ?? error}`,
+        );
       res.status(e.code).json(e.toStatus());
     });
     return app;
@@ -159,35 +212,68 @@ export class KubernetesApiServer {
   /** /api/v1/... and /apis/<g>/<v>/...: [namespaces/<ns>/]<plural>[/<name>[/status]] */
   private resource(req: Request, res: Response) {
     const { store, clock } = this.options;
-    const m = /^\/api\/v1\/(.*)$/.exec(req.path) ?? /^\/apis\/([^/]+)\/([^/]+)\/(.*)$/.exec(req.path)!;
-    const [group, version, rest] = m.length === 2 ? ['', 'v1', m[1]] : [m[1], m[2], m[3]];
+    const m =
+      /^\/api\/v1\/(.*)$/.exec(req.path) ??
+      /^\/apis\/([^/]+)\/([^/]+)\/(.*)$/.exec(req.path)!;
+    const [group, version, rest] =
+      m.length === 2 ? ['', 'v1', m[1]] : [m[1], m[2], m[3]];
     const parts = rest.split('/').filter(Boolean).map(decodeURIComponent);
     let namespace: string | undefined;
     // namespaces/<ns>/<plural>... is a namespaced path; namespaces/<ns>[/status] is the Namespace itself.
-    if (parts[0] === 'namespaces' && parts.length >= 3 && parts[2] !== 'status') {
+    if (
+      parts[0] === 'namespaces' &&
+      parts.length >= 3 &&
+      parts[2] !== 'status'
+    ) {
       namespace = parts[1];
       parts.splice(0, 2);
     }
     const [plural, name, subresource] = parts;
-    const type = RESOURCE_TYPES.find(t => t.group === group && t.version === version && t.plural === plural);
-    if (!type || parts.length > 3 || (namespace !== undefined && !type.namespaced)) throw notFound();
-    if (subresource && !(type.subresources as string[]).includes(subresource)) throw notFound();
+    const type = RESOURCE_TYPES.find(
+      t => t.group === group && t.version === version && t.plural === plural,
+    );
+    if (
+      !type ||
+      parts.length > 3 ||
+      (namespace !== undefined && !type.namespaced)
+    )
+      throw notFound();
+    if (subresource && !(type.subresources as string[]).includes(subresource))
+      throw notFound();
     if (subresource === 'log') throw notFound(); // only pods/log, routed above
 
     if (req.method === 'GET') {
       const accept = negotiate(req.headers.accept);
       if (!accept) {
-        throw new StatusError(406, 'NotAcceptable', 'only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io');
+        throw new StatusError(
+          406,
+          'NotAcceptable',
+          'only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io',
+        );
       }
       if (req.query.watch === 'true' || req.query.watch === '1') {
-        throw new StatusError(405, 'MethodNotAllowed', 'the sandbox API server does not serve watch');
+        throw new StatusError(
+          405,
+          'MethodNotAllowed',
+          'the sandbox API server does not serve watch',
+        );
       }
       const items = name ? [store.get(type, namespace, name)] : undefined;
-      const body = items ?? store.list(type, namespace, stringQuery(req.query, ['labelSelector', 'fieldSelector']));
+      const body =
+        items ??
+        store.list(
+          type,
+          namespace,
+          stringQuery(req.query, ['labelSelector', 'fieldSelector']),
+        );
       if (accept.table) {
         const include = String(req.query.includeObject ?? 'Metadata');
         if (!['None', 'Metadata', 'Object'].includes(include)) {
-          throw new StatusError(400, 'BadRequest', `includeObject: Unsupported value: "${include}": supported values: "Metadata", "None", "Object"`);
+          throw new StatusError(
+            400,
+            'BadRequest',
+            `includeObject: Unsupported value: "${include}": supported values: "Metadata", "None", "Object"`,
+          );
         }
         return res.json(
           toTable(type, items ?? (body as { items: Obj[] }).items, {
@@ -205,8 +291,14 @@ export class KubernetesApiServer {
       this.options.onWrite?.(type, created);
       return res.status(201).json(created);
     }
-    if (req.method === 'PATCH' && name && (!subresource || subresource === 'status')) {
-      const contentType = String(req.headers['content-type'] ?? '').split(';')[0].trim();
+    if (
+      req.method === 'PATCH' &&
+      name &&
+      (!subresource || subresource === 'status')
+    ) {
+      const contentType = String(req.headers['content-type'] ?? '')
+        .split(';')[0]
+        .trim();
       if (contentType !== MERGE_PATCH && contentType !== 'application/json') {
         throw new StatusError(
           415,
@@ -214,11 +306,21 @@ export class KubernetesApiServer {
           `the body of the request was in an unknown format - accepted media types include: ${MERGE_PATCH}`,
         );
       }
-      const patched = store.patch(type, namespace, name, req.body, subresource as 'status' | undefined);
+      const patched = store.patch(
+        type,
+        namespace,
+        name,
+        req.body,
+        subresource as 'status' | undefined,
+      );
       this.options.onWrite?.(type, patched);
       return res.json(patched);
     }
-    throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    throw new StatusError(
+      405,
+      'MethodNotAllowed',
+      'the server does not allow this method on the requested resource',
+    );
   }
 
   /**
@@ -229,7 +331,13 @@ export class KubernetesApiServer {
     const parsed = ssarSchema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new StatusError(422, 'Invalid', `SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec${issue.path.length ? `.${issue.path.join('.')}` : ''}: Invalid value: ${issue.message}`);
+      throw new StatusError(
+        422,
+        'Invalid',
+        `SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec${
+          issue.path.length ? `.${issue.path.join('.')}` : ''
+        }: Invalid value: ${issue.message}`,
+      );
     }
     const { spec } = parsed.data;
     let allowed = false;
@@ -237,14 +345,30 @@ export class KubernetesApiServer {
     if (spec.resourceAttributes) {
       const a = spec.resourceAttributes;
       const type = [...RESOURCE_TYPES, ...VIRTUAL_RESOURCES].find(
-        t => t.group === (a.group ?? '') && t.plural === a.resource && (!a.version || a.version === '*' || t.version === a.version),
+        t =>
+          t.group === (a.group ?? '') &&
+          t.plural === a.resource &&
+          (!a.version || a.version === '*' || t.version === a.version),
       );
-      const verbs = a.subresource === 'log' ? ['get'] : a.subresource === 'status' ? ['get', 'patch'] : type?.verbs ?? [];
-      allowed = !!type && (a.verb === '*' ? false : verbs.includes(a.verb ?? ''));
-      reason = allowed ? `the service account of ${this.options.cluster} may ${a.verb} ${a.resource}` : '';
+      const subresourceVerbs: Record<string, string[]> = {
+        log: ['get'],
+        status: ['get', 'patch'],
+      };
+      const verbs = a.subresource
+        ? subresourceVerbs[a.subresource] ?? []
+        : type?.verbs ?? [];
+      allowed =
+        !!type && (a.verb === '*' ? false : verbs.includes(a.verb ?? ''));
+      reason = allowed
+        ? `the service account of ${this.options.cluster} may ${a.verb} ${a.resource}`
+        : '';
     } else {
       const a = spec.nonResourceAttributes!;
-      allowed = a.verb === 'get' && /^\/(api|apis|version|openapi|healthz|livez|readyz)(\/|$)/.test(a.path ?? '');
+      allowed =
+        a.verb === 'get' &&
+        /^\/(api|apis|version|openapi|healthz|livez|readyz)(\/|$)/.test(
+          a.path ?? '',
+        );
     }
     return {
       kind: 'SelfSubjectAccessReview',
@@ -257,11 +381,20 @@ export class KubernetesApiServer {
 }
 
 function notFound() {
-  return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+  return new StatusError(
+    404,
+    'NotFound',
+    'the server could not find the requested resource',
+    {},
+  );
 }
 
-function stringQuery(query: Request['query'], keys: string[]): Record<string, string> {
+function stringQuery(
+  query: Request['query'],
+  keys: string[],
+): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const k of keys) if (typeof query[k] === 'string') out[k] = query[k] as string;
+  for (const k of keys)
+    if (typeof query[k] === 'string') out[k] = query[k] as string;
   return out;
 }

@@ -35,7 +35,8 @@ export class KubernetesStandIn {
       onFinished: (rollout, result, now) => {
         const app = this.workloads.appOf(rollout);
         const deploy = app ? this.world.current(app) : undefined;
-        if (deploy?.result === 'in-progress') this.world.finishDeploy(deploy, result, now);
+        if (deploy?.result === 'in-progress')
+          this.world.finishDeploy(deploy, result, now);
       },
     });
     this.api = new KubernetesApiServer({
@@ -73,7 +74,11 @@ export class KubernetesStandIn {
     const lines: string[] = [];
     for (let i = 0; i < 20; i++) {
       const t = iso(this.clock.now() - (20 - i) * 15_000);
-      lines.push(`${t} INFO ${pod.metadata.labels?.['app.kubernetes.io/name']} handled GET /healthz/ready 200 in ${3 + (i % 7)}ms`);
+      lines.push(
+        `${t} INFO ${
+          pod.metadata.labels?.['app.kubernetes.io/name']
+        } handled GET /healthz/ready 200 in ${3 + (i % 7)}ms`,
+      );
     }
     return lines;
   }

@@ -1,6 +1,12 @@
 import crypto from 'node:crypto';
 import { Clock } from '../world/clock';
-import { RESOURCE_TYPES, Obj, ResourceType, groupVersion, resourceName } from './resources';
+import {
+  RESOURCE_TYPES,
+  Obj,
+  ResourceType,
+  groupVersion,
+  resourceName,
+} from './resources';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { StatusError } from './StatusError';
 
@@ -47,8 +53,12 @@ export class KubernetesStore {
     namespace: string | undefined,
     query: { labelSelector?: string; fieldSelector?: string } = {},
   ) {
-    const labelTerms = query.labelSelector ? parseLabelSelector(query.labelSelector) : [];
-    const fieldTerms = query.fieldSelector ? parseFieldSelector(query.fieldSelector, type) : [];
+    const labelTerms = query.labelSelector
+      ? parseLabelSelector(query.labelSelector)
+      : [];
+    const fieldTerms = query.fieldSelector
+      ? parseFieldSelector(query.fieldSelector, type)
+      : [];
     const items = [...this.objects.get(type.plural)!.values()].filter(
       o =>
         (!namespace || o.metadata.namespace === namespace) &&
@@ -63,7 +73,11 @@ export class KubernetesStore {
     };
   }
 
-  find(plural: string, namespace: string | undefined, name: string): Obj | undefined {
+  find(
+    plural: string,
+    namespace: string | undefined,
+    name: string,
+  ): Obj | undefined {
     const type = this.type(plural);
     return this.objects.get(plural)!.get(key(type, namespace, name));
   }
@@ -71,11 +85,16 @@ export class KubernetesStore {
   get(type: ResourceType, namespace: string | undefined, name: string): Obj {
     const obj = this.objects.get(type.plural)!.get(key(type, namespace, name));
     if (!obj) {
-      throw new StatusError(404, 'NotFound', `${resourceName(type)} "${name}" not found`, {
-        name,
-        group: type.group,
-        kind: type.plural,
-      });
+      throw new StatusError(
+        404,
+        'NotFound',
+        `${resourceName(type)} "${name}" not found`,
+        {
+          name,
+          group: type.group,
+          kind: type.plural,
+        },
+      );
     }
     return obj;
   }
@@ -83,26 +102,48 @@ export class KubernetesStore {
   /** POST: a new object; 422 on an invalid name, 409 AlreadyExists. */
   create(type: ResourceType, namespace: string | undefined, body: any): Obj {
     const name = body?.metadata?.name;
-    if (typeof name !== 'string' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) || name.length > 253) {
+    if (
+      typeof name !== 'string' ||
+      !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) ||
+      name.length > 253
+    ) {
       throw new StatusError(
         422,
         'Invalid',
-        `${type.kind} "${name ?? ''}" is invalid: metadata.name: Invalid value: "${name ?? ''}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`,
+        `${type.kind} "${
+          name ?? ''
+        }" is invalid: metadata.name: Invalid value: "${
+          name ?? ''
+        }": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`,
       );
     }
     if (this.objects.get(type.plural)!.has(key(type, namespace, name))) {
-      throw new StatusError(409, 'AlreadyExists', `${resourceName(type)} "${name}" already exists`, {
-        name,
-        group: type.group,
-        kind: type.plural,
-      });
+      throw new StatusError(
+        409,
+        'AlreadyExists',
+        `${resourceName(type)} "${name}" already exists`,
+        {
+          name,
+          group: type.group,
+          kind: type.plural,
+        },
+      );
     }
-    const { resourceVersion: _rv, uid: _uid, generation: _gen, creationTimestamp: _ts, ...metadata } = body.metadata;
+    const {
+      resourceVersion: _rv,
+      uid: _uid,
+      generation: _gen,
+      creationTimestamp: _ts,
+      ...metadata
+    } = body.metadata;
     return this.save(type.plural, {
       ...body,
       apiVersion: groupVersion(type),
       kind: type.kind,
-      metadata: { ...metadata, namespace: type.namespaced ? namespace : undefined },
+      metadata: {
+        ...metadata,
+        namespace: type.namespaced ? namespace : undefined,
+      },
     });
   }
 
@@ -113,18 +154,33 @@ export class KubernetesStore {
    * subresource changes only status; the main resource ignores status
    * (CustomResourceDefinition status subresource semantics).
    */
-  patch(type: ResourceType, namespace: string | undefined, name: string, body: unknown, subresource?: 'status'): Obj {
+  patch(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    subresource?: 'status',
+  ): Obj {
     if (!body || typeof body !== 'object' || Array.isArray(body)) {
-      throw new StatusError(400, 'BadRequest', 'the body of the request was invalid: a JSON merge patch must be an object');
+      throw new StatusError(
+        400,
+        'BadRequest',
+        'the body of the request was invalid: a JSON merge patch must be an object',
+      );
     }
     const patch = body as Record<string, any>;
     const current = this.get(type, namespace, name);
     const precondition = patch.metadata?.resourceVersion;
-    if (precondition !== undefined && precondition !== current.metadata.resourceVersion) {
+    if (
+      precondition !== undefined &&
+      precondition !== current.metadata.resourceVersion
+    ) {
       throw new StatusError(
         409,
         'Conflict',
-        `Operation cannot be fulfilled on ${resourceName(type)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        `Operation cannot be fulfilled on ${resourceName(
+          type,
+        )} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
         { name, group: type.group, kind: type.plural },
       );
     }
@@ -136,13 +192,26 @@ export class KubernetesStore {
       effective = rest;
       if (rest.metadata) {
         // Identity and server-set fields are not the client's to change.
-        const { name: _n, namespace: _ns, uid: _u, resourceVersion: _r, generation: _g, creationTimestamp: _c, ...meta } = rest.metadata;
+        const {
+          name: _n,
+          namespace: _ns,
+          uid: _u,
+          resourceVersion: _r,
+          generation: _g,
+          creationTimestamp: _c,
+          ...meta
+        } = rest.metadata;
         effective = { ...rest, metadata: meta };
       }
     }
     // A patch that changes nothing writes nothing (no new resourceVersion),
     // as the API server skips no-op updates; kubectl says "(no change)".
-    return this.update(type.plural, namespace, name, obj => void mergePatch(obj, effective));
+    return this.update(
+      type.plural,
+      namespace,
+      name,
+      obj => void mergePatch(obj, effective),
+    );
   }
 
   /**
@@ -153,10 +222,15 @@ export class KubernetesStore {
     const type = this.type(plural);
     const k = key(type, obj.metadata.namespace, obj.metadata.name);
     const previous = this.objects.get(plural)!.get(k);
-    obj.metadata.uid = previous?.metadata.uid ?? obj.metadata.uid ?? crypto.randomUUID();
-    obj.metadata.creationTimestamp = previous?.metadata.creationTimestamp ?? obj.metadata.creationTimestamp ?? iso(this.clock.now());
+    obj.metadata.uid =
+      previous?.metadata.uid ?? obj.metadata.uid ?? crypto.randomUUID();
+    obj.metadata.creationTimestamp =
+      previous?.metadata.creationTimestamp ??
+      obj.metadata.creationTimestamp ??
+      iso(this.clock.now());
     obj.metadata.generation = previous
-      ? (previous.metadata.generation ?? 1) + (specOf(previous) === specOf(obj) ? 0 : 1)
+      ? (previous.metadata.generation ?? 1) +
+        (specOf(previous) === specOf(obj) ? 0 : 1)
       : obj.metadata.generation ?? 1;
     if (!type.namespaced) delete obj.metadata.namespace;
     obj.metadata.resourceVersion = String(++this.revision);
@@ -213,19 +287,31 @@ export class KubernetesStore {
       if (now - Date.parse(e.lastTimestamp) > EVENT_TTL_MS) events.delete(k);
     }
     const same = [...events.values()].find(
-      e => e.involvedObject.uid === about.metadata.uid && e.reason === reason && e.message === message && e.type === type,
+      e =>
+        e.involvedObject.uid === about.metadata.uid &&
+        e.reason === reason &&
+        e.message === message &&
+        e.type === type,
     );
     if (same) {
-      return this.update('events', same.metadata.namespace, same.metadata.name, e => {
-        e.count = (e.count ?? 1) + 1;
-        e.lastTimestamp = iso(now);
-      });
+      return this.update(
+        'events',
+        same.metadata.namespace,
+        same.metadata.name,
+        e => {
+          e.count = (e.count ?? 1) + 1;
+          e.lastTimestamp = iso(now);
+        },
+      );
     }
     return this.save('events', {
       apiVersion: 'v1',
       kind: 'Event',
       metadata: {
-        name: `${about.metadata.name}.${(now * 1000 + (this.eventSeq++ % 1000)).toString(16)}`,
+        name: `${about.metadata.name}.${(
+          now * 1000 +
+          (this.eventSeq++ % 1000)
+        ).toString(16)}`,
         namespace: about.metadata.namespace ?? 'default',
       },
       involvedObject: {
@@ -266,8 +352,12 @@ export function iso(ms: number) {
 
 /** RFC 7386 JSON merge patch, applied in place. */
 export function mergePatch(target: any, patch: any): any {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-  const out = target && typeof target === 'object' && !Array.isArray(target) ? target : {};
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch))
+    return patch;
+  const out =
+    target && typeof target === 'object' && !Array.isArray(target)
+      ? target
+      : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
     else if (v !== undefined) out[k] = mergePatch(out[k], v);

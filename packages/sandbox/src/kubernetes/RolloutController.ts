@@ -11,7 +11,11 @@ export interface RolloutControllerOptions {
   cluster: string;
   store: KubernetesStore;
   /** A canary finished: promoted to stable, or aborted. */
-  onFinished?: (rollout: Obj, result: 'succeeded' | 'canary-aborted', now: number) => void;
+  onFinished?: (
+    rollout: Obj,
+    result: 'succeeded' | 'canary-aborted',
+    now: number,
+  ) => void;
   /** Sandbox scenario: whether a canary's analysis passes (about one in ten fails). */
   analysisPasses?: (podHash: string) => boolean;
 }
@@ -43,7 +47,9 @@ export class RolloutController {
     const rollouts = store.list(store.type('rollouts'), undefined).items;
     for (const r of rollouts) {
       const effects: Effect[] = [];
-      store.update('rollouts', r.metadata.namespace, r.metadata.name, next => this.sync(next, now, effects));
+      store.update('rollouts', r.metadata.namespace, r.metadata.name, next =>
+        this.sync(next, now, effects),
+      );
       for (const effect of effects) effect();
     }
   }
@@ -51,7 +57,8 @@ export class RolloutController {
   private sync(r: Obj, now: number, effects: Effect[]) {
     const s = (r.status ??= {});
     const desired = podHash(r);
-    if (desired && desired !== s.currentPodHash) this.startUpdate(r, desired, now);
+    if (desired && desired !== s.currentPodHash)
+      this.startUpdate(r, desired, now);
     this.advance(r, now, effects);
     s.observedGeneration = String(r.metadata.generation ?? 1);
   }
@@ -61,10 +68,25 @@ export class RolloutController {
     const { store, cluster } = this.options;
     const s = r.status;
     const revision = Number(r.metadata.annotations?.[REVISION] ?? 0) + 1;
-    r.metadata.annotations = { ...r.metadata.annotations, [REVISION]: String(revision) };
-    store.recordEvent(r, 'Normal', 'RolloutUpdated', `Rollout updated to revision ${revision}`, COMPONENT);
+    r.metadata.annotations = {
+      ...r.metadata.annotations,
+      [REVISION]: String(revision),
+    };
+    store.recordEvent(
+      r,
+      'Normal',
+      'RolloutUpdated',
+      `Rollout updated to revision ${revision}`,
+      COMPONENT,
+    );
     const rs = writeReplicaSet(store, cluster, r, hash, 1, now);
-    store.recordEvent(r, 'Normal', 'NewReplicaSetCreated', `Created ReplicaSet ${rs.metadata.name} (revision ${revision})`, COMPONENT);
+    store.recordEvent(
+      r,
+      'Normal',
+      'NewReplicaSetCreated',
+      `Created ReplicaSet ${rs.metadata.name} (revision ${revision})`,
+      COMPONENT,
+    );
     r.status = {
       ...s,
       currentPodHash: hash,
@@ -76,7 +98,12 @@ export class RolloutController {
       promoteFull: undefined,
       phase: 'Progressing',
       message: 'more replicas need to be updated',
-      canary: { weights: { canary: { weight: 0, podTemplateHash: hash }, stable: { weight: 100, podTemplateHash: s.stableRS } } },
+      canary: {
+        weights: {
+          canary: { weight: 0, podTemplateHash: hash },
+          stable: { weight: 100, podTemplateHash: s.stableRS },
+        },
+      },
     };
   }
 
@@ -91,10 +118,17 @@ export class RolloutController {
         // Aborted (by a client's patch or a failed analysis): traffic back
         // to stable, the canary scaled down, steps to start again on retry.
         const why = this.abortMessages.get(r.metadata.uid!);
-        const message = `Rollout aborted update to revision ${revision}${why ? `: ${why}` : ''}`;
+        const message = `Rollout aborted update to revision ${revision}${
+          why ? `: ${why}` : ''
+        }`;
         store.recordEvent(r, 'Warning', 'RolloutAborted', message, COMPONENT);
         s.abortedAt = iso(now);
-        if (inFlight) scaleDownReplicaSet(store, r.metadata.namespace!, `${r.metadata.name}-${s.currentPodHash}`);
+        if (inFlight)
+          scaleDownReplicaSet(
+            store,
+            r.metadata.namespace!,
+            `${r.metadata.name}-${s.currentPodHash}`,
+          );
         effects.push(() => this.options.onFinished?.(r, 'canary-aborted', now));
       }
       s.phase = 'Degraded';
@@ -103,16 +137,33 @@ export class RolloutController {
       s.controllerPause = undefined;
       s.currentStepIndex = 0;
       if (s.canary?.weights) {
-        s.canary.weights = { canary: { ...s.canary.weights.canary, weight: 0 }, stable: { ...s.canary.weights.stable, weight: 100 } };
+        s.canary.weights = {
+          canary: { ...s.canary.weights.canary, weight: 0 },
+          stable: { ...s.canary.weights.stable, weight: 100 },
+        };
       }
       return;
     }
     if (s.abortedAt) {
       // Retried (`status.abort: false`): the canary comes back.
-      store.recordEvent(r, 'Normal', 'RolloutRetry', 'Retrying Rollout after abort', COMPONENT);
+      store.recordEvent(
+        r,
+        'Normal',
+        'RolloutRetry',
+        'Retrying Rollout after abort',
+        COMPONENT,
+      );
       s.abortedAt = undefined;
       this.abortMessages.delete(r.metadata.uid!);
-      if (inFlight) writeReplicaSet(store, this.options.cluster, r, s.currentPodHash, 1, now);
+      if (inFlight)
+        writeReplicaSet(
+          store,
+          this.options.cluster,
+          r,
+          s.currentPodHash,
+          1,
+          now,
+        );
     }
     if (!inFlight) {
       s.currentStepIndex = steps.length;
@@ -122,7 +173,13 @@ export class RolloutController {
     }
     if (r.spec?.paused) {
       if (s.phase !== 'Paused' || s.message !== 'manually paused') {
-        store.recordEvent(r, 'Normal', 'RolloutPaused', 'Rollout is paused (manually paused)', COMPONENT);
+        store.recordEvent(
+          r,
+          'Normal',
+          'RolloutPaused',
+          'Rollout is paused (manually paused)',
+          COMPONENT,
+        );
       }
       s.phase = 'Paused';
       s.message = 'manually paused';
@@ -134,7 +191,13 @@ export class RolloutController {
       return;
     }
     if (s.message === 'manually paused') {
-      store.recordEvent(r, 'Normal', 'RolloutResumed', 'Rollout is resumed', COMPONENT);
+      store.recordEvent(
+        r,
+        'Normal',
+        'RolloutResumed',
+        'Rollout is resumed',
+        COMPONENT,
+      );
       s.message = undefined;
     }
     if (s.promoteFull) s.currentStepIndex = steps.length;
@@ -148,12 +211,29 @@ export class RolloutController {
       const step = steps[index];
       const completed = () => {
         s.currentStepIndex = index + 1;
-        store.recordEvent(r, 'Normal', 'RolloutStepCompleted', `Rollout step ${index + 1}/${steps.length} completed (${stepString(step)})`, COMPONENT);
+        store.recordEvent(
+          r,
+          'Normal',
+          'RolloutStepCompleted',
+          `Rollout step ${index + 1}/${steps.length} completed (${stepString(
+            step,
+          )})`,
+          COMPONENT,
+        );
       };
       if (step.setWeight !== undefined) {
         s.canary = {
           ...s.canary,
-          weights: { canary: { weight: step.setWeight, podTemplateHash: s.currentPodHash }, stable: { weight: 100 - step.setWeight, podTemplateHash: s.stableRS } },
+          weights: {
+            canary: {
+              weight: step.setWeight,
+              podTemplateHash: s.currentPodHash,
+            },
+            stable: {
+              weight: 100 - step.setWeight,
+              podTemplateHash: s.stableRS,
+            },
+          },
         };
         s.controllerPause = undefined;
         completed();
@@ -165,16 +245,30 @@ export class RolloutController {
           // The controller paused here and a client cleared the pause
           // conditions (promote): the pause step is complete.
           s.controllerPause = undefined;
-          store.recordEvent(r, 'Normal', 'RolloutResumed', 'Rollout is resumed', COMPONENT);
+          store.recordEvent(
+            r,
+            'Normal',
+            'RolloutResumed',
+            'Rollout is resumed',
+            COMPONENT,
+          );
           completed();
           continue;
         }
         if (!started) {
-          s.pauseConditions = [{ reason: 'CanaryPauseStep', startTime: iso(now) }];
+          s.pauseConditions = [
+            { reason: 'CanaryPauseStep', startTime: iso(now) },
+          ];
           s.controllerPause = true;
           s.phase = 'Paused';
           s.message = 'CanaryPauseStep';
-          store.recordEvent(r, 'Normal', 'RolloutPaused', 'Rollout is paused (CanaryPauseStep)', COMPONENT);
+          store.recordEvent(
+            r,
+            'Normal',
+            'RolloutPaused',
+            'Rollout is paused (CanaryPauseStep)',
+            COMPONENT,
+          );
           return;
         }
         const duration = parseDuration(step.pause.duration);
@@ -189,7 +283,13 @@ export class RolloutController {
       }
       if (step.analysis) {
         const run = this.analysisRun(r, index, now);
-        s.canary = { ...s.canary, currentStepAnalysisRunStatus: { name: run.metadata.name, status: run.status.phase } };
+        s.canary = {
+          ...s.canary,
+          currentStepAnalysisRunStatus: {
+            name: run.metadata.name,
+            status: run.status.phase,
+          },
+        };
         if (run.status.phase === 'Failed') {
           s.abort = true;
           this.abortMessages.set(r.metadata.uid!, run.status.message);
@@ -222,8 +322,20 @@ export class RolloutController {
         metadata: {
           name,
           namespace,
-          labels: { ...r.metadata.labels, 'rollouts-pod-template-hash': s.currentPodHash },
-          ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: r.metadata.name, uid: r.metadata.uid, controller: true, blockOwnerDeletion: true }],
+          labels: {
+            ...r.metadata.labels,
+            'rollouts-pod-template-hash': s.currentPodHash,
+          },
+          ownerReferences: [
+            {
+              apiVersion: 'argoproj.io/v1alpha1',
+              kind: 'Rollout',
+              name: r.metadata.name,
+              uid: r.metadata.uid,
+              controller: true,
+              blockOwnerDeletion: true,
+            },
+          ],
         },
         spec: {
           metrics: [
@@ -232,23 +344,42 @@ export class RolloutController {
               interval: '30s',
               count: 2,
               successCondition: 'result[0] >= 0.95',
-              provider: { prometheus: { address: 'http://prometheus.monitoring:9090', query: 'sum(rate(http_requests_total{code!~"5.."}[1m])) / sum(rate(http_requests_total[1m]))' } },
+              provider: {
+                prometheus: {
+                  address: 'http://prometheus.monitoring:9090',
+                  query:
+                    'sum(rate(http_requests_total{code!~"5.."}[1m])) / sum(rate(http_requests_total[1m]))',
+                },
+              },
             },
           ],
         },
         status: { phase: 'Running', startedAt: iso(now), metricResults: [] },
       });
-      store.recordEvent(r, 'Normal', 'AnalysisRunRunning', `Step Analysis Run '${name}' Status New: 'Running' Previous: 'NoPreviousStatus'`, COMPONENT);
+      store.recordEvent(
+        r,
+        'Normal',
+        'AnalysisRunRunning',
+        `Step Analysis Run '${name}' Status New: 'Running' Previous: 'NoPreviousStatus'`,
+        COMPONENT,
+      );
     }
-    if (run.status.phase === 'Running' && now - Date.parse(run.status.startedAt) >= 60_000) {
-      const passes = (this.options.analysisPasses ?? defaultAnalysisPasses)(s.currentPodHash);
+    if (
+      run.status.phase === 'Running' &&
+      now - Date.parse(run.status.startedAt) >= 60_000
+    ) {
+      const passes = (this.options.analysisPasses ?? defaultAnalysisPasses)(
+        s.currentPodHash,
+      );
       const value = passes ? 0.993 : 0.81;
       const phase = passes ? 'Successful' : 'Failed';
       run = store.update('analysisruns', namespace, name, ar => {
         ar.status = {
           ...ar.status,
           phase,
-          message: passes ? undefined : 'Metric "success-rate" assessed Failed due to failed (1) > failureLimit (0)',
+          message: passes
+            ? undefined
+            : 'Metric "success-rate" assessed Failed due to failed (1) > failureLimit (0)',
           metricResults: [
             {
               name: 'success-rate',
@@ -256,7 +387,14 @@ export class RolloutController {
               count: 2,
               successful: passes ? 2 : 1,
               failed: passes ? 0 : 1,
-              measurements: [{ phase, value: `[${value}]`, startedAt: ar.status.startedAt, finishedAt: iso(now) }],
+              measurements: [
+                {
+                  phase,
+                  value: `[${value}]`,
+                  startedAt: ar.status.startedAt,
+                  finishedAt: iso(now),
+                },
+              ],
             },
           ],
         };
@@ -278,7 +416,9 @@ export class RolloutController {
     const s = r.status;
     const oldStable = s.stableRS;
     const steps = r.spec?.strategy?.canary?.steps?.length ?? 0;
-    const reason = s.promoteFull ? 'Full promotion requested' : `Completed all ${steps} canary steps`;
+    const reason = s.promoteFull
+      ? 'Full promotion requested'
+      : `Completed all ${steps} canary steps`;
     s.stableRS = s.currentPodHash;
     s.currentStepIndex = steps;
     s.phase = 'Healthy';
@@ -291,11 +431,31 @@ export class RolloutController {
     s.updatedReplicas = s.replicas;
     s.readyReplicas = s.replicas;
     s.availableReplicas = s.replicas;
-    s.conditions = [{ type: 'Healthy', status: 'True', reason: 'RolloutHealthy', message: 'Rollout is healthy', lastTransitionTime: iso(now), lastUpdateTime: iso(now) }];
+    s.conditions = [
+      {
+        type: 'Healthy',
+        status: 'True',
+        reason: 'RolloutHealthy',
+        message: 'Rollout is healthy',
+        lastTransitionTime: iso(now),
+        lastUpdateTime: iso(now),
+      },
+    ];
     writeReplicaSet(store, cluster, r, s.stableRS, s.replicas, now);
-    if (oldStable && oldStable !== s.stableRS) scaleDownReplicaSet(store, r.metadata.namespace!, `${r.metadata.name}-${oldStable}`);
+    if (oldStable && oldStable !== s.stableRS)
+      scaleDownReplicaSet(
+        store,
+        r.metadata.namespace!,
+        `${r.metadata.name}-${oldStable}`,
+      );
     const revision = r.metadata.annotations?.[REVISION] ?? '1';
-    store.recordEvent(r, 'Normal', 'RolloutCompleted', `Rollout completed update to revision ${revision} (${s.stableRS}): ${reason}`, COMPONENT);
+    store.recordEvent(
+      r,
+      'Normal',
+      'RolloutCompleted',
+      `Rollout completed update to revision ${revision} (${s.stableRS}): ${reason}`,
+      COMPONENT,
+    );
   }
 }
 
@@ -305,14 +465,17 @@ function podHash(r: Obj): string | undefined {
 }
 
 /** Scenario: about one canary in ten fails its analysis. */
-function defaultAnalysisPasses(podHash: string): boolean {
-  return parseInt(podHash.slice(0, 2), 16) >= 26;
+function defaultAnalysisPasses(hash: string): boolean {
+  return parseInt(hash.slice(0, 2), 16) >= 26;
 }
 
 /** As kubectl-argo-rollouts and the controller name steps (utils/rollout CanaryStepString). */
 function stepString(step: any): string {
   if (step.setWeight !== undefined) return `setWeight: ${step.setWeight}`;
-  if (step.pause) return step.pause.duration !== undefined ? `pause: ${step.pause.duration}` : 'pause';
+  if (step.pause)
+    return step.pause.duration !== undefined
+      ? `pause: ${step.pause.duration}`
+      : 'pause';
   if (step.analysis) return 'analysis';
   if (step.experiment) return 'experiment';
   return 'invalid';
@@ -323,5 +486,7 @@ function parseDuration(value: unknown): number | undefined {
   if (typeof value === 'number') return value * 1000;
   const m = /^(\d+)(s|m|h)?$/.exec(String(value));
   if (!m) return undefined;
-  return Number(m[1]) * ({ s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000);
+  return (
+    Number(m[1]) * ({ s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000)
+  );
 }

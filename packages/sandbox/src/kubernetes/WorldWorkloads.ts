@@ -34,7 +34,10 @@ export class WorldWorkloads {
   /** The app whose workload a Rollout is. */
   appOf(rollout: Obj): App | undefined {
     return this.world.apps.find(
-      a => a.cluster === this.cluster && a.service === rollout.metadata.name && a.namespace === rollout.metadata.namespace,
+      a =>
+        a.cluster === this.cluster &&
+        a.service === rollout.metadata.name &&
+        a.namespace === rollout.metadata.namespace,
     );
   }
 
@@ -50,10 +53,16 @@ export class WorldWorkloads {
       const deploy = this.world.current(app);
       const rollout = this.store.find('rollouts', app.namespace, app.service);
       if (!rollout || deploy?.result !== 'in-progress') continue;
-      if (rollout.metadata.annotations?.[REVISION_ANNOTATION] === deploy.revision) continue;
+      if (
+        rollout.metadata.annotations?.[REVISION_ANNOTATION] === deploy.revision
+      )
+        continue;
       this.store.update('rollouts', app.namespace, app.service, r => {
         r.spec.template = podTemplate(app, deploy.revision);
-        r.metadata.annotations = { ...r.metadata.annotations, [REVISION_ANNOTATION]: deploy.revision };
+        r.metadata.annotations = {
+          ...r.metadata.annotations,
+          [REVISION_ANNOTATION]: deploy.revision,
+        };
       });
     }
   }
@@ -63,9 +72,20 @@ export class WorldWorkloads {
     const now = this.clock.now();
     this.seeded.add(`${app.namespace}/${app.service}`);
     if (!store.find('namespaces', undefined, app.namespace)) {
-      store.save('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: app.namespace, labels: { 'kubernetes.io/metadata.name': app.namespace } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+      store.save('namespaces', {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: app.namespace,
+          labels: { 'kubernetes.io/metadata.name': app.namespace },
+        },
+        spec: { finalizers: ['kubernetes'] },
+        status: { phase: 'Active' },
+      });
     }
-    const live = this.world.liveRevision(app) ?? crypto.createHash('sha1').update(app.name).digest('hex');
+    const live =
+      this.world.liveRevision(app) ??
+      crypto.createHash('sha1').update(app.name).digest('hex');
     const hash = live.slice(0, 10);
     const rollout = app.workload === 'Rollout';
     const workload = store.save(rollout ? 'rollouts' : 'deployments', {
@@ -75,22 +95,44 @@ export class WorldWorkloads {
         name: app.service,
         namespace: app.namespace,
         labels: labels(app),
-        annotations: { [REVISION_ANNOTATION]: live, ...(rollout ? { 'rollout.argoproj.io/revision': '1' } : { 'deployment.kubernetes.io/revision': '1' }) },
+        annotations: {
+          [REVISION_ANNOTATION]: live,
+          ...(rollout
+            ? { 'rollout.argoproj.io/revision': '1' }
+            : { 'deployment.kubernetes.io/revision': '1' }),
+        },
       },
       spec: {
         replicas: app.replicas,
         selector: { matchLabels: { 'app.kubernetes.io/name': app.service } },
         template: podTemplate(app, live),
         ...(rollout
-          ? { strategy: { canary: { steps: CANARY_STEPS, canaryService: `${app.service}-canary`, stableService: app.service } } }
-          : { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } } }),
+          ? {
+              strategy: {
+                canary: {
+                  steps: CANARY_STEPS,
+                  canaryService: `${app.service}-canary`,
+                  stableService: app.service,
+                },
+              },
+            }
+          : {
+              strategy: {
+                type: 'RollingUpdate',
+                rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' },
+              },
+            }),
       },
       status: {},
     });
     store.save('services', {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: app.service, namespace: app.namespace, labels: labels(app) },
+      metadata: {
+        name: app.service,
+        namespace: app.namespace,
+        labels: labels(app),
+      },
       spec: {
         type: 'ClusterIP',
         selector: { 'app.kubernetes.io/name': app.service },
@@ -100,26 +142,54 @@ export class WorldWorkloads {
       status: { loadBalancer: {} },
     });
     writeReplicaSet(store, this.cluster, workload, hash, app.replicas, now);
-    const ready = { replicas: app.replicas, updatedReplicas: app.replicas, readyReplicas: app.replicas, availableReplicas: app.replicas };
+    const ready = {
+      replicas: app.replicas,
+      updatedReplicas: app.replicas,
+      readyReplicas: app.replicas,
+      availableReplicas: app.replicas,
+    };
     // The steady state the workload's controller would have reached.
-    store.update(rollout ? 'rollouts' : 'deployments', app.namespace, app.service, w => {
-      w.status = rollout
-        ? {
-            phase: 'Healthy',
-            currentPodHash: hash,
-            stableRS: hash,
-            currentStepIndex: CANARY_STEPS.length,
-            ...ready,
-            observedGeneration: String(w.metadata.generation),
-            canary: {},
-            conditions: [{ type: 'Healthy', status: 'True', reason: 'RolloutHealthy', message: 'Rollout is healthy', lastTransitionTime: iso(now), lastUpdateTime: iso(now) }],
-          }
-        : {
-            ...ready,
-            observedGeneration: w.metadata.generation,
-            conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.', lastTransitionTime: iso(now), lastUpdateTime: iso(now) }],
-          };
-    });
+    store.update(
+      rollout ? 'rollouts' : 'deployments',
+      app.namespace,
+      app.service,
+      w => {
+        w.status = rollout
+          ? {
+              phase: 'Healthy',
+              currentPodHash: hash,
+              stableRS: hash,
+              currentStepIndex: CANARY_STEPS.length,
+              ...ready,
+              observedGeneration: String(w.metadata.generation),
+              canary: {},
+              conditions: [
+                {
+                  type: 'Healthy',
+                  status: 'True',
+                  reason: 'RolloutHealthy',
+                  message: 'Rollout is healthy',
+                  lastTransitionTime: iso(now),
+                  lastUpdateTime: iso(now),
+                },
+              ],
+            }
+          : {
+              ...ready,
+              observedGeneration: w.metadata.generation,
+              conditions: [
+                {
+                  type: 'Available',
+                  status: 'True',
+                  reason: 'MinimumReplicasAvailable',
+                  message: 'Deployment has minimum availability.',
+                  lastTransitionTime: iso(now),
+                  lastUpdateTime: iso(now),
+                },
+              ],
+            };
+      },
+    );
   }
 }
 
@@ -138,9 +208,15 @@ function podTemplate(app: App, revision: string) {
       containers: [
         {
           name: app.service,
-          image: `registry.portolan.example/${app.service}:${revision.slice(0, 7)}`,
+          image: `registry.portolan.example/${app.service}:${revision.slice(
+            0,
+            7,
+          )}`,
           ports: [{ containerPort: 8080, name: 'http', protocol: 'TCP' }],
-          resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+          resources: {
+            requests: { cpu: '250m', memory: '256Mi' },
+            limits: { cpu: '1', memory: '512Mi' },
+          },
         },
       ],
     },

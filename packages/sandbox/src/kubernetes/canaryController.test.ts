@@ -4,11 +4,19 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { sandboxFetch, startTestSandbox } from '../testing';
 
-const specs = path.resolve(__dirname, '../../../../../shared/specs/argo-rollouts');
+const specs = path.resolve(
+  __dirname,
+  '../../../../../shared/specs/argo-rollouts',
+);
 function crdValidator(file: string) {
   const crd = YAML.parse(fs.readFileSync(path.join(specs, file), 'utf8'));
-  const schema = crd.spec.versions.find((v: any) => v.name === 'v1alpha1').schema.openAPIV3Schema;
-  return new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(schema);
+  const schema = crd.spec.versions.find((v: any) => v.name === 'v1alpha1')
+    .schema.openAPIV3Schema;
+  return new Ajv({
+    strict: false,
+    allErrors: true,
+    validateFormats: false,
+  }).compile(schema);
 }
 
 // Schema compilation and the sandbox's start take seconds on a busy 2-core machine.
@@ -21,13 +29,20 @@ describe('canary controller', () => {
   const k = async (p: string, init: RequestInit = {}) => {
     const res = await sandboxFetch(sandbox.info)(`${kube.url}${p}`, {
       ...init,
-      headers: { Authorization: `Bearer ${kube.token}`, 'Content-Type': 'application/merge-patch+json' },
+      headers: {
+        Authorization: `Bearer ${kube.token}`,
+        'Content-Type': 'application/merge-patch+json',
+      },
     });
     return { status: res.status, body: await res.json() };
   };
-  const rolloutPath = '/apis/argoproj.io/v1alpha1/namespaces/payments/rollouts/checkout-service';
+  const rolloutPath =
+    '/apis/argoproj.io/v1alpha1/namespaces/payments/rollouts/checkout-service';
   const patchStatus = (status: object) =>
-    k(`${rolloutPath}/status`, { method: 'PATCH', body: JSON.stringify({ status }) });
+    k(`${rolloutPath}/status`, {
+      method: 'PATCH',
+      body: JSON.stringify({ status }),
+    });
   const step = (ms: number) => {
     sandbox.clock.advance(ms);
     sandbox.tick();
@@ -44,13 +59,21 @@ describe('canary controller', () => {
     const validateRollout = crdValidator('rollout-crd.yaml');
     const validateRun = crdValidator('analysis-run-crd.yaml');
     // Sync a new revision in Argo CD: the Rollout starts a canary.
-    const app = sandbox.world.apps.find(a => a.name === 'checkout-service-prod')!;
+    const app = sandbox.world.apps.find(
+      a => a.name === 'checkout-service-prod',
+    )!;
     const revision = 'ff'.padEnd(40, '1'); // a revision whose analysis passes
-    const sync = await fetch(`${argo.url}/api/v1/applications/checkout-service-prod/sync`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${argo.token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ revision }),
-    });
+    const sync = await fetch(
+      `${argo.url}/api/v1/applications/checkout-service-prod/sync`,
+      {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${argo.token}`,
+          'Content-Type': 'application/json',
+        },
+        body: JSON.stringify({ revision }),
+      },
+    );
     expect(sync.status).toBe(200);
     step(1000);
     let r = (await k(rolloutPath)).body;
@@ -65,8 +88,14 @@ describe('canary controller', () => {
 
     // promote (next step): kubectl-argo-rollouts' patch for a paused canary.
     // The controller reacts on its next pass, not inside the PATCH.
-    const promoted = await patchStatus({ pauseConditions: null, currentStepIndex: 2 });
-    expect(promoted.body.status).toMatchObject({ currentStepIndex: 2, phase: 'Paused' });
+    const promoted = await patchStatus({
+      pauseConditions: null,
+      currentStepIndex: 2,
+    });
+    expect(promoted.body.status).toMatchObject({
+      currentStepIndex: 2,
+      phase: 'Paused',
+    });
     step(0);
     r = (await k(rolloutPath)).body;
     expect(r.status.currentStepIndex).toBe(3); // setWeight 50 applied, now in the timed pause
@@ -76,20 +105,34 @@ describe('canary controller', () => {
     step(61_000); // the 60 s pause ends; analysis starts
     r = (await k(rolloutPath)).body;
     expect(r.status.canary.currentStepAnalysisRunStatus.status).toBe('Running');
-    const runs = (await k('/apis/argoproj.io/v1alpha1/namespaces/payments/analysisruns')).body.items;
+    const runs = (
+      await k('/apis/argoproj.io/v1alpha1/namespaces/payments/analysisruns')
+    ).body.items;
     expect(runs).toHaveLength(1);
     expect(validateRun(runs[0]) ? null : validateRun.errors).toBeNull();
 
     step(61_000); // analysis passes; setWeight 100; done
     r = (await k(rolloutPath)).body;
-    expect(r.status).toMatchObject({ phase: 'Healthy', stableRS: revision.slice(0, 10) });
+    expect(r.status).toMatchObject({
+      phase: 'Healthy',
+      stableRS: revision.slice(0, 10),
+    });
     expect(sandbox.world.current(app)!.result).toBe('succeeded');
-    const pods = (await k('/api/v1/namespaces/payments/pods?labelSelector=rollouts-pod-template-hash%3D' + revision.slice(0, 10))).body.items;
+    const pods = (
+      await k(
+        `/api/v1/namespaces/payments/pods?labelSelector=rollouts-pod-template-hash%3D${revision.slice(
+          0,
+          10,
+        )}`,
+      )
+    ).body.items;
     expect(pods).toHaveLength(5);
   });
 
   it('aborts a canary whose analysis fails, and Argo CD shows it degraded', async () => {
-    const app = sandbox.world.apps.find(a => a.name === 'checkout-service-prod')!;
+    const app = sandbox.world.apps.find(
+      a => a.name === 'checkout-service-prod',
+    )!;
     const revision = '01'.padEnd(40, '2'); // hash < 0x1a: the scenario fails analysis
     sandbox.world.startDeploy(app, sandbox.clock.now(), 'admin', revision);
     step(1000);
@@ -100,9 +143,12 @@ describe('canary controller', () => {
     const r = (await k(rolloutPath)).body;
     expect(r.status).toMatchObject({ abort: true, phase: 'Degraded' });
     expect(sandbox.world.current(app)!.result).toBe('canary-aborted');
-    const res = await fetch(`${argo.url}/api/v1/applications/checkout-service-prod`, {
-      headers: { Authorization: `Bearer ${argo.token}` },
-    });
+    const res = await fetch(
+      `${argo.url}/api/v1/applications/checkout-service-prod`,
+      {
+        headers: { Authorization: `Bearer ${argo.token}` },
+      },
+    );
     expect((await res.json()).status.health.status).toBe('Degraded');
   });
 });

@@ -11,7 +11,11 @@ export interface SandboxCertificates {
   keyPem: string;
 }
 
-const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const ALGORITHM = {
+  name: 'ECDSA',
+  namedCurve: 'P-256',
+  hash: 'SHA-256',
+} as const;
 const DAY = 86_400_000;
 
 /**
@@ -21,13 +25,18 @@ const DAY = 86_400_000;
  * by Go (kubectl), Node and browsers alike. Validity is real time (the
  * verifier's clock), not the sandbox clock, which tests may set anywhere.
  */
-export async function createSandboxCertificates(hosts: string[]): Promise<SandboxCertificates> {
+export async function createSandboxCertificates(
+  hosts: string[],
+): Promise<SandboxCertificates> {
   const crypto = webcrypto as unknown as Crypto;
   const now = Date.now();
   const notBefore = new Date(now - DAY);
   const notAfter = new Date(now + 365 * DAY);
 
-  const caKeys = (await crypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const caKeys = (await crypto.subtle.generateKey(ALGORITHM, true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair;
   const ca = await x509.X509CertificateGenerator.createSelfSigned(
     {
       serialNumber: serial(),
@@ -38,16 +47,29 @@ export async function createSandboxCertificates(hosts: string[]): Promise<Sandbo
       signingAlgorithm: ALGORITHM,
       extensions: [
         new x509.BasicConstraintsExtension(true, 0, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-        await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey, false, crypto),
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+          true,
+        ),
+        await x509.SubjectKeyIdentifierExtension.create(
+          caKeys.publicKey,
+          false,
+          crypto,
+        ),
       ],
     },
     crypto,
   );
 
-  const serverKeys = (await crypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const names = [...new Set(['localhost', '127.0.0.1', '::1', ...hosts])].map(h =>
-    isIP(h) ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h },
+  const serverKeys = (await crypto.subtle.generateKey(ALGORITHM, true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair;
+  const names = [...new Set(['localhost', '127.0.0.1', '::1', ...hosts])].map(
+    h =>
+      isIP(h)
+        ? { type: 'ip' as const, value: h }
+        : { type: 'dns' as const, value: h },
   );
   const server = await x509.X509CertificateGenerator.create(
     {
@@ -61,10 +83,18 @@ export async function createSandboxCertificates(hosts: string[]): Promise<Sandbo
       signingAlgorithm: ALGORITHM,
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.digitalSignature |
+            x509.KeyUsageFlags.keyEncipherment,
+          true,
+        ),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
         new x509.SubjectAlternativeNameExtension(names),
-        await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey, false, crypto),
+        await x509.AuthorityKeyIdentifierExtension.create(
+          caKeys.publicKey,
+          false,
+          crypto,
+        ),
       ],
     },
     crypto,

@@ -1,17 +1,28 @@
 import { RESOURCE_TYPES, ResourceType, VIRTUAL_RESOURCES } from './resources';
 
-type Described = Pick<ResourceType, 'group' | 'version' | 'plural' | 'singular' | 'kind' | 'namespaced' | 'verbs'> &
+type Described = Pick<
+  ResourceType,
+  'group' | 'version' | 'plural' | 'singular' | 'kind' | 'namespaced' | 'verbs'
+> &
   Partial<Pick<ResourceType, 'shortNames' | 'categories' | 'subresources'>>;
 
 const ALL: Described[] = [...RESOURCE_TYPES, ...VIRTUAL_RESOURCES];
 
 /** Media type of aggregated discovery (KEP-3352, on by default since Kubernetes 1.30). */
-export const AGGREGATED_DISCOVERY = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+export const AGGREGATED_DISCOVERY =
+  'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 
 /** Whether the client asked for aggregated discovery (kubectl ≥ 1.26 asks first). */
 export function wantsAggregated(accept: string | undefined): boolean {
-  const first = accept?.split(',').find(r => /^application\/json\b/.test(r.trim()));
-  return !!first && /as=APIGroupDiscoveryList/.test(first) && /\bv=v2\b/.test(first) && /g=apidiscovery\.k8s\.io/.test(first);
+  const first = accept
+    ?.split(',')
+    .find(r => /^application\/json\b/.test(r.trim()));
+  return (
+    !!first &&
+    /as=APIGroupDiscoveryList/.test(first) &&
+    /\bv=v2\b/.test(first) &&
+    /g=apidiscovery\.k8s\.io/.test(first)
+  );
 }
 
 function groupVersions() {
@@ -29,7 +40,9 @@ export function apiVersions() {
   return {
     kind: 'APIVersions',
     versions: ['v1'],
-    serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:443' }],
+    serverAddressByClientCIDRs: [
+      { clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:443' },
+    ],
   };
 }
 
@@ -42,8 +55,14 @@ export function apiGroupList() {
       .filter(([group]) => group)
       .map(([name, versions]) => ({
         name,
-        versions: versions.map(version => ({ groupVersion: `${name}/${version}`, version })),
-        preferredVersion: { groupVersion: `${name}/${versions[0]}`, version: versions[0] },
+        versions: versions.map(version => ({
+          groupVersion: `${name}/${version}`,
+          version,
+        })),
+        preferredVersion: {
+          groupVersion: `${name}/${versions[0]}`,
+          version: versions[0],
+        },
       })),
   };
 }
@@ -90,7 +109,9 @@ export function aggregatedDiscovery(core: boolean) {
         versions: versions.map(version => ({
           version,
           freshness: 'Current',
-          resources: ALL.filter(t => t.group === group && t.version === version).map(t => ({
+          resources: ALL.filter(
+            t => t.group === group && t.version === version,
+          ).map(t => ({
             resource: t.plural,
             responseKind: { group, version, kind: t.kind },
             scope: t.namespaced ? 'Namespaced' : 'Cluster',
@@ -102,7 +123,10 @@ export function aggregatedDiscovery(core: boolean) {
               ? {
                   subresources: t.subresources!.map(sub => ({
                     subresource: sub,
-                    responseKind: sub === 'log' ? { group: '', version: '', kind: 'string' } : { group, version, kind: t.kind },
+                    responseKind:
+                      sub === 'log'
+                        ? { group: '', version: '', kind: 'string' }
+                        : { group, version, kind: t.kind },
                     verbs: sub === 'log' ? ['get'] : ['get', 'patch'],
                   })),
                 }

@@ -11,7 +11,11 @@ import { StatusError } from './StatusError';
  */
 export function decodeSelfSubjectAccessReview(body: Buffer): unknown {
   if (body.length < 4 || body.subarray(0, 4).toString('latin1') !== 'k8s\0') {
-    throw new StatusError(400, 'BadRequest', 'the body of the request was invalid: missing the Kubernetes protobuf envelope');
+    throw new StatusError(
+      400,
+      'BadRequest',
+      'the body of the request was invalid: missing the Kubernetes protobuf envelope',
+    );
   }
   const unknown = fields(body.subarray(4));
   const typeMeta = fields(unknown.get(1)?.[0]);
@@ -19,7 +23,11 @@ export function decodeSelfSubjectAccessReview(body: Buffer): unknown {
   const spec = fields(raw.get(2)?.[0]);
   const strings = (b: Buffer | undefined, names: string[]) => {
     const f = fields(b);
-    return Object.fromEntries(names.flatMap((n, i) => (f.has(i + 1) ? [[n, f.get(i + 1)![0].toString('utf8')]] : [])));
+    return Object.fromEntries(
+      names.flatMap((n, i) =>
+        f.has(i + 1) ? [[n, f.get(i + 1)![0].toString('utf8')]] : [],
+      ),
+    );
   };
   const resource = spec.get(1)?.[0];
   const nonResource = spec.get(2)?.[0];
@@ -28,9 +36,21 @@ export function decodeSelfSubjectAccessReview(body: Buffer): unknown {
     kind: typeMeta.get(2)?.[0].toString('utf8') || undefined,
     spec: {
       ...(resource
-        ? { resourceAttributes: strings(resource, ['namespace', 'verb', 'group', 'version', 'resource', 'subresource', 'name']) }
+        ? {
+            resourceAttributes: strings(resource, [
+              'namespace',
+              'verb',
+              'group',
+              'version',
+              'resource',
+              'subresource',
+              'name',
+            ]),
+          }
         : {}),
-      ...(nonResource ? { nonResourceAttributes: strings(nonResource, ['path', 'verb']) } : {}),
+      ...(nonResource
+        ? { nonResourceAttributes: strings(nonResource, ['path', 'verb']) }
+        : {}),
     },
   };
 }
@@ -43,7 +63,12 @@ function fields(buf: Buffer | undefined): Map<number, Buffer[]> {
   const varint = () => {
     let value = 0;
     for (let shift = 0; ; shift += 7) {
-      if (pos >= buf.length || shift > 49) throw new StatusError(400, 'BadRequest', 'the body of the request was invalid: malformed protobuf');
+      if (pos >= buf.length || shift > 49)
+        throw new StatusError(
+          400,
+          'BadRequest',
+          'the body of the request was invalid: malformed protobuf',
+        );
       const byte = buf[pos++];
       value += (byte & 0x7f) * 2 ** shift;
       if (byte < 0x80) return value;
@@ -58,10 +83,23 @@ function fields(buf: Buffer | undefined): Map<number, Buffer[]> {
     else if (wire === 5) pos += 4;
     else if (wire === 2) {
       const length = varint();
-      if (pos + length > buf.length) throw new StatusError(400, 'BadRequest', 'the body of the request was invalid: malformed protobuf');
-      out.set(field, [...(out.get(field) ?? []), buf.subarray(pos, pos + length)]);
+      if (pos + length > buf.length)
+        throw new StatusError(
+          400,
+          'BadRequest',
+          'the body of the request was invalid: malformed protobuf',
+        );
+      out.set(field, [
+        ...(out.get(field) ?? []),
+        buf.subarray(pos, pos + length),
+      ]);
       pos += length;
-    } else throw new StatusError(400, 'BadRequest', 'the body of the request was invalid: malformed protobuf');
+    } else
+      throw new StatusError(
+        400,
+        'BadRequest',
+        'the body of the request was invalid: malformed protobuf',
+      );
   }
   return out;
 }

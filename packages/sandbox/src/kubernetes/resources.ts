@@ -81,101 +81,404 @@ export function humanDuration(ms: number): string {
 }
 
 const age = (o: Obj, now: number) =>
-  o.metadata.creationTimestamp ? humanDuration(now - Date.parse(o.metadata.creationTimestamp)) : '<unknown>';
+  o.metadata.creationTimestamp
+    ? humanDuration(now - Date.parse(o.metadata.creationTimestamp))
+    : '<unknown>';
 
 const AGE: Column = {
   name: 'Age',
   type: 'string',
-  description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
+  description:
+    'CreationTimestamp is a timestamp representing the server time when this object was created.',
   priority: 0,
   cell: age,
 };
 /** CRD printer columns of type date are printed as an age (apiextensions-apiserver tableconvertor). */
-const CRD_AGE: Column = { ...AGE, type: 'date', description: 'Time since resource was created' };
+const CRD_AGE: Column = {
+  ...AGE,
+  type: 'date',
+  description: 'Time since resource was created',
+};
 
 const num = (v: unknown) => (typeof v === 'number' ? v : null);
-const containers = (o: Obj): any[] => o.spec?.template?.spec?.containers ?? o.spec?.containers ?? [];
+const containers = (o: Obj): any[] =>
+  o.spec?.template?.spec?.containers ?? o.spec?.containers ?? [];
 const selectorText = (sel: Record<string, string> | undefined) =>
-  sel && Object.keys(sel).length ? Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(',') : '<none>';
+  sel && Object.keys(sel).length
+    ? Object.entries(sel)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')
+    : '<none>';
 
 const podReady = (o: Obj) => {
   const statuses: any[] = o.status?.containerStatuses ?? [];
-  return `${statuses.filter(c => c.ready).length}/${(o.spec?.containers ?? []).length}`;
+  return `${statuses.filter(c => c.ready).length}/${
+    (o.spec?.containers ?? []).length
+  }`;
 };
 
 const workloadColumns = (kind: 'Deployment' | 'ReplicaSet'): Column[] => [
   ...(kind === 'Deployment'
-    ? [
-        { name: 'Ready', type: 'string', description: 'Number of the pod with ready state', priority: 0, cell: (o: Obj) => `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 1}` },
-        { name: 'Up-to-date', type: 'integer', description: 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.', priority: 0, cell: (o: Obj) => o.status?.updatedReplicas ?? 0 },
-        { name: 'Available', type: 'integer', description: 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.', priority: 0, cell: (o: Obj) => o.status?.availableReplicas ?? 0 },
-      ] as Column[]
-    : [
-        { name: 'Desired', type: 'integer', description: 'Replicas is the number of desired replicas.', priority: 0, cell: (o: Obj) => o.spec?.replicas ?? 1 },
-        { name: 'Current', type: 'integer', description: 'Replicas is the most recently observed number of replicas.', priority: 0, cell: (o: Obj) => o.status?.replicas ?? 0 },
-        { name: 'Ready', type: 'integer', description: 'The number of ready replicas for this replica set.', priority: 0, cell: (o: Obj) => o.status?.readyReplicas ?? 0 },
-      ] as Column[]),
+    ? ([
+        {
+          name: 'Ready',
+          type: 'string',
+          description: 'Number of the pod with ready state',
+          priority: 0,
+          cell: (o: Obj) =>
+            `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 1}`,
+        },
+        {
+          name: 'Up-to-date',
+          type: 'integer',
+          description:
+            'Total number of non-terminated pods targeted by this deployment that have the desired template spec.',
+          priority: 0,
+          cell: (o: Obj) => o.status?.updatedReplicas ?? 0,
+        },
+        {
+          name: 'Available',
+          type: 'integer',
+          description:
+            'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.',
+          priority: 0,
+          cell: (o: Obj) => o.status?.availableReplicas ?? 0,
+        },
+      ] as Column[])
+    : ([
+        {
+          name: 'Desired',
+          type: 'integer',
+          description: 'Replicas is the number of desired replicas.',
+          priority: 0,
+          cell: (o: Obj) => o.spec?.replicas ?? 1,
+        },
+        {
+          name: 'Current',
+          type: 'integer',
+          description:
+            'Replicas is the most recently observed number of replicas.',
+          priority: 0,
+          cell: (o: Obj) => o.status?.replicas ?? 0,
+        },
+        {
+          name: 'Ready',
+          type: 'integer',
+          description: 'The number of ready replicas for this replica set.',
+          priority: 0,
+          cell: (o: Obj) => o.status?.readyReplicas ?? 0,
+        },
+      ] as Column[])),
   AGE,
-  { name: 'Containers', type: 'string', description: 'Names of each container in the template.', priority: 1, cell: o => containers(o).map(c => c.name).join(',') },
-  { name: 'Images', type: 'string', description: 'Images referenced by each container in the template.', priority: 1, cell: o => containers(o).map(c => c.image).join(',') },
-  { name: 'Selector', type: 'string', description: 'Label selector for pods.', priority: 1, cell: o => selectorText(o.spec?.selector?.matchLabels) },
+  {
+    name: 'Containers',
+    type: 'string',
+    description: 'Names of each container in the template.',
+    priority: 1,
+    cell: o =>
+      containers(o)
+        .map(c => c.name)
+        .join(','),
+  },
+  {
+    name: 'Images',
+    type: 'string',
+    description: 'Images referenced by each container in the template.',
+    priority: 1,
+    cell: o =>
+      containers(o)
+        .map(c => c.image)
+        .join(','),
+  },
+  {
+    name: 'Selector',
+    type: 'string',
+    description: 'Label selector for pods.',
+    priority: 1,
+    cell: o => selectorText(o.spec?.selector?.matchLabels),
+  },
 ];
 
 const involvedObject = (o: Obj) => o.involvedObject ?? {};
 
 export const RESOURCE_TYPES: ResourceType[] = [
   {
-    group: '', version: 'v1', plural: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false,
-    verbs: SERVED, shortNames: ['ns'], subresources: ['status'],
-    columns: [{ name: 'Status', type: 'string', description: 'The status of the namespace', priority: 0, cell: o => o.status?.phase ?? '' }, AGE],
+    group: '',
+    version: 'v1',
+    plural: 'namespaces',
+    singular: 'namespace',
+    kind: 'Namespace',
+    namespaced: false,
+    verbs: SERVED,
+    shortNames: ['ns'],
+    subresources: ['status'],
+    columns: [
+      {
+        name: 'Status',
+        type: 'string',
+        description: 'The status of the namespace',
+        priority: 0,
+        cell: o => o.status?.phase ?? '',
+      },
+      AGE,
+    ],
     fields: { 'status.phase': o => o.status?.phase },
   },
   {
-    group: '', version: 'v1', plural: 'pods', singular: 'pod', kind: 'Pod', namespaced: true,
-    verbs: SERVED, shortNames: ['po'], categories: ['all'], subresources: ['status', 'log'],
+    group: '',
+    version: 'v1',
+    plural: 'pods',
+    singular: 'pod',
+    kind: 'Pod',
+    namespaced: true,
+    verbs: SERVED,
+    shortNames: ['po'],
+    categories: ['all'],
+    subresources: ['status', 'log'],
     columns: [
-      { name: 'Ready', type: 'string', description: 'The aggregate readiness state of this pod for accepting traffic.', priority: 0, cell: podReady },
-      { name: 'Status', type: 'string', description: 'The aggregate status of the containers in this pod.', priority: 0, cell: o => o.status?.reason ?? o.status?.phase ?? '' },
-      { name: 'Restarts', type: 'string', description: 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.', priority: 0, cell: o => String((o.status?.containerStatuses ?? []).reduce((n: number, c: any) => n + (c.restartCount ?? 0), 0)) },
+      {
+        name: 'Ready',
+        type: 'string',
+        description:
+          'The aggregate readiness state of this pod for accepting traffic.',
+        priority: 0,
+        cell: podReady,
+      },
+      {
+        name: 'Status',
+        type: 'string',
+        description: 'The aggregate status of the containers in this pod.',
+        priority: 0,
+        cell: o => o.status?.reason ?? o.status?.phase ?? '',
+      },
+      {
+        name: 'Restarts',
+        type: 'string',
+        description:
+          'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.',
+        priority: 0,
+        cell: o =>
+          String(
+            (o.status?.containerStatuses ?? []).reduce(
+              (n: number, c: any) => n + (c.restartCount ?? 0),
+              0,
+            ),
+          ),
+      },
       AGE,
-      { name: 'IP', type: 'string', description: 'IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.', priority: 1, cell: o => o.status?.podIP ?? '<none>' },
-      { name: 'Node', type: 'string', description: "NodeName is a request to schedule this pod onto a specific node.", priority: 1, cell: o => o.spec?.nodeName ?? '<none>' },
-      { name: 'Nominated Node', type: 'string', description: 'nominatedNodeName is set only when this pod preempts other pods on the node.', priority: 1, cell: o => o.status?.nominatedNodeName ?? '<none>' },
-      { name: 'Readiness Gates', type: 'string', description: 'If specified, all readiness gates will be evaluated for pod readiness.', priority: 1, cell: o => (o.spec?.readinessGates?.length ? String(o.spec.readinessGates.length) : '<none>') },
+      {
+        name: 'IP',
+        type: 'string',
+        description:
+          'IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.',
+        priority: 1,
+        cell: o => o.status?.podIP ?? '<none>',
+      },
+      {
+        name: 'Node',
+        type: 'string',
+        description:
+          'NodeName is a request to schedule this pod onto a specific node.',
+        priority: 1,
+        cell: o => o.spec?.nodeName ?? '<none>',
+      },
+      {
+        name: 'Nominated Node',
+        type: 'string',
+        description:
+          'nominatedNodeName is set only when this pod preempts other pods on the node.',
+        priority: 1,
+        cell: o => o.status?.nominatedNodeName ?? '<none>',
+      },
+      {
+        name: 'Readiness Gates',
+        type: 'string',
+        description:
+          'If specified, all readiness gates will be evaluated for pod readiness.',
+        priority: 1,
+        cell: o =>
+          o.spec?.readinessGates?.length
+            ? String(o.spec.readinessGates.length)
+            : '<none>',
+      },
     ],
-    fields: { 'spec.nodeName': o => o.spec?.nodeName, 'status.phase': o => o.status?.phase, 'status.podIP': o => o.status?.podIP },
+    fields: {
+      'spec.nodeName': o => o.spec?.nodeName,
+      'status.phase': o => o.status?.phase,
+      'status.podIP': o => o.status?.podIP,
+    },
   },
   {
-    group: '', version: 'v1', plural: 'services', singular: 'service', kind: 'Service', namespaced: true,
-    verbs: SERVED, shortNames: ['svc'], categories: ['all'], subresources: ['status'],
+    group: '',
+    version: 'v1',
+    plural: 'services',
+    singular: 'service',
+    kind: 'Service',
+    namespaced: true,
+    verbs: SERVED,
+    shortNames: ['svc'],
+    categories: ['all'],
+    subresources: ['status'],
     columns: [
-      { name: 'Type', type: 'string', description: 'type determines how the Service is exposed.', priority: 0, cell: o => o.spec?.type ?? 'ClusterIP' },
-      { name: 'Cluster-IP', type: 'string', description: 'clusterIP is the IP address of the service.', priority: 0, cell: o => o.spec?.clusterIP ?? '<none>' },
-      { name: 'External-IP', type: 'string', description: 'List of IP addresses for which nodes in the cluster will also accept traffic for this service.', priority: 0, cell: o => o.spec?.externalIPs?.join(',') ?? '<none>' },
-      { name: 'Port(s)', type: 'string', description: 'The list of ports that are exposed by this service.', priority: 0, cell: o => (o.spec?.ports ?? []).map((p: any) => `${p.port}/${p.protocol ?? 'TCP'}`).join(',') || '<none>' },
+      {
+        name: 'Type',
+        type: 'string',
+        description: 'type determines how the Service is exposed.',
+        priority: 0,
+        cell: o => o.spec?.type ?? 'ClusterIP',
+      },
+      {
+        name: 'Cluster-IP',
+        type: 'string',
+        description: 'clusterIP is the IP address of the service.',
+        priority: 0,
+        cell: o => o.spec?.clusterIP ?? '<none>',
+      },
+      {
+        name: 'External-IP',
+        type: 'string',
+        description:
+          'List of IP addresses for which nodes in the cluster will also accept traffic for this service.',
+        priority: 0,
+        cell: o => o.spec?.externalIPs?.join(',') ?? '<none>',
+      },
+      {
+        name: 'Port(s)',
+        type: 'string',
+        description: 'The list of ports that are exposed by this service.',
+        priority: 0,
+        cell: o =>
+          (o.spec?.ports ?? [])
+            .map((p: any) => `${p.port}/${p.protocol ?? 'TCP'}`)
+            .join(',') || '<none>',
+      },
       AGE,
-      { name: 'Selector', type: 'string', description: 'Route service traffic to pods with label keys and values matching this selector.', priority: 1, cell: o => selectorText(o.spec?.selector) },
+      {
+        name: 'Selector',
+        type: 'string',
+        description:
+          'Route service traffic to pods with label keys and values matching this selector.',
+        priority: 1,
+        cell: o => selectorText(o.spec?.selector),
+      },
     ],
   },
   {
-    group: '', version: 'v1', plural: 'configmaps', singular: 'configmap', kind: 'ConfigMap', namespaced: true,
-    verbs: SERVED, shortNames: ['cm'], subresources: [],
-    columns: [{ name: 'Data', type: 'integer', description: 'Number of data entries.', priority: 0, cell: o => Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length }, AGE],
+    group: '',
+    version: 'v1',
+    plural: 'configmaps',
+    singular: 'configmap',
+    kind: 'ConfigMap',
+    namespaced: true,
+    verbs: SERVED,
+    shortNames: ['cm'],
+    subresources: [],
+    columns: [
+      {
+        name: 'Data',
+        type: 'integer',
+        description: 'Number of data entries.',
+        priority: 0,
+        cell: o =>
+          Object.keys(o.data ?? {}).length +
+          Object.keys(o.binaryData ?? {}).length,
+      },
+      AGE,
+    ],
   },
   {
-    group: '', version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true,
-    verbs: READ, shortNames: ['ev'], subresources: [], noNameColumn: true,
+    group: '',
+    version: 'v1',
+    plural: 'events',
+    singular: 'event',
+    kind: 'Event',
+    namespaced: true,
+    verbs: READ,
+    shortNames: ['ev'],
+    subresources: [],
+    noNameColumn: true,
     columns: [
-      { name: 'Last Seen', type: 'string', description: 'The last time this event was observed.', priority: 0, cell: (o, now) => (o.lastTimestamp ? humanDuration(now - Date.parse(o.lastTimestamp)) : '<unknown>') },
-      { name: 'Type', type: 'string', description: 'Type of this event (Normal, Warning).', priority: 0, cell: o => o.type ?? '' },
-      { name: 'Reason', type: 'string', description: 'This should be a short, machine understandable string that gives the reason for the transition into the object\'s current status.', priority: 0, cell: o => o.reason ?? '' },
-      { name: 'Object', type: 'string', description: 'The object that this event is about.', priority: 0, cell: o => `${String(involvedObject(o).kind ?? '').toLowerCase()}/${involvedObject(o).name ?? ''}` },
-      { name: 'Subobject', type: 'string', description: 'The subobject (fieldPath) this event is about.', priority: 1, cell: o => involvedObject(o).fieldPath ?? '' },
-      { name: 'Source', type: 'string', description: 'The component reporting this event.', priority: 1, cell: o => o.source?.component ?? '' },
-      { name: 'Message', type: 'string', description: 'A human-readable description of the status of this operation.', priority: 0, cell: o => o.message ?? '' },
-      { name: 'First Seen', type: 'string', description: 'The first time this event was observed.', priority: 1, cell: (o, now) => (o.firstTimestamp ? humanDuration(now - Date.parse(o.firstTimestamp)) : '<unknown>') },
-      { name: 'Count', type: 'string', description: 'The number of times this event has occurred.', priority: 1, cell: o => String(o.count ?? 1) },
-      { name: 'Name', type: 'string', description: 'Name of the event.', priority: 1, cell: o => o.metadata.name },
+      {
+        name: 'Last Seen',
+        type: 'string',
+        description: 'The last time this event was observed.',
+        priority: 0,
+        cell: (o, now) =>
+          o.lastTimestamp
+            ? humanDuration(now - Date.parse(o.lastTimestamp))
+            : '<unknown>',
+      },
+      {
+        name: 'Type',
+        type: 'string',
+        description: 'Type of this event (Normal, Warning).',
+        priority: 0,
+        cell: o => o.type ?? '',
+      },
+      {
+        name: 'Reason',
+        type: 'string',
+        description:
+          "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
+        priority: 0,
+        cell: o => o.reason ?? '',
+      },
+      {
+        name: 'Object',
+        type: 'string',
+        description: 'The object that this event is about.',
+        priority: 0,
+        cell: o =>
+          `${String(involvedObject(o).kind ?? '').toLowerCase()}/${
+            involvedObject(o).name ?? ''
+          }`,
+      },
+      {
+        name: 'Subobject',
+        type: 'string',
+        description: 'The subobject (fieldPath) this event is about.',
+        priority: 1,
+        cell: o => involvedObject(o).fieldPath ?? '',
+      },
+      {
+        name: 'Source',
+        type: 'string',
+        description: 'The component reporting this event.',
+        priority: 1,
+        cell: o => o.source?.component ?? '',
+      },
+      {
+        name: 'Message',
+        type: 'string',
+        description:
+          'A human-readable description of the status of this operation.',
+        priority: 0,
+        cell: o => o.message ?? '',
+      },
+      {
+        name: 'First Seen',
+        type: 'string',
+        description: 'The first time this event was observed.',
+        priority: 1,
+        cell: (o, now) =>
+          o.firstTimestamp
+            ? humanDuration(now - Date.parse(o.firstTimestamp))
+            : '<unknown>',
+      },
+      {
+        name: 'Count',
+        type: 'string',
+        description: 'The number of times this event has occurred.',
+        priority: 1,
+        cell: o => String(o.count ?? 1),
+      },
+      {
+        name: 'Name',
+        type: 'string',
+        description: 'Name of the event.',
+        priority: 1,
+        cell: o => o.metadata.name,
+      },
     ],
     // The fields `kubectl describe` selects events by (involvedObject.*),
     // as kube-apiserver's event field selectors allow.
@@ -194,93 +497,324 @@ export const RESOURCE_TYPES: ResourceType[] = [
     },
   },
   {
-    group: '', version: 'v1', plural: 'limitranges', singular: 'limitrange', kind: 'LimitRange', namespaced: true,
-    verbs: SERVED, shortNames: ['limits'], subresources: [], columns: [{ ...AGE, name: 'Created At', type: 'date' }],
+    group: '',
+    version: 'v1',
+    plural: 'limitranges',
+    singular: 'limitrange',
+    kind: 'LimitRange',
+    namespaced: true,
+    verbs: SERVED,
+    shortNames: ['limits'],
+    subresources: [],
+    columns: [{ ...AGE, name: 'Created At', type: 'date' }],
   },
   {
-    group: '', version: 'v1', plural: 'resourcequotas', singular: 'resourcequota', kind: 'ResourceQuota', namespaced: true,
-    verbs: SERVED, shortNames: ['quota'], subresources: ['status'], columns: [AGE],
+    group: '',
+    version: 'v1',
+    plural: 'resourcequotas',
+    singular: 'resourcequota',
+    kind: 'ResourceQuota',
+    namespaced: true,
+    verbs: SERVED,
+    shortNames: ['quota'],
+    subresources: ['status'],
+    columns: [AGE],
   },
   {
-    group: 'apps', version: 'v1', plural: 'deployments', singular: 'deployment', kind: 'Deployment', namespaced: true,
-    verbs: SERVED, shortNames: ['deploy'], categories: ['all'], subresources: ['status'], columns: workloadColumns('Deployment'),
+    group: 'apps',
+    version: 'v1',
+    plural: 'deployments',
+    singular: 'deployment',
+    kind: 'Deployment',
+    namespaced: true,
+    verbs: SERVED,
+    shortNames: ['deploy'],
+    categories: ['all'],
+    subresources: ['status'],
+    columns: workloadColumns('Deployment'),
   },
   {
-    group: 'apps', version: 'v1', plural: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', namespaced: true,
-    verbs: SERVED, shortNames: ['rs'], categories: ['all'], subresources: ['status'], columns: workloadColumns('ReplicaSet'),
+    group: 'apps',
+    version: 'v1',
+    plural: 'replicasets',
+    singular: 'replicaset',
+    kind: 'ReplicaSet',
+    namespaced: true,
+    verbs: SERVED,
+    shortNames: ['rs'],
+    categories: ['all'],
+    subresources: ['status'],
+    columns: workloadColumns('ReplicaSet'),
   },
   {
-    group: 'apps', version: 'v1', plural: 'statefulsets', singular: 'statefulset', kind: 'StatefulSet', namespaced: true,
-    verbs: SERVED, shortNames: ['sts'], categories: ['all'], subresources: ['status'],
-    columns: [{ name: 'Ready', type: 'string', description: 'Number of the pod with ready state', priority: 0, cell: o => `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 1}` }, AGE],
-  },
-  {
-    group: 'apps', version: 'v1', plural: 'daemonsets', singular: 'daemonset', kind: 'DaemonSet', namespaced: true,
-    verbs: SERVED, shortNames: ['ds'], categories: ['all'], subresources: ['status'],
+    group: 'apps',
+    version: 'v1',
+    plural: 'statefulsets',
+    singular: 'statefulset',
+    kind: 'StatefulSet',
+    namespaced: true,
+    verbs: SERVED,
+    shortNames: ['sts'],
+    categories: ['all'],
+    subresources: ['status'],
     columns: [
-      { name: 'Desired', type: 'integer', description: 'The total number of nodes that should be running the daemon pod.', priority: 0, cell: o => num(o.status?.desiredNumberScheduled) ?? 0 },
-      { name: 'Ready', type: 'integer', description: 'numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.', priority: 0, cell: o => num(o.status?.numberReady) ?? 0 },
+      {
+        name: 'Ready',
+        type: 'string',
+        description: 'Number of the pod with ready state',
+        priority: 0,
+        cell: o => `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 1}`,
+      },
       AGE,
     ],
   },
   {
-    group: 'batch', version: 'v1', plural: 'jobs', singular: 'job', kind: 'Job', namespaced: true,
-    verbs: SERVED, categories: ['all'], subresources: ['status'],
-    columns: [{ name: 'Status', type: 'string', description: 'Status of the job.', priority: 0, cell: o => (o.status?.succeeded ? 'Complete' : 'Running') }, AGE],
-  },
-  {
-    group: 'batch', version: 'v1', plural: 'cronjobs', singular: 'cronjob', kind: 'CronJob', namespaced: true,
-    verbs: SERVED, shortNames: ['cj'], categories: ['all'], subresources: ['status'],
-    columns: [{ name: 'Schedule', type: 'string', description: 'The schedule in Cron format.', priority: 0, cell: o => o.spec?.schedule ?? '' }, AGE],
-  },
-  {
-    group: 'networking.k8s.io', version: 'v1', plural: 'ingresses', singular: 'ingress', kind: 'Ingress', namespaced: true,
-    verbs: SERVED, shortNames: ['ing'], subresources: ['status'],
+    group: 'apps',
+    version: 'v1',
+    plural: 'daemonsets',
+    singular: 'daemonset',
+    kind: 'DaemonSet',
+    namespaced: true,
+    verbs: SERVED,
+    shortNames: ['ds'],
+    categories: ['all'],
+    subresources: ['status'],
     columns: [
-      { name: 'Class', type: 'string', description: 'The name of the IngressClass cluster resource.', priority: 0, cell: o => o.spec?.ingressClassName ?? '<none>' },
-      { name: 'Hosts', type: 'string', description: 'Hosts that incoming requests are matched against before the ingress rule', priority: 0, cell: o => (o.spec?.rules ?? []).map((r: any) => r.host ?? '*').join(',') || '*' },
+      {
+        name: 'Desired',
+        type: 'integer',
+        description:
+          'The total number of nodes that should be running the daemon pod.',
+        priority: 0,
+        cell: o => num(o.status?.desiredNumberScheduled) ?? 0,
+      },
+      {
+        name: 'Ready',
+        type: 'integer',
+        description:
+          'numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.',
+        priority: 0,
+        cell: o => num(o.status?.numberReady) ?? 0,
+      },
       AGE,
     ],
   },
   {
-    group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', kind: 'HorizontalPodAutoscaler', namespaced: true,
-    verbs: SERVED, shortNames: ['hpa'], categories: ['all'], subresources: ['status'],
+    group: 'batch',
+    version: 'v1',
+    plural: 'jobs',
+    singular: 'job',
+    kind: 'Job',
+    namespaced: true,
+    verbs: SERVED,
+    categories: ['all'],
+    subresources: ['status'],
     columns: [
-      { name: 'Reference', type: 'string', description: 'Reference to the target object', priority: 0, cell: o => `${o.spec?.scaleTargetRef?.kind ?? ''}/${o.spec?.scaleTargetRef?.name ?? ''}` },
-      { name: 'MinPods', type: 'string', description: 'Lower limit for the number of pods.', priority: 0, cell: o => String(o.spec?.minReplicas ?? 1) },
-      { name: 'MaxPods', type: 'string', description: 'Upper limit for the number of pods.', priority: 0, cell: o => String(o.spec?.maxReplicas ?? '') },
-      { name: 'Replicas', type: 'string', description: 'Current number of replicas of pods managed by this autoscaler.', priority: 0, cell: o => String(o.status?.currentReplicas ?? 0) },
+      {
+        name: 'Status',
+        type: 'string',
+        description: 'Status of the job.',
+        priority: 0,
+        cell: o => (o.status?.succeeded ? 'Complete' : 'Running'),
+      },
+      AGE,
+    ],
+  },
+  {
+    group: 'batch',
+    version: 'v1',
+    plural: 'cronjobs',
+    singular: 'cronjob',
+    kind: 'CronJob',
+    namespaced: true,
+    verbs: SERVED,
+    shortNames: ['cj'],
+    categories: ['all'],
+    subresources: ['status'],
+    columns: [
+      {
+        name: 'Schedule',
+        type: 'string',
+        description: 'The schedule in Cron format.',
+        priority: 0,
+        cell: o => o.spec?.schedule ?? '',
+      },
+      AGE,
+    ],
+  },
+  {
+    group: 'networking.k8s.io',
+    version: 'v1',
+    plural: 'ingresses',
+    singular: 'ingress',
+    kind: 'Ingress',
+    namespaced: true,
+    verbs: SERVED,
+    shortNames: ['ing'],
+    subresources: ['status'],
+    columns: [
+      {
+        name: 'Class',
+        type: 'string',
+        description: 'The name of the IngressClass cluster resource.',
+        priority: 0,
+        cell: o => o.spec?.ingressClassName ?? '<none>',
+      },
+      {
+        name: 'Hosts',
+        type: 'string',
+        description:
+          'Hosts that incoming requests are matched against before the ingress rule',
+        priority: 0,
+        cell: o =>
+          (o.spec?.rules ?? []).map((r: any) => r.host ?? '*').join(',') || '*',
+      },
+      AGE,
+    ],
+  },
+  {
+    group: 'autoscaling',
+    version: 'v2',
+    plural: 'horizontalpodautoscalers',
+    singular: 'horizontalpodautoscaler',
+    kind: 'HorizontalPodAutoscaler',
+    namespaced: true,
+    verbs: SERVED,
+    shortNames: ['hpa'],
+    categories: ['all'],
+    subresources: ['status'],
+    columns: [
+      {
+        name: 'Reference',
+        type: 'string',
+        description: 'Reference to the target object',
+        priority: 0,
+        cell: o =>
+          `${o.spec?.scaleTargetRef?.kind ?? ''}/${
+            o.spec?.scaleTargetRef?.name ?? ''
+          }`,
+      },
+      {
+        name: 'MinPods',
+        type: 'string',
+        description: 'Lower limit for the number of pods.',
+        priority: 0,
+        cell: o => String(o.spec?.minReplicas ?? 1),
+      },
+      {
+        name: 'MaxPods',
+        type: 'string',
+        description: 'Upper limit for the number of pods.',
+        priority: 0,
+        cell: o => String(o.spec?.maxReplicas ?? ''),
+      },
+      {
+        name: 'Replicas',
+        type: 'string',
+        description:
+          'Current number of replicas of pods managed by this autoscaler.',
+        priority: 0,
+        cell: o => String(o.status?.currentReplicas ?? 0),
+      },
       AGE,
     ],
   },
   {
     // shortNames, singular and printer columns as in argo-rollouts'
     // manifests/crds/rollout-crd.yaml (../shared/specs/argo-rollouts).
-    group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', singular: 'rollout', kind: 'Rollout', namespaced: true,
-    verbs: SERVED, shortNames: ['ro'], subresources: ['status'],
+    group: 'argoproj.io',
+    version: 'v1alpha1',
+    plural: 'rollouts',
+    singular: 'rollout',
+    kind: 'Rollout',
+    namespaced: true,
+    verbs: SERVED,
+    shortNames: ['ro'],
+    subresources: ['status'],
     columns: [
-      { name: 'Desired', type: 'integer', description: 'Number of desired pods', priority: 0, cell: o => num(o.spec?.replicas) },
-      { name: 'Current', type: 'integer', description: 'Total number of non-terminated pods targeted by this rollout', priority: 0, cell: o => num(o.status?.replicas) },
-      { name: 'Up-to-date', type: 'integer', description: 'Total number of non-terminated pods targeted by this rollout that have the desired template spec', priority: 0, cell: o => num(o.status?.updatedReplicas) },
-      { name: 'Available', type: 'integer', description: 'Total number of available pods (ready for at least minReadySeconds) targeted by this rollout', priority: 0, cell: o => num(o.status?.availableReplicas) },
+      {
+        name: 'Desired',
+        type: 'integer',
+        description: 'Number of desired pods',
+        priority: 0,
+        cell: o => num(o.spec?.replicas),
+      },
+      {
+        name: 'Current',
+        type: 'integer',
+        description:
+          'Total number of non-terminated pods targeted by this rollout',
+        priority: 0,
+        cell: o => num(o.status?.replicas),
+      },
+      {
+        name: 'Up-to-date',
+        type: 'integer',
+        description:
+          'Total number of non-terminated pods targeted by this rollout that have the desired template spec',
+        priority: 0,
+        cell: o => num(o.status?.updatedReplicas),
+      },
+      {
+        name: 'Available',
+        type: 'integer',
+        description:
+          'Total number of available pods (ready for at least minReadySeconds) targeted by this rollout',
+        priority: 0,
+        cell: o => num(o.status?.availableReplicas),
+      },
       CRD_AGE,
     ],
   },
   {
-    group: 'argoproj.io', version: 'v1alpha1', plural: 'analysisruns', singular: 'analysisrun', kind: 'AnalysisRun', namespaced: true,
-    verbs: SERVED, shortNames: ['ar'], subresources: ['status'],
+    group: 'argoproj.io',
+    version: 'v1alpha1',
+    plural: 'analysisruns',
+    singular: 'analysisrun',
+    kind: 'AnalysisRun',
+    namespaced: true,
+    verbs: SERVED,
+    shortNames: ['ar'],
+    subresources: ['status'],
     columns: [
-      { name: 'Status', type: 'string', description: 'AnalysisRun status', priority: 0, cell: o => o.status?.phase ?? null },
+      {
+        name: 'Status',
+        type: 'string',
+        description: 'AnalysisRun status',
+        priority: 0,
+        cell: o => o.status?.phase ?? null,
+      },
       CRD_AGE,
     ],
   },
 ];
 
 /** Resources that are not stored objects (authorization reviews): discovery lists them, POST answers. */
-export const VIRTUAL_RESOURCES: Array<Pick<ResourceType, 'group' | 'version' | 'plural' | 'singular' | 'kind' | 'namespaced' | 'verbs'>> = [
-  { group: 'authorization.k8s.io', version: 'v1', plural: 'selfsubjectaccessreviews', singular: 'selfsubjectaccessreview', kind: 'SelfSubjectAccessReview', namespaced: false, verbs: ['create'] },
+export const VIRTUAL_RESOURCES: Array<
+  Pick<
+    ResourceType,
+    | 'group'
+    | 'version'
+    | 'plural'
+    | 'singular'
+    | 'kind'
+    | 'namespaced'
+    | 'verbs'
+  >
+> = [
+  {
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    plural: 'selfsubjectaccessreviews',
+    singular: 'selfsubjectaccessreview',
+    kind: 'SelfSubjectAccessReview',
+    namespaced: false,
+    verbs: ['create'],
+  },
 ];
 
-export function resourceName(t: Pick<ResourceType, 'group' | 'plural'>): string {
+export function resourceName(
+  t: Pick<ResourceType, 'group' | 'plural'>,
+): string {
   return t.group ? `${t.plural}.${t.group}` : t.plural;
 }

@@ -28,7 +28,9 @@ export function parseLabelSelector(selector: string): LabelTerm[] {
     if (m) {
       const key = m[1];
       const values = m[3].split(',').map(v => v.trim());
-      return m[2] === 'in' ? l => values.includes(l[key]) : l => !values.includes(l[key]);
+      return m[2] === 'in'
+        ? l => values.includes(l[key])
+        : l => !values.includes(l[key]);
     }
     m = /^([\w./-]+)\s*(==|!=|=)\s*([\w.-]*)$/.exec(term);
     if (m) {
@@ -40,7 +42,11 @@ export function parseLabelSelector(selector: string): LabelTerm[] {
       const [, not, key] = m;
       return not ? l => !(key in l) : l => key in l;
     }
-    throw new StatusError(400, 'BadRequest', `unable to parse requirement: found '${term}', expected: in, notin, =, ==, !=, gt, lt`);
+    throw new StatusError(
+      400,
+      'BadRequest',
+      `unable to parse requirement: found '${term}', expected: in, notin, =, ==, !=, gt, lt`,
+    );
   });
 }
 
@@ -51,7 +57,10 @@ export function parseLabelSelector(selector: string): LabelTerm[] {
  * `spec.nodeName`); `=`, `==` and `!=` only. Anything else is the
  * server's 400 "field label not supported".
  */
-export function parseFieldSelector(selector: string, type: ResourceType): Array<(o: Obj) => boolean> {
+export function parseFieldSelector(
+  selector: string,
+  type: ResourceType,
+): Array<(o: Obj) => boolean> {
   const fields: Record<string, (o: Obj) => string | undefined> = {
     'metadata.name': o => o.metadata.name,
     'metadata.namespace': o => o.metadata.namespace,
@@ -62,10 +71,22 @@ export function parseFieldSelector(selector: string, type: ResourceType): Array<
     .filter(t => t.trim())
     .map(raw => {
       const m = /^([\w.]+)\s*(==|!=|=)\s*(.*)$/.exec(raw.trim());
-      if (!m) throw new StatusError(400, 'BadRequest', `invalid selector: '${raw}'; can't understand '${raw}'`);
+      if (!m)
+        throw new StatusError(
+          400,
+          'BadRequest',
+          `invalid selector: '${raw}'; can't understand '${raw}'`,
+        );
       const [, field, op, value] = m;
       const read = fields[field];
-      if (!read) throw new StatusError(400, 'BadRequest', `field label not supported: ${field}`);
-      return op === '!=' ? o => (read(o) ?? '') !== value : o => (read(o) ?? '') === value;
+      if (!read)
+        throw new StatusError(
+          400,
+          'BadRequest',
+          `field label not supported: ${field}`,
+        );
+      return op === '!='
+        ? o => (read(o) ?? '') !== value
+        : o => (read(o) ?? '') === value;
     });
 }

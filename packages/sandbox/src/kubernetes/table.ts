@@ -22,7 +22,12 @@ const NAME_COLUMN = {
 export function toTable(
   type: ResourceType,
   items: Obj[],
-  options: { now: number; includeObject: IncludeObject; resourceVersion: string; apiVersion: string },
+  options: {
+    now: number;
+    includeObject: IncludeObject;
+    resourceVersion: string;
+    apiVersion: string;
+  },
 ) {
   return {
     kind: 'Table',
@@ -30,10 +35,16 @@ export function toTable(
     metadata: { resourceVersion: options.resourceVersion },
     columnDefinitions: [
       ...(type.noNameColumn ? [] : [NAME_COLUMN]),
-      ...type.columns.map(({ cell: _cell, format, ...c }) => ({ ...c, format: format ?? '' })),
+      ...type.columns.map(({ cell: _cell, format, ...c }) => ({
+        ...c,
+        format: format ?? '',
+      })),
     ],
     rows: items.map(o => ({
-      cells: [...(type.noNameColumn ? [] : [o.metadata.name]), ...type.columns.map(c => c.cell(o, options.now))],
+      cells: [
+        ...(type.noNameColumn ? [] : [o.metadata.name]),
+        ...type.columns.map(c => c.cell(o, options.now)),
+      ],
       ...rowObject(o, options.includeObject),
     })),
   };
@@ -42,14 +53,22 @@ export function toTable(
 function rowObject(o: Obj, include: IncludeObject) {
   if (include === 'None') return {};
   if (include === 'Object') return { object: o };
-  return { object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata } };
+  return {
+    object: {
+      kind: 'PartialObjectMetadata',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata: o.metadata,
+    },
+  };
 }
 
 /**
  * Content negotiation for list and get: the first media range in Accept
  * the server can produce. `undefined` means none (406 Not Acceptable).
  */
-export function negotiate(accept: string | undefined): { table?: 'v1' | 'v1beta1' } | undefined {
+export function negotiate(
+  accept: string | undefined,
+): { table?: 'v1' | 'v1beta1' } | undefined {
   if (!accept) return {};
   for (const range of accept.split(',')) {
     const [mediaType, ...rawParams] = range.split(';').map(p => p.trim());
@@ -59,9 +78,14 @@ export function negotiate(accept: string | undefined): { table?: 'v1' | 'v1beta1
         return [k.trim(), v.trim()];
       }),
     );
-    if (!['application/json', 'application/*', '*/*'].includes(mediaType)) continue;
+    if (!['application/json', 'application/*', '*/*'].includes(mediaType))
+      continue;
     if (!params.as) return {};
-    if (params.as === 'Table' && params.g === 'meta.k8s.io' && (params.v === 'v1' || params.v === 'v1beta1')) {
+    if (
+      params.as === 'Table' &&
+      params.g === 'meta.k8s.io' &&
+      (params.v === 'v1' || params.v === 'v1beta1')
+    ) {
       return { table: params.v };
     }
   }

@@ -1,5 +1,9 @@
 import * as k8s from '@kubernetes/client-node';
-import { ConflictError, NotFoundError, ServiceUnavailableError } from '@backstage/errors';
+import {
+  ConflictError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import { z } from 'zod';
 import { KubernetesClusterConfig } from './KubernetesClusters';
 
@@ -28,7 +32,10 @@ export const rolloutSchema = z
         paused: z.boolean().optional(),
         strategy: z
           .object({
-            canary: z.object({ steps: z.array(step).optional() }).passthrough().optional(),
+            canary: z
+              .object({ steps: z.array(step).optional() })
+              .passthrough()
+              .optional(),
             blueGreen: z.object({}).passthrough().optional(),
           })
           .passthrough()
@@ -36,7 +43,18 @@ export const rolloutSchema = z
         template: z
           .object({
             spec: z
-              .object({ containers: z.array(z.object({ name: z.string(), image: z.string().optional() }).passthrough()).optional() })
+              .object({
+                containers: z
+                  .array(
+                    z
+                      .object({
+                        name: z.string(),
+                        image: z.string().optional(),
+                      })
+                      .passthrough(),
+                  )
+                  .optional(),
+              })
               .passthrough()
               .optional(),
           })
@@ -53,7 +71,11 @@ export const rolloutSchema = z
         currentPodHash: z.string().optional(),
         stableRS: z.string().optional(),
         controllerPause: z.boolean().optional(),
-        pauseConditions: z.array(z.object({ reason: z.string(), startTime: z.string().optional() })).nullish(),
+        pauseConditions: z
+          .array(
+            z.object({ reason: z.string(), startTime: z.string().optional() }),
+          )
+          .nullish(),
         replicas: z.number().int().optional(),
         updatedReplicas: z.number().int().optional(),
         readyReplicas: z.number().int().optional(),
@@ -62,8 +84,18 @@ export const rolloutSchema = z
           .object({
             weights: z
               .object({
-                canary: z.object({ weight: z.number(), podTemplateHash: z.string().optional() }).passthrough(),
-                stable: z.object({ weight: z.number(), podTemplateHash: z.string().optional() }).passthrough(),
+                canary: z
+                  .object({
+                    weight: z.number(),
+                    podTemplateHash: z.string().optional(),
+                  })
+                  .passthrough(),
+                stable: z
+                  .object({
+                    weight: z.number(),
+                    podTemplateHash: z.string().optional(),
+                  })
+                  .passthrough(),
               })
               .passthrough()
               .optional(),
@@ -93,7 +125,11 @@ export const analysisRunSchema = z
                 phase: z.string(),
                 successful: z.number().int().optional(),
                 failed: z.number().int().optional(),
-                measurements: z.array(z.object({ value: z.string().optional() }).passthrough()).optional(),
+                measurements: z
+                  .array(
+                    z.object({ value: z.string().optional() }).passthrough(),
+                  )
+                  .optional(),
               })
               .passthrough(),
           )
@@ -105,7 +141,8 @@ export const analysisRunSchema = z
   .passthrough();
 export type AnalysisRun = z.infer<typeof analysisRunSchema>;
 
-const list = <T extends z.ZodTypeAny>(item: T) => z.object({ items: z.array(item) });
+const list = <T extends z.ZodTypeAny>(item: T) =>
+  z.object({ items: z.array(item) });
 
 /**
  * Argo Rollouts on one cluster, through the official Kubernetes client.
@@ -141,8 +178,13 @@ export class RolloutsClient {
   }
 
   /** A pod's labels (to tell which service it belongs to). */
-  async getPodLabels(namespace: string, name: string): Promise<Record<string, string>> {
-    const pod = await this.call(`pod ${namespace}/${name}`, () => this.core.readNamespacedPod({ namespace, name }));
+  async getPodLabels(
+    namespace: string,
+    name: string,
+  ): Promise<Record<string, string>> {
+    const pod = await this.call(`pod ${namespace}/${name}`, () =>
+      this.core.readNamespacedPod({ namespace, name }),
+    );
     return pod.metadata?.labels ?? {};
   }
 
@@ -165,25 +207,48 @@ export class RolloutsClient {
   }
 
   /** Events about one object of a namespace. */
-  async listEvents(namespace: string, involvedObjectName: string): Promise<k8s.CoreV1Event[]> {
-    const list = await this.call(`events in ${namespace}`, () =>
-      this.core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${involvedObjectName}` }),
+  async listEvents(
+    namespace: string,
+    involvedObjectName: string,
+  ): Promise<k8s.CoreV1Event[]> {
+    const events = await this.call(`events in ${namespace}`, () =>
+      this.core.listNamespacedEvent({
+        namespace,
+        fieldSelector: `involvedObject.name=${involvedObjectName}`,
+      }),
     );
-    return list.items;
+    return events.items;
   }
 
   /** Rollouts matching a label selector, in one namespace or all. */
-  async listRollouts(labelSelector: string, namespace?: string): Promise<Rollout[]> {
+  async listRollouts(
+    labelSelector: string,
+    namespace?: string,
+  ): Promise<Rollout[]> {
     return this.list('rollouts', labelSelector, namespace, rolloutSchema);
   }
 
-  async listAnalysisRuns(labelSelector: string, namespace?: string): Promise<AnalysisRun[]> {
-    return this.list('analysisruns', labelSelector, namespace, analysisRunSchema);
+  async listAnalysisRuns(
+    labelSelector: string,
+    namespace?: string,
+  ): Promise<AnalysisRun[]> {
+    return this.list(
+      'analysisruns',
+      labelSelector,
+      namespace,
+      analysisRunSchema,
+    );
   }
 
   async getRollout(namespace: string, name: string): Promise<Rollout> {
     const raw = await this.call(`rollout ${namespace}/${name}`, () =>
-      this.api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'rollouts', name }),
+      this.api.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: 'rollouts',
+        name,
+      }),
     );
     return this.validate(rolloutSchema, raw, `rollout ${namespace}/${name}`);
   }
@@ -201,21 +266,42 @@ export class RolloutsClient {
     patch: { spec?: object; status?: object },
     resourceVersion?: string,
   ): Promise<Rollout> {
-    const target = { group: GROUP, version: VERSION, namespace, plural: 'rollouts', name };
-    const body = resourceVersion === undefined ? { ...patch } : { ...patch, metadata: { resourceVersion } };
-    const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+    const target = {
+      group: GROUP,
+      version: VERSION,
+      namespace,
+      plural: 'rollouts',
+      name,
+    };
+    const body =
+      resourceVersion === undefined
+        ? { ...patch }
+        : { ...patch, metadata: { resourceVersion } };
+    const merge = k8s.setHeaderOptions(
+      'Content-Type',
+      k8s.PatchStrategy.MergePatch,
+    );
     const what = `rollout ${namespace}/${name}`;
     let raw: unknown;
     if (patch.status) {
       try {
-        raw = await this.call(what, () => this.api.patchNamespacedCustomObjectStatus({ ...target, body }, merge));
+        raw = await this.call(what, () =>
+          this.api.patchNamespacedCustomObjectStatus(
+            { ...target, body },
+            merge,
+          ),
+        );
       } catch (error) {
         if (!(error instanceof NotFoundError)) throw error;
         // A 404 may mean "no status subresource": the main object takes it.
-        raw = await this.call(what, () => this.api.patchNamespacedCustomObject({ ...target, body }, merge));
+        raw = await this.call(what, () =>
+          this.api.patchNamespacedCustomObject({ ...target, body }, merge),
+        );
       }
     } else {
-      raw = await this.call(what, () => this.api.patchNamespacedCustomObject({ ...target, body }, merge));
+      raw = await this.call(what, () =>
+        this.api.patchNamespacedCustomObject({ ...target, body }, merge),
+      );
     }
     return this.validate(rolloutSchema, raw, what);
   }
@@ -228,18 +314,35 @@ export class RolloutsClient {
   ): Promise<z.infer<T>[]> {
     const raw = await this.call(plural, () =>
       namespace
-        ? this.api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural, labelSelector })
-        : this.api.listClusterCustomObject({ group: GROUP, version: VERSION, plural, labelSelector }),
+        ? this.api.listNamespacedCustomObject({
+            group: GROUP,
+            version: VERSION,
+            namespace,
+            plural,
+            labelSelector,
+          })
+        : this.api.listClusterCustomObject({
+            group: GROUP,
+            version: VERSION,
+            plural,
+            labelSelector,
+          }),
     );
     return this.validate(list(schema), raw, plural).items;
   }
 
-  private validate<T extends z.ZodTypeAny>(schema: T, raw: unknown, what: string): z.infer<T> {
+  private validate<T extends z.ZodTypeAny>(
+    schema: T,
+    raw: unknown,
+    what: string,
+  ): z.infer<T> {
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new ServiceUnavailableError(
-        `Cluster ${this.cluster.name} sent a malformed ${what}: ${issue.path.join('.')} ${issue.message}`,
+        `Cluster ${
+          this.cluster.name
+        } sent a malformed ${what}: ${issue.path.join('.')} ${issue.message}`,
       );
     }
     return parsed.data;
@@ -254,7 +357,14 @@ export class RolloutsClient {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new ServiceUnavailableError(`Cluster ${this.cluster.name} gave no answer within ${this.timeoutMs / 1000} s (${what})`)),
+        () =>
+          reject(
+            new ServiceUnavailableError(
+              `Cluster ${this.cluster.name} gave no answer within ${
+                this.timeoutMs / 1000
+              } s (${what})`,
+            ),
+          ),
         this.timeoutMs,
       );
     });
@@ -270,19 +380,32 @@ export class RolloutsClient {
   private named(error: unknown, what: string): Error {
     if (error instanceof ServiceUnavailableError) return error;
     if (error instanceof k8s.ApiException) {
-      const body = typeof error.body === 'string' ? safeJson(error.body) : error.body;
-      const message = (body as { message?: string } | undefined)?.message ?? `HTTP ${error.code}`;
-      if (error.code === 404) return new NotFoundError(`Cluster ${this.cluster.name}: ${what} not found (${message})`);
-      if (error.code === 409) return new ConflictError(`Cluster ${this.cluster.name}: ${message}`);
+      const body =
+        typeof error.body === 'string' ? safeJson(error.body) : error.body;
+      const message =
+        (body as { message?: string } | undefined)?.message ??
+        `HTTP ${error.code}`;
+      if (error.code === 404)
+        return new NotFoundError(
+          `Cluster ${this.cluster.name}: ${what} not found (${message})`,
+        );
+      if (error.code === 409)
+        return new ConflictError(`Cluster ${this.cluster.name}: ${message}`);
       if (error.code === 401 || error.code === 403) {
-        return new ServiceUnavailableError(`Cluster ${this.cluster.name} refused Portolan's credentials (${error.code}): ${message}`);
+        return new ServiceUnavailableError(
+          `Cluster ${this.cluster.name} refused Portolan's credentials (${error.code}): ${message}`,
+        );
       }
-      return new ServiceUnavailableError(`Cluster ${this.cluster.name} answered ${error.code} for ${what}: ${message}`);
+      return new ServiceUnavailableError(
+        `Cluster ${this.cluster.name} answered ${error.code} for ${what}: ${message}`,
+      );
     }
     const cause = error as Error & { cause?: { code?: string } };
     const code = cause.cause?.code ?? (cause as { code?: string }).code;
     return new ServiceUnavailableError(
-      `Cluster ${this.cluster.name} is unreachable (${code ?? cause.message ?? String(error)})`,
+      `Cluster ${this.cluster.name} is unreachable (${
+        code ?? cause.message ?? String(error)
+      })`,
     );
   }
 }

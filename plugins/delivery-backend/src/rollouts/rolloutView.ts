@@ -18,27 +18,52 @@ export function rolloutState(r: Rollout): RolloutState {
     pauseReasons: (s.pauseConditions ?? []).map(c => c.reason),
     currentStepIndex: s.currentStepIndex ?? 0,
     stepCount: steps.length,
-    updating: Boolean(s.currentPodHash && s.stableRS && s.currentPodHash !== s.stableRS),
-    strategy: r.spec.strategy?.canary ? 'canary' : r.spec.strategy?.blueGreen ? 'blueGreen' : 'unknown',
+    updating: Boolean(
+      s.currentPodHash && s.stableRS && s.currentPodHash !== s.stableRS,
+    ),
+    strategy: strategyOf(r),
   };
 }
 
-function describeStep(step: Record<string, unknown>, index: number): RolloutStep {
+function strategyOf(r: Rollout): RolloutState['strategy'] {
+  if (r.spec.strategy?.canary) return 'canary';
+  if (r.spec.strategy?.blueGreen) return 'blueGreen';
+  return 'unknown';
+}
+
+function describeStep(
+  step: Record<string, unknown>,
+  index: number,
+): RolloutStep {
   if (typeof step.setWeight === 'number') {
-    return { index, kind: 'setWeight', description: `Set weight ${step.setWeight}%` };
+    return {
+      index,
+      kind: 'setWeight',
+      description: `Set weight ${step.setWeight}%`,
+    };
   }
   if ('pause' in step) {
-    const duration = (step.pause as { duration?: string | number } | null)?.duration;
+    const duration = (step.pause as { duration?: string | number } | null)
+      ?.duration;
     return {
       index,
       kind: 'pause',
-      description: duration === undefined ? 'Pause until promoted' : `Pause ${typeof duration === 'number' ? `${duration}s` : duration}`,
+      description:
+        duration === undefined
+          ? 'Pause until promoted'
+          : `Pause ${typeof duration === 'number' ? `${duration}s` : duration}`,
     };
   }
   if ('analysis' in step) {
-    const templates = (step.analysis as { templates?: Array<{ templateName?: string }> } | null)?.templates ?? [];
+    const templates =
+      (step.analysis as { templates?: Array<{ templateName?: string }> } | null)
+        ?.templates ?? [];
     const names = templates.map(t => t.templateName).filter(Boolean);
-    return { index, kind: 'analysis', description: names.length ? `Analysis (${names.join(', ')})` : 'Analysis' };
+    return {
+      index,
+      kind: 'analysis',
+      description: names.length ? `Analysis (${names.join(', ')})` : 'Analysis',
+    };
   }
   return { index, kind: 'other', description: Object.keys(step)[0] ?? 'step' };
 }
@@ -79,11 +104,22 @@ export function rolloutView(
   const image = r.spec.template?.spec?.containers?.[0]?.image;
   const mine = runs
     .filter(run => {
-      const owner = (run.metadata as { ownerReferences?: Array<{ kind?: string; name?: string }> }).ownerReferences;
-      return run.metadata.namespace === r.metadata.namespace &&
-        (owner?.some(o => o.kind === 'Rollout' && o.name === r.metadata.name) ?? run.metadata.name.startsWith(`${r.metadata.name}-`));
+      const owner = (
+        run.metadata as {
+          ownerReferences?: Array<{ kind?: string; name?: string }>;
+        }
+      ).ownerReferences;
+      return (
+        run.metadata.namespace === r.metadata.namespace &&
+        (owner?.some(o => o.kind === 'Rollout' && o.name === r.metadata.name) ??
+          run.metadata.name.startsWith(`${r.metadata.name}-`))
+      );
     })
-    .sort((a, b) => String(b.status?.startedAt ?? '').localeCompare(String(a.status?.startedAt ?? '')))
+    .sort((a, b) =>
+      String(b.status?.startedAt ?? '').localeCompare(
+        String(a.status?.startedAt ?? ''),
+      ),
+    )
     .slice(0, 5)
     .map(analysisView);
   return {
@@ -97,7 +133,9 @@ export function rolloutView(
     message: s.message,
     steps,
     canaryWeight,
-    stableWeight: state.updating ? weights?.stable.weight ?? 100 - canaryWeight : 100,
+    stableWeight: state.updating
+      ? weights?.stable.weight ?? 100 - canaryWeight
+      : 100,
     replicas: {
       desired: r.spec.replicas ?? 1,
       updated: s.updatedReplicas ?? 0,
@@ -113,7 +151,10 @@ export function rolloutView(
   };
 }
 
-type Patch = { spec?: Record<string, unknown>; status?: Record<string, unknown> };
+type Patch = {
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+};
 
 /**
  * The merge patches kubectl-argo-rollouts sends for an action, in its
@@ -128,28 +169,54 @@ export function rolloutPatches(action: RolloutAction, r: Rollout): Patch[] {
   const unpause: Patch[] = r.spec.paused ? [{ spec: { paused: false } }] : [];
   const steps = r.spec.strategy?.canary?.steps;
   // GetCurrentCanaryStep, then one past it (never beyond the last step).
-  const nextStep = () => Math.min((s.currentStepIndex ?? 0) + 1, steps?.length ?? 0);
+  const nextStep = () =>
+    Math.min((s.currentStepIndex ?? 0) + 1, steps?.length ?? 0);
   switch (action) {
     case 'pause':
       return [{ spec: { paused: true } }];
     case 'resume':
-      return [...(hasConditions ? [{ status: { pauseConditions: null } }] : []), { spec: { paused: false } }];
+      return [
+        ...(hasConditions ? [{ status: { pauseConditions: null } }] : []),
+        { spec: { paused: false } },
+      ];
     case 'promote': {
-      const analysis = (s.canary as { currentStepAnalysisRunStatus?: { status?: string } } | undefined)
-        ?.currentStepAnalysisRunStatus;
+      const analysis = (
+        s.canary as
+          | { currentStepAnalysisRunStatus?: { status?: string } }
+          | undefined
+      )?.currentStepAnalysisRunStatus;
       let status: Patch | undefined;
-      if (r.spec.strategy?.canary && analysis?.status === 'Inconclusive' && hasConditions && s.controllerPause) {
+      if (
+        r.spec.strategy?.canary &&
+        analysis?.status === 'Inconclusive' &&
+        hasConditions &&
+        s.controllerPause
+      ) {
         // An inconclusive step analysis paused it: promotion releases that too.
-        if (steps?.length) status = { status: { pauseConditions: null, controllerPause: false, currentStepIndex: nextStep() } };
+        if (steps?.length)
+          status = {
+            status: {
+              pauseConditions: null,
+              controllerPause: false,
+              currentStepIndex: nextStep(),
+            },
+          };
       } else if (hasConditions) {
         status = { status: { pauseConditions: null } };
       } else if (steps?.length) {
-        status = { status: { pauseConditions: null, currentStepIndex: nextStep() } };
+        status = {
+          status: { pauseConditions: null, currentStepIndex: nextStep() },
+        };
       }
       return [...(status ? [status] : []), ...unpause];
     }
     case 'promote-full':
-      return [...(s.currentPodHash !== s.stableRS ? [{ status: { promoteFull: true } }] : []), ...unpause];
+      return [
+        ...(s.currentPodHash !== s.stableRS
+          ? [{ status: { promoteFull: true } }]
+          : []),
+        ...unpause,
+      ];
     case 'abort':
       return [{ status: { abort: true } }];
     case 'retry':
