@@ -431,16 +431,7 @@ export class RolloutController {
     s.updatedReplicas = s.replicas;
     s.readyReplicas = s.replicas;
     s.availableReplicas = s.replicas;
-    s.conditions = [
-      {
-        type: 'Healthy',
-        status: 'True',
-        reason: 'RolloutHealthy',
-        message: 'Rollout is healthy',
-        lastTransitionTime: iso(now),
-        lastUpdateTime: iso(now),
-      },
-    ];
+    s.conditions = [healthyCondition(now)];
     writeReplicaSet(store, cluster, r, s.stableRS, s.replicas, now);
     if (oldStable && oldStable !== s.stableRS)
       scaleDownReplicaSet(
@@ -457,6 +448,18 @@ export class RolloutController {
       COMPONENT,
     );
   }
+}
+
+/** The Healthy condition of a Rollout at rest (conditions.RolloutHealthyReason). */
+export function healthyCondition(now: number) {
+  return {
+    type: 'Healthy',
+    status: 'True',
+    reason: 'RolloutHealthy',
+    message: 'Rollout is healthy',
+    lastTransitionTime: iso(now),
+    lastUpdateTime: iso(now),
+  };
 }
 
 /** The pod template hash the Rollout's template should run as. */

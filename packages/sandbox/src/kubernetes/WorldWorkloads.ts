@@ -4,7 +4,7 @@ import { App, World } from '../world/World';
 import { KubernetesStore, iso } from './KubernetesStore';
 import { writeReplicaSet } from './replicaSets';
 import { Obj } from './resources';
-import { REVISION_ANNOTATION } from './RolloutController';
+import { REVISION_ANNOTATION, healthyCondition } from './RolloutController';
 
 const CANARY_STEPS = [
   { setWeight: 20 },
@@ -163,16 +163,7 @@ export class WorldWorkloads {
               ...ready,
               observedGeneration: String(w.metadata.generation),
               canary: {},
-              conditions: [
-                {
-                  type: 'Healthy',
-                  status: 'True',
-                  reason: 'RolloutHealthy',
-                  message: 'Rollout is healthy',
-                  lastTransitionTime: iso(now),
-                  lastUpdateTime: iso(now),
-                },
-              ],
+              conditions: [healthyCondition(now)],
             }
           : {
               ...ready,

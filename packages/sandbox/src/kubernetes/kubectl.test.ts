@@ -44,23 +44,23 @@ describeWithKubectl(
     jest.setTimeout(60_000);
     let sandbox: Awaited<ReturnType<typeof startTestSandbox>>;
     let dir: string;
-    const k = async (...args: string[]) => {
+    /** kubectl as a user runs it: its own HOME, a kubeconfig, nothing else. */
+    const kubectlWith = async (kubeconfig: string, args: string[]) => {
       const { stdout } = await run(
         kubectl!,
-        [
-          '--kubeconfig',
-          path.join(dir, 'kubeconfig'),
-          '--cache-dir',
-          path.join(dir, 'cache'),
-          ...args,
-        ],
+        ['--cache-dir', path.join(dir, 'cache'), ...args],
         {
-          env: { PATH: process.env.PATH, HOME: dir },
+          env: {
+            PATH: process.env.PATH,
+            HOME: dir,
+            KUBECONFIG: path.join(dir, kubeconfig),
+          },
           timeout: 30_000,
         },
       );
       return stdout;
     };
+    const k = (...args: string[]) => kubectlWith('kubeconfig', args);
     const rows = (out: string) =>
       out
         .trim()
@@ -297,22 +297,14 @@ describeWithKubectl(
         path.join(dir, 'sandbox-kubeconfig'),
         sandboxKubeconfig(sandbox.info.kubernetes, sandbox.info.ca),
       );
-      const { stdout } = await run(
-        kubectl!,
-        [
-          '--kubeconfig',
-          path.join(dir, 'sandbox-kubeconfig'),
-          '--cache-dir',
-          path.join(dir, 'cache'),
-          '--context',
-          'dev',
-          'get',
-          'namespaces',
-          '-o',
-          'name',
-        ],
-        { env: { PATH: process.env.PATH, HOME: dir }, timeout: 30_000 },
-      );
+      const stdout = await kubectlWith('sandbox-kubeconfig', [
+        '--context',
+        'dev',
+        'get',
+        'namespaces',
+        '-o',
+        'name',
+      ]);
       expect(stdout.trim().split('\n')).toEqual(
         expect.arrayContaining(['namespace/payments']),
       );
@@ -320,27 +312,14 @@ describeWithKubectl(
 
     it('refuses to talk to the stand-in without the CA (TLS is verified, never skipped)', async () => {
       const prod = kubeconfigCluster(sandbox.info, 'prod-eu');
-      const error = await run(
-        kubectl!,
-        [
-          '--server',
-          prod.url,
-          '--token',
-          prod.token,
-          '--cache-dir',
-          path.join(dir, 'cache2'),
-          'get',
-          'pods',
-        ],
-        {
-          env: {
-            PATH: process.env.PATH,
-            HOME: dir,
-            KUBECONFIG: path.join(dir, 'none'),
-          },
-          timeout: 30_000,
-        },
-      ).catch(e => e);
+      const error = await kubectlWith('none', [
+        '--server',
+        prod.url,
+        '--token',
+        prod.token,
+        'get',
+        'pods',
+      ]).catch(e => e);
       expect(String(error.stderr)).toMatch(
         /certificate signed by unknown authority/,
       );

@@ -15,6 +15,18 @@ describe('RolloutsClient over TLS (the sandbox API servers, like any cluster, se
   let prod: ReturnType<typeof kubeconfigCluster>;
   let dir: string;
   const selector = 'backstage.io/kubernetes-id=checkout-service';
+  /** The prod-eu cluster with these TLS settings. */
+  const clientWith = (tls: {
+    skipTLSVerify: boolean;
+    caData?: string;
+    caFile?: string;
+  }) =>
+    new RolloutsClient({
+      name: 'prod-eu',
+      url: prod.url,
+      token: prod.token,
+      ...tls,
+    });
 
   beforeAll(async () => {
     sandbox = await startTestSandbox();
@@ -27,13 +39,7 @@ describe('RolloutsClient over TLS (the sandbox API servers, like any cluster, se
   });
 
   it('verifies the server against caData, as the Kubernetes backend does', async () => {
-    const client = new RolloutsClient({
-      name: 'prod-eu',
-      url: prod.url,
-      token: prod.token,
-      skipTLSVerify: false,
-      caData: prod.caData,
-    });
+    const client = clientWith({ skipTLSVerify: false, caData: prod.caData });
     expect(
       (await client.listRollouts(selector, 'payments')).map(
         r => r.metadata.name,
@@ -44,46 +50,24 @@ describe('RolloutsClient over TLS (the sandbox API servers, like any cluster, se
   it('verifies the server against caFile', async () => {
     const caFile = path.join(dir, 'ca.pem');
     fs.writeFileSync(caFile, sandbox.info.ca);
-    const client = new RolloutsClient({
-      name: 'prod-eu',
-      url: prod.url,
-      token: prod.token,
-      skipTLSVerify: false,
-      caFile,
-    });
+    const client = clientWith({ skipTLSVerify: false, caFile });
     expect(await client.listRollouts(selector, 'payments')).toHaveLength(1);
   });
 
   it('never skips verification implicitly: without the CA the cluster is unreachable, and says why', async () => {
-    const client = new RolloutsClient({
-      name: 'prod-eu',
-      url: prod.url,
-      token: prod.token,
-      skipTLSVerify: false,
-    });
+    const client = clientWith({ skipTLSVerify: false });
     const error = await client.listRollouts(selector, 'payments').catch(e => e);
     expect(error).toBeInstanceOf(ServiceUnavailableError);
     expect(error.message).toMatch(
       /^Cluster prod-eu is unreachable \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT)/,
     );
     // Only when configured: skipTLSVerify.
-    const insecure = new RolloutsClient({
-      name: 'prod-eu',
-      url: prod.url,
-      token: prod.token,
-      skipTLSVerify: true,
-    });
+    const insecure = clientWith({ skipTLSVerify: true });
     expect(await insecure.listRollouts(selector, 'payments')).toHaveLength(1);
   });
 
   it('sends the resourceVersion precondition only when given: 409 is a ConflictError, no precondition applies', async () => {
-    const client = new RolloutsClient({
-      name: 'prod-eu',
-      url: prod.url,
-      token: prod.token,
-      skipTLSVerify: false,
-      caData: prod.caData,
-    });
+    const client = clientWith({ skipTLSVerify: false, caData: prod.caData });
     const before = await client.getRollout('payments', 'checkout-service');
     const labelled = await client.patchRollout(
       'payments',
