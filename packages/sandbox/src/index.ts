@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ArgoCdStandIn } from './argocd/ArgoCdStandIn';
 import { GitStandIn } from './git/GitStandIn';
+import { OpenCostStandIn } from './opencost/OpenCostStandIn';
 import { close, listen } from './http';
 import { createSandboxCertificates } from './kubernetes/certificates';
 import { sandboxKubeconfig } from './kubernetes/kubeconfig';
@@ -60,6 +61,11 @@ export interface SandboxInfo {
    */
   ca: string;
   git: { url: string; username: string; password: string };
+  /** OpenCost per cluster (plain HTTP, no auth, like an in-cluster OpenCost service); scale-outs the cost data shows. */
+  opencost?: {
+    clusters: Array<{ name: string; url: string; environment: string }>;
+    scaleOuts: Array<{ app: string; service: string; environment: string; revision: string; at: string; from: number; to: number }>;
+  };
   startedAt: string;
   seed: number;
 }
@@ -70,6 +76,7 @@ export interface RunningSandbox {
   clock: Clock;
   kubernetes: Map<string, KubernetesStandIn>;
   argocd: Map<string, ArgoCdStandIn>;
+  opencost: Map<string, OpenCostStandIn>;
   /** Runs world motion up to the clock's now (tests call it after advancing). */
   tick(): void;
   stop(): Promise<void>;
@@ -86,6 +93,8 @@ const KUBERNETES_PORTS: Record<string, number> = {
   'prod-eu': 13,
 };
 const GIT_PORT = 20;
+/** OpenCost per cluster: dev 7141, staging 7142, prod-eu 7143. */
+const OPENCOST_PORTS: Record<string, number> = { dev: 41, staging: 42, 'prod-eu': 43 };
 
 export async function startSandbox(
   options: SandboxOptions,
@@ -174,7 +183,23 @@ export async function startSandbox(
   );
   servers.push(gitServer.server);
 
+  const opencost = new Map<string, OpenCostStandIn>();
+  const opencostInfo: NonNullable<SandboxInfo['opencost']> = { clusters: [], scaleOuts: [] };
+  for (const [i, cluster] of catalog.clusters.entries()) {
+    const standIn = new OpenCostStandIn(cluster.name, cluster.environment, world, clock);
+    const { server, url } = await listen(standIn.router(), host, port(OPENCOST_PORTS[cluster.name], 45 + i));
+    servers.push(server);
+    opencost.set(cluster.name, standIn);
+    opencostInfo.clusters.push({ name: cluster.name, url, environment: cluster.environment });
+  }
+  for (const app of world.apps) {
+    for (const c of app.replicaChanges ?? []) {
+      opencostInfo.scaleOuts.push({ app: app.name, service: app.service, environment: app.environment, revision: c.revision, at: new Date(c.at).toISOString(), from: c.from, to: c.to });
+    }
+  }
+
   const info: SandboxInfo = {
+    opencost: opencostInfo,
     argocd: argoInfo,
     kubernetes: kubeInfo,
     git: {
@@ -240,6 +265,7 @@ export async function startSandbox(
     clock,
     kubernetes,
     argocd,
+    opencost,
     tick,
     async stop() {
       if (timer) clearInterval(timer);
@@ -280,6 +306,7 @@ async function main(args: string[]) {
   for (const k of sandbox.info.kubernetes)
     console.log(`  Kubernetes ${k.name.padEnd(13)} ${k.url}`);
   console.log(`  Git                       ${sandbox.info.git.url}`);
+  for (const o of sandbox.info.opencost?.clusters ?? []) console.log(`  OpenCost ${o.name.padEnd(15)} ${o.url}`);
   if (sandbox.info.kubernetes.length && argValue(args, '--data-dir')) {
     const kubeconfig = path.join(argValue(args, '--data-dir')!, 'kubeconfig');
     console.log(

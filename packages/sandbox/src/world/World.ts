@@ -74,7 +74,15 @@ export interface App {
   path?: string;
   /** spec.source.targetRevision; undefined: main. */
   targetRevision?: string;
+  /** Deploys that changed the replica count, oldest first; `replicas` is the count now. */
+  replicaChanges?: Array<{ at: number; revision: string; from: number; to: number }>;
 }
+
+/**
+ * Apps one of whose deploys, 5 to 20 days before the world starts, doubled
+ * the replicas (a scale-out the cost stand-in shows as a cost jump).
+ */
+const SCALE_OUT_APPS = new Set(['invoice-service-prod']);
 
 const DAY = 86_400_000;
 const MESSAGES = [
@@ -157,6 +165,7 @@ export class World {
               : { automated: { prune: true, selfHeal: true } },
         };
         this.generateHistory(app, now, options.historyDays ?? 90);
+        if (SCALE_OUT_APPS.has(app.name)) this.scaleOut(app, now);
         this.apps.push(app);
         const map = this.byInstance.get(app.instance) ?? new Map<string, App>();
         map.set(app.name, app);
@@ -190,6 +199,24 @@ export class World {
     this.byInstance.get(instance)!.delete(name);
     this.apps.splice(this.apps.indexOf(app), 1);
     return true;
+  }
+
+  /** Replicas of an app's workload at time t (its replica changes applied). */
+  replicasAt(app: App, t: number): number {
+    let replicas = app.replicaChanges?.[0]?.from ?? app.replicas;
+    for (const c of app.replicaChanges ?? []) if (c.at <= t) replicas = c.to;
+    return replicas;
+  }
+
+  /** Doubles the replicas with the first successful deploy 5 to 20 days ago (no randomness used). */
+  private scaleOut(app: App, now: number): void {
+    const deploy = app.deploys.find(
+      d => d.result === 'succeeded' && d.startedAt >= now - 20 * DAY && d.startedAt <= now - 5 * DAY,
+    );
+    if (!deploy) return;
+    const from = app.replicas;
+    app.replicaChanges = [{ at: deploy.finishedAt ?? deploy.startedAt, revision: deploy.revision, from, to: from * 2 }];
+    app.replicas = from * 2;
   }
 
   /** The deploy currently running in Argo CD's eyes (last, if unfinished). */
