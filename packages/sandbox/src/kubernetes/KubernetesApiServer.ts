@@ -66,6 +66,12 @@ const PROTOBUF = 'application/vnd.kubernetes.protobuf';
  * and merge-patch on resources and their status subresource, pod logs,
  * SelfSubjectAccessReview, and `Status` objects for every failure. It
  * stores what clients send and answers at once; controllers react later.
+ *
+ * Not served: /openapi/v2 and /v3 (404, as a server with OpenAPI disabled
+ * answers). kubectl get, describe, patch, logs and auth can-i never ask for
+ * them (checked with kubectl 1.32 -v=6); `kubectl explain` and client-side
+ * apply validation would. Nor watch, update (PUT), delete, JSON patch or
+ * strategic merge patch: the stand-in answers 405 / 415 for those.
  */
 export class KubernetesApiServer {
   constructor(private readonly options: KubernetesApiServerOptions) {}
