@@ -172,6 +172,10 @@ export class RolloutService {
     } catch (error) {
       await audit.fail({ error: error as Error });
       throw error;
+    } finally {
+      // Whatever happened (done, 409, failure half-way), the next status
+      // read asks the cluster: it must show the rollout as it is now.
+      this.cache.forget(key => key.includes(`|${request.cluster}|`));
     }
   }
 
@@ -224,8 +228,6 @@ export class RolloutService {
       }
       precondition = undefined;
     }
-    // The next status read must show what the action did.
-    this.cache.forget(key => key.includes(`|${request.cluster}|`));
     const afterState = rolloutState(after);
     const record = await this.deps.store.add({
       entityRef,
