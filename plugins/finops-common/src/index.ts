@@ -1,0 +1,5 @@
+export * from './annotations';
+export * from './costJumps';
+export * from './money';
+export * from './permissions';
+export * from './types';
