@@ -22,6 +22,7 @@ import { RolloutsClient } from './rollouts/RolloutsClient';
 import { RolloutService } from './rollouts/RolloutService';
 import { createEnvironmentsRouter } from './environments/createEnvironmentsRouter';
 import { EnvironmentsService } from './environments/EnvironmentsService';
+import { CommitLinks } from './services/CommitLinks';
 import { DeploymentIngester } from './services/DeploymentIngester';
 import { createTimelineRouter } from './timeline/createTimelineRouter';
 
@@ -50,8 +51,11 @@ export const deliveryPlugin = createBackendPlugin({
         permissionsRegistry.addPermissions(deliveryPermissions);
         const clients = readArgoCdInstances(config).map(i => new ArgoCdClient(i));
         const clusterByServer = readClusterServerMap(config);
-        const environments = EnvironmentsService.create({ clients, catalog, clusterByServer, logger });
         const store = await DeploymentStore.create({ database });
+        const environments = EnvironmentsService.create({
+          clients, catalog, clusterByServer, logger, revisions: store,
+        });
+        const commitLinks = CommitLinks.fromConfig(config);
         const retentionMs = config.has('delivery.retention')
           ? durationToMilliseconds(readDurationFromConfig(config, { key: 'delivery.retention' }))
           : 400 * 86_400_000;
@@ -103,6 +107,7 @@ export const deliveryPlugin = createBackendPlugin({
             catalog,
             httpAuth,
             appUrl: (instance, app) => clients.find(c => c.name === instance)?.appUrl(app),
+            commitUrl: (repoUrl, revision) => commitLinks.commitUrl(repoUrl, revision),
           }),
         );
         httpRouter.use(createRolloutsRouter({ rollouts, httpAuth }));

@@ -1,34 +1,4 @@
-import { commitUrlOf, isRevertMessage, revertedCommitOf } from './deployments';
-
-describe('commitUrlOf', () => {
-  const rev = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
-  it.each([
-    [
-      'https://github.com/acme/shop.git',
-      `https://github.com/acme/shop/commit/${rev}`,
-    ],
-    [
-      'git@github.com:acme/shop.git',
-      `https://github.com/acme/shop/commit/${rev}`,
-    ],
-    [
-      'https://bitbucket.org/acme/shop',
-      `https://bitbucket.org/acme/shop/commits/${rev}`,
-    ],
-    [
-      'https://gitlab.example.com/acme/shop.git',
-      `https://gitlab.example.com/acme/shop/-/commit/${rev}`,
-    ],
-  ])('%s', (repo, expected) => {
-    expect(commitUrlOf(repo, rev)).toBe(expected);
-  });
-
-  it('gives nothing for a branch name or a non-web URL', () => {
-    expect(commitUrlOf('https://github.com/acme/shop', 'main')).toBeUndefined();
-    expect(commitUrlOf('file:///srv/git/shop', rev)).toBeUndefined();
-    expect(commitUrlOf('not a url', rev)).toBeUndefined();
-  });
-});
+import { isRevertMessage, revertedCommitOf } from './deployments';
 
 describe('isRevertMessage / revertedCommitOf', () => {
   const sha = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';

@@ -38,7 +38,10 @@ export interface Deployment {
   finishedAt?: string;
   result: DeploymentResult;
   initiator?: string;
-  /** The commit in its forge, when the repository URL says where that is. */
+  /**
+   * The commit in its forge: the backend builds it from the repository URL
+   * and the SCM integrations it is configured with.
+   */
   commitUrl?: string;
   /** The app in the Argo CD UI. */
   argoCdUrl?: string;
@@ -67,35 +70,6 @@ export interface DeploymentTimelinePage {
   actions?: RolloutActionRecord[];
   /** When ingestion last succeeded for every instance (oldest of them). */
   lastIngestedAt?: string;
-}
-
-/**
- * A commit's web page from a repository URL (https or git@ form):
- * Bitbucket says /commits/, GitHub, GitLab, Gitea and most others /commit/.
- */
-export function commitUrlOf(
-  repoUrl: string,
-  revision: string,
-): string | undefined {
-  if (!/^[0-9a-f]{7,64}$/i.test(revision)) return undefined;
-  let base = repoUrl
-    .trim()
-    .replace(/\.git$/, '')
-    .replace(/\/+$/, '');
-  const ssh = /^git@([^:]+):(.+)$/.exec(base);
-  if (ssh) base = `https://${ssh[1]}/${ssh[2]}`;
-  let url: URL;
-  try {
-    url = new URL(base);
-  } catch {
-    return undefined;
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
-  const host = url.hostname.toLocaleLowerCase('en-US');
-  if (host === 'bitbucket.org' || host.startsWith('bitbucket.'))
-    return `${base}/commits/${revision}`;
-  if (host.includes('gitlab')) return `${base}/-/commit/${revision}`;
-  return `${base}/commit/${revision}`;
 }
 
 /**

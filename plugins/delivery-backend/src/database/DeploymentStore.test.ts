@@ -266,10 +266,13 @@ describe('DeploymentStore', () => {
   );
 
   it.each(databases.eachSupportedId())(
-    'caches revision metadata and joins it into the timeline, %p',
+    'stores revision metadata, reads it back by exact revision, and joins it into the timeline, %p',
     async id => {
       const store = await createStore(id);
-      await store.upsertDeployments([row(1), row(2)]);
+      await store.upsertDeployments([
+        row(1, { repoUrl: 'https://github.com/acme/web-shop.git' }),
+        row(2),
+      ]);
       const keys = [1, 2].map(i => ({
         instance: row(i).instance,
         app: row(i).app,
@@ -290,6 +293,18 @@ describe('DeploymentStore', () => {
       expect(await store.revisionMessages(keys)).toEqual(
         new Map([[revisionKey(keys[0]), 'Fix it']]),
       );
+      // Another revision of the same app, stored but not asked for.
+      await store.putRevisionMetadataMany([
+        { ...keys[0], revision: 'other'.padEnd(40, '0'), meta: {} },
+      ]);
+      expect(await store.revisionMetadata(keys)).toEqual(
+        new Map([
+          [
+            revisionKey(keys[0]),
+            { author: 'Ada <ada@x>', message: 'Fix it', date: new Date(T0) },
+          ],
+        ]),
+      );
       const page = await store.timeline({
         entityRef: 'component:default/web-shop',
         limit: 10,
@@ -299,6 +314,11 @@ describe('DeploymentStore', () => {
         message: 'Fix it',
         date: new Date(T0).toISOString(),
       });
+      // The repository travels with the deploy: links are built from it.
+      expect(page.items.find(d => d.historyId === 1)?.repoUrl).toBe(
+        'https://github.com/acme/web-shop.git',
+      );
+      expect(page.items.find(d => d.historyId === 2)?.repoUrl).toBeUndefined();
     },
   );
 

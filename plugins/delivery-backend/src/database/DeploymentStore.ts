@@ -3,12 +3,7 @@ import {
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import {
-  commitUrlOf,
-  Deployment,
-  DeploymentResult,
-  DeploymentTimelinePage,
-} from '@portolan/plugin-delivery-common';
+import { Deployment, DeploymentResult } from '@portolan/plugin-delivery-common';
 import { Knex } from 'knex';
 import type { DoraRow } from '../services/computeDora';
 
@@ -52,10 +47,32 @@ export interface DeploymentRow {
   repoUrl?: string;
 }
 
+/**
+ * A deployment as the timeline reads it, with the repository it was synced
+ * from: links to forges are built where the SCM integrations are known.
+ */
+export type StoredDeployment = Omit<Deployment, 'commitUrl' | 'argoCdUrl'> & {
+  repoUrl?: string;
+};
+
 export interface RevisionMetadata {
   author?: string;
   message?: string;
   date?: Date;
+}
+
+/** Revision metadata as Argo CD answers it (an unparsable date is dropped). */
+export function revisionMetadataFrom(answer: {
+  author?: string;
+  message?: string;
+  date?: string;
+}): RevisionMetadata {
+  const date = answer.date ? new Date(answer.date) : undefined;
+  return {
+    author: answer.author,
+    message: answer.message,
+    date: date && !Number.isNaN(date.getTime()) ? date : undefined,
+  };
 }
 
 export interface TimelineQuery {
@@ -325,18 +342,49 @@ export class DeploymentStore {
     keys: Array<{ instance: string; app: string; revision: string }>,
   ): Promise<Map<string, string>> {
     const known = new Map<string, string>();
-    const wanted = new Set(keys.map(revisionKey));
-    const apps = [...new Set(keys.map(k => `${k.instance}\u0000${k.app}`))];
+    for (const [key, meta] of await this.revisionMetadata(keys))
+      known.set(key, meta.message ?? '');
+    return known;
+  }
+
+  /**
+   * The stored metadata of each of these revisions that has some, keyed by
+   * `revisionKey`: one query per 200 apps, on the table's primary key.
+   */
+  async revisionMetadata(
+    keys: Array<{ instance: string; app: string; revision: string }>,
+  ): Promise<Map<string, RevisionMetadata>> {
+    const revisionsByApp = new Map<
+      string,
+      { instance: string; app: string; revisions: Set<string> }
+    >();
+    for (const k of keys) {
+      const appKey = `${k.instance}\u0000${k.app}`;
+      const entry = revisionsByApp.get(appKey) ?? {
+        instance: k.instance,
+        app: k.app,
+        revisions: new Set<string>(),
+      };
+      entry.revisions.add(k.revision);
+      revisionsByApp.set(appKey, entry);
+    }
+    const apps = [...revisionsByApp.values()];
+    const known = new Map<string, RevisionMetadata>();
     for (let i = 0; i < apps.length; i += 200) {
-      const chunk = apps.slice(i, i + 200).map(a => a.split('\u0000'));
       const rows = await this.db('delivery_revision_metadata')
-        .select('instance', 'app', 'revision', 'message')
+        .select('instance', 'app', 'revision', 'author', 'message', 'date')
         .where(qb => {
-          for (const [instance, app] of chunk) qb.orWhere({ instance, app });
+          for (const { instance, app, revisions } of apps.slice(i, i + 200))
+            qb.orWhere(w =>
+              w.where({ instance, app }).whereIn('revision', [...revisions]),
+            );
         });
       for (const r of rows) {
-        const key = revisionKey(r);
-        if (wanted.has(key)) known.set(key, r.message ?? '');
+        known.set(revisionKey(r), {
+          author: r.author ?? undefined,
+          message: r.message ?? undefined,
+          date: toDate(r.date),
+        });
       }
     }
     return known;
@@ -428,7 +476,9 @@ export class DeploymentStore {
     return decodeCursor(cursor).startedAt;
   }
 
-  async timeline(q: TimelineQuery): Promise<DeploymentTimelinePage> {
+  async timeline(
+    q: TimelineQuery,
+  ): Promise<{ items: StoredDeployment[]; nextCursor?: string }> {
     const refs = q.entityRef ? [q.entityRef] : q.entityRefs;
     if (refs && refs.length === 0) return { items: [] };
     const filter = (query: Knex.QueryBuilder, t: string) => {
@@ -615,7 +665,7 @@ export class DeploymentStore {
   }
 }
 
-function toDeployment(r: any): Deployment {
+function toDeployment(r: any): StoredDeployment {
   const commitDate = toDate(r.commit_date_m);
   return {
     id: String(r.id),
@@ -639,6 +689,6 @@ function toDeployment(r: any): Deployment {
     finishedAt: toDate(r.finished_at)?.toISOString(),
     result: r.result,
     initiator: r.initiator ?? undefined,
-    commitUrl: r.repo_url ? commitUrlOf(r.repo_url, r.revision) : undefined,
+    repoUrl: r.repo_url ?? undefined,
   };
 }

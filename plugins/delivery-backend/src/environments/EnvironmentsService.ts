@@ -14,7 +14,6 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   ArgoCdApplication,
   ArgoCdClient,
-  ArgoCdRevisionMetadata,
   clusterOfDestination,
 } from '@portolan/argocd-node';
 import {
@@ -30,31 +29,50 @@ import {
   SyncStatus,
   isKubernetesCluster,
 } from '@portolan/plugin-delivery-common';
+import {
+  DeploymentStore,
+  RevisionMetadata,
+  revisionKey,
+  revisionMetadataFrom,
+} from '../database/DeploymentStore';
 import { UpstreamReadCache } from '../lib/UpstreamReadCache';
 
 const SYNC: ReadonlySet<string> = new Set(['Synced', 'OutOfSync', 'Unknown']);
 const HEALTH: ReadonlySet<string> = new Set([
-  'Healthy', 'Progressing', 'Degraded', 'Suspended', 'Missing', 'Unknown',
+  'Healthy',
+  'Progressing',
+  'Degraded',
+  'Suspended',
+  'Missing',
+  'Unknown',
 ]);
-const sync = (s?: string): SyncStatus => (s && SYNC.has(s) ? (s as SyncStatus) : 'Unknown');
-const health = (s?: string): HealthStatus => (s && HEALTH.has(s) ? (s as HealthStatus) : 'Unknown');
+const sync = (s?: string): SyncStatus =>
+  s && SYNC.has(s) ? (s as SyncStatus) : 'Unknown';
+const health = (s?: string): HealthStatus =>
+  s && HEALTH.has(s) ? (s as HealthStatus) : 'Unknown';
 
 /** Environment order on cards: the way code travels. */
 const ENV_ORDER = ['dev', 'staging', 'prod'];
 
+/** What the environments read and write of the delivery store. */
+export type RevisionMetadataStore = Pick<
+  DeploymentStore,
+  'revisionMetadata' | 'putRevisionMetadataMany'
+>;
+
 /**
  * Live "where does it run" answers from Argo CD: one list call per Argo CD
  * instance involved (in parallel, each with its own timeout), revision
- * metadata cached in memory (a revision's commit never changes).
+ * metadata from the delivery store (asked of Argo CD once per revision).
  */
 export class EnvironmentsService {
-  private readonly metadataCache = new Map<string, ArgoCdRevisionMetadata>();
-
   static create(deps: {
     clients: ArgoCdClient[];
     catalog: CatalogService;
     clusterByServer: Map<string, string>;
     logger: LoggerService;
+    /** Where revision metadata is kept (the delivery store's table). */
+    revisions: RevisionMetadataStore;
     cache?: UpstreamReadCache;
   }) {
     return new EnvironmentsService(
@@ -62,6 +80,7 @@ export class EnvironmentsService {
       deps.catalog,
       deps.clusterByServer,
       deps.logger,
+      deps.revisions,
       deps.cache ?? new UpstreamReadCache({ ttlMs: 5_000 }),
     );
   }
@@ -71,6 +90,7 @@ export class EnvironmentsService {
     private readonly catalog: CatalogService,
     private readonly clusterByServer: Map<string, string>,
     private readonly logger: LoggerService,
+    private readonly revisions: RevisionMetadataStore,
     private readonly cache: UpstreamReadCache,
   ) {}
 
@@ -87,7 +107,9 @@ export class EnvironmentsService {
   ): Promise<ServiceEnvironmentsResponse> {
     const entity = await this.catalog.getEntityByRef(ref, { credentials });
     if (!entity) {
-      throw new NotFoundError(`No entity ${stringifyEntityRef(ref)} in the catalog`);
+      throw new NotFoundError(
+        `No entity ${stringifyEntityRef(ref)} in the catalog`,
+      );
     }
     const entityRef = stringifyEntityRef(entity);
     const annotations = entity.metadata.annotations ?? {};
@@ -96,20 +118,28 @@ export class EnvironmentsService {
 
     // The clusters it runs on: its dependsOn cluster Resources (one call).
     const clusterRefs = (entity.relations ?? [])
-      .filter(r => r.type === RELATION_DEPENDS_ON && parseEntityRef(r.targetRef).kind === 'resource')
+      .filter(
+        r =>
+          r.type === RELATION_DEPENDS_ON &&
+          parseEntityRef(r.targetRef).kind === 'resource',
+      )
       .map(r => r.targetRef);
     const { items } = await this.catalog.getEntitiesByRefs(
       { entityRefs: [...new Set(clusterRefs)] },
       { credentials },
     );
-    const clusters = items.filter((e): e is Entity => !!e && isKubernetesCluster(e));
+    const clusters = items.filter(
+      (e): e is Entity => !!e && isKubernetesCluster(e),
+    );
     if (!selector && !appName) {
       return { entityRef, environments: [], unplacedApps: [] };
     }
 
     // One list call per instance involved, in parallel.
     const instanceNames = new Set(
-      clusters.map(c => c.metadata.annotations?.[CLUSTER_ARGOCD_INSTANCE_ANNOTATION]).filter(Boolean),
+      clusters
+        .map(c => c.metadata.annotations?.[CLUSTER_ARGOCD_INSTANCE_ANNOTATION])
+        .filter(Boolean),
     );
     const clients = instanceNames.size
       ? this.clients.filter(c => instanceNames.has(c.name))
@@ -118,7 +148,12 @@ export class EnvironmentsService {
       clients.map(async client => {
         try {
           const apps = await this.listApplications(client, selector);
-          return { client, apps: appName ? apps.filter(a => a.metadata.name === appName) : apps };
+          return {
+            client,
+            apps: appName
+              ? apps.filter(a => a.metadata.name === appName)
+              : apps,
+          };
         } catch (error) {
           return { client, error: error as Error };
         }
@@ -133,10 +168,15 @@ export class EnvironmentsService {
       const instance = a[CLUSTER_ARGOCD_INSTANCE_ANNOTATION];
       const base = {
         environment,
-        cluster: { entityRef: stringifyEntityRef(cluster), name: cluster.metadata.name },
+        cluster: {
+          entityRef: stringifyEntityRef(cluster),
+          name: cluster.metadata.name,
+        },
         instance: instance ?? '',
       };
-      const candidates = instance ? listed.filter(l => l.client.name === instance) : listed;
+      const candidates = instance
+        ? listed.filter(l => l.client.name === instance)
+        : listed;
       if (instance && candidates.length === 0) {
         environments.push({
           ...base,
@@ -155,7 +195,9 @@ export class EnvironmentsService {
           continue;
         }
         const app = l.apps!.find(
-          x => clusterOfDestination(x.spec.destination, this.clusterByServer) === cluster.metadata.name,
+          x =>
+            clusterOfDestination(x.spec.destination, this.clusterByServer) ===
+            cluster.metadata.name,
         );
         if (app) {
           found = { client: l.client, app };
@@ -166,24 +208,41 @@ export class EnvironmentsService {
         environments.push({
           ...base,
           error: failures.length
-            ? { system: `Argo CD instance ${base.instance || candidates.map(c => c.client.name).join(', ')}`, message: stripPrefix(failures[0].message) }
+            ? {
+                system: `Argo CD instance ${
+                  base.instance || candidates.map(c => c.client.name).join(', ')
+                }`,
+                message: stripPrefix(failures[0].message),
+              }
             : {
-                system: `Argo CD instance ${base.instance || candidates.map(c => c.client.name).join(', ')}`,
-                message: `no app ${appName ? `'${appName}'` : `matching '${selector}'`} deploys to cluster ${cluster.metadata.name}`,
+                system: `Argo CD instance ${
+                  base.instance || candidates.map(c => c.client.name).join(', ')
+                }`,
+                message: `no app ${
+                  appName ? `'${appName}'` : `matching '${selector}'`
+                } deploys to cluster ${cluster.metadata.name}`,
               },
         });
         continue;
       }
       placed.add(`${found.client.name}/${found.app.metadata.name}`);
-      environments.push({ ...base, instance: found.client.name, app: this.toRow(found.client, found.app) });
+      environments.push({
+        ...base,
+        instance: found.client.name,
+        app: this.toRow(found.client, found.app),
+      });
     }
 
     await this.attachCommits(environments, listed);
     environments.sort(
-      (x, y) => envRank(x.environment) - envRank(y.environment) || x.environment.localeCompare(y.environment),
+      (x, y) =>
+        envRank(x.environment) - envRank(y.environment) ||
+        x.environment.localeCompare(y.environment),
     );
     const unplacedApps = listed
-      .flatMap(l => (l.apps ?? []).map(app => `${l.client.name}/${app.metadata.name}`))
+      .flatMap(l =>
+        (l.apps ?? []).map(app => `${l.client.name}/${app.metadata.name}`),
+      )
       .filter(key => !placed.has(key));
     return { entityRef, environments, unplacedApps };
   }
@@ -194,23 +253,37 @@ export class EnvironmentsService {
   ): Promise<ClusterServicesResponse> {
     const cluster = await this.catalog.getEntityByRef(ref, { credentials });
     if (!cluster || !isKubernetesCluster(cluster)) {
-      throw new NotFoundError(`No kubernetes-cluster Resource ${stringifyEntityRef(ref)} in the catalog`);
+      throw new NotFoundError(
+        `No kubernetes-cluster Resource ${stringifyEntityRef(
+          ref,
+        )} in the catalog`,
+      );
     }
     const a = cluster.metadata.annotations ?? {};
     const instance = a[CLUSTER_ARGOCD_INSTANCE_ANNOTATION];
     const environment = a[ENVIRONMENT_ANNOTATION];
-    const clients = instance ? this.clients.filter(c => c.name === instance) : this.clients;
+    const clients = instance
+      ? this.clients.filter(c => c.name === instance)
+      : this.clients;
     const response: ClusterServicesResponse = {
       cluster: cluster.metadata.name,
       environment,
       instance,
-      summary: { total: 0, healthy: 0, degraded: 0, progressing: 0, outOfSync: 0 },
+      summary: {
+        total: 0,
+        healthy: 0,
+        degraded: 0,
+        progressing: 0,
+        outOfSync: 0,
+      },
       services: [],
     };
     if (clients.length === 0) {
       response.error = {
         system: `cluster ${cluster.metadata.name}`,
-        message: instance ? `names Argo CD instance '${instance}', which is not configured` : 'no Argo CD instance is configured',
+        message: instance
+          ? `names Argo CD instance '${instance}', which is not configured`
+          : 'no Argo CD instance is configured',
       };
       return response;
     }
@@ -218,22 +291,42 @@ export class EnvironmentsService {
     for (const client of clients) {
       try {
         for (const app of await this.listApplications(client)) {
-          if (clusterOfDestination(app.spec.destination, this.clusterByServer) === cluster.metadata.name) {
+          if (
+            clusterOfDestination(app.spec.destination, this.clusterByServer) ===
+            cluster.metadata.name
+          ) {
             apps.push({ client, app });
           }
         }
       } catch (error) {
-        response.error = { system: `Argo CD instance ${client.name}`, message: stripPrefix((error as Error).message) };
+        response.error = {
+          system: `Argo CD instance ${client.name}`,
+          message: stripPrefix((error as Error).message),
+        };
       }
     }
     // Map apps to catalog services by their kubernetes-id label: one query.
-    const ids = [...new Set(apps.map(x => x.app.metadata.labels?.['backstage.io/kubernetes-id']).filter(Boolean))] as string[];
+    const ids = [
+      ...new Set(
+        apps
+          .map(x => x.app.metadata.labels?.['backstage.io/kubernetes-id'])
+          .filter(Boolean),
+      ),
+    ] as string[];
     const byId = new Map<string, string>();
     if (ids.length) {
       const { items } = await this.catalog.getEntities(
         {
-          filter: { kind: 'component', 'metadata.annotations.backstage.io/kubernetes-id': ids },
-          fields: ['kind', 'metadata.namespace', 'metadata.name', 'metadata.annotations'],
+          filter: {
+            kind: 'component',
+            'metadata.annotations.backstage.io/kubernetes-id': ids,
+          },
+          fields: [
+            'kind',
+            'metadata.namespace',
+            'metadata.name',
+            'metadata.annotations',
+          ],
         },
         { credentials },
       );
@@ -246,7 +339,9 @@ export class EnvironmentsService {
       .map(({ client, app }): ClusterService => {
         const row = this.toRow(client, app);
         return {
-          entityRef: byId.get(app.metadata.labels?.['backstage.io/kubernetes-id'] ?? ''),
+          entityRef: byId.get(
+            app.metadata.labels?.['backstage.io/kubernetes-id'] ?? '',
+          ),
           app: row.name,
           project: row.project,
           namespace: row.namespace,
@@ -261,14 +356,18 @@ export class EnvironmentsService {
     for (const s of response.services) {
       response.summary.total++;
       if (s.health === 'Healthy') response.summary.healthy++;
-      if (s.health === 'Degraded' || s.health === 'Missing') response.summary.degraded++;
+      if (s.health === 'Degraded' || s.health === 'Missing')
+        response.summary.degraded++;
       if (s.health === 'Progressing') response.summary.progressing++;
       if (s.sync === 'OutOfSync') response.summary.outOfSync++;
     }
     return response;
   }
 
-  private toRow(client: ArgoCdClient, app: ArgoCdApplication): NonNullable<ServiceEnvironment['app']> {
+  private toRow(
+    client: ArgoCdClient,
+    app: ArgoCdApplication,
+  ): NonNullable<ServiceEnvironment['app']> {
     const status = app.status ?? {};
     const history = status.history ?? [];
     const last = history[history.length - 1];
@@ -285,36 +384,83 @@ export class EnvironmentsService {
     };
   }
 
-  /** Commit author and message per deployed revision, in parallel, cached. */
+  /**
+   * Commit author and message per deployed revision: from the delivery
+   * store's revision metadata (one query per view, shared by every replica
+   * and kept across restarts: a revision's commit never changes); a
+   * revision not stored yet is asked of Argo CD once, concurrent views
+   * merged, and stored.
+   */
   private async attachCommits(
     environments: ServiceEnvironment[],
     listed: Array<{ client: ArgoCdClient }>,
   ): Promise<void> {
     const byName = new Map(listed.map(l => [l.client.name, l.client]));
+    const wanted = environments.flatMap(env => {
+      const client = byName.get(env.instance);
+      return env.app?.revision && client
+        ? [
+            {
+              row: env.app,
+              client,
+              key: {
+                instance: client.name,
+                app: env.app.name,
+                revision: env.app.revision,
+              },
+            },
+          ]
+        : [];
+    });
+    if (wanted.length === 0) return;
+    const stored = await this.revisions.revisionMetadata(
+      wanted.map(w => w.key),
+    );
     await Promise.all(
-      environments.map(async env => {
-        const app = env.app;
-        const client = byName.get(env.instance);
-        if (!app?.revision || !client) return;
-        const key = `${env.instance}/${app.name}/${app.revision}`;
-        let meta = this.metadataCache.get(key);
-        if (!meta) {
-          try {
-            meta = await client.getRevisionMetadata(app.name, app.revision);
-            if (this.metadataCache.size > 5000) this.metadataCache.clear();
-            this.metadataCache.set(key, meta);
-          } catch (error) {
-            this.logger.debug(`revision metadata: ${(error as Error).message}`);
-            return;
-          }
-        }
-        app.commit = {
+      wanted.map(async ({ row, client, key }) => {
+        const meta =
+          stored.get(revisionKey(key)) ??
+          (await this.cache
+            .read(`argocd-revision|${revisionKey(key)}`, () =>
+              this.fetchAndStore(client, key),
+            )
+            .catch(error => {
+              this.logger.debug(
+                `revision metadata ${key.app}@${key.revision}: ${
+                  (error as Error).message
+                }`,
+              );
+              return undefined;
+            }));
+        if (!meta) return;
+        row.commit = {
           author: meta.author ?? '',
           message: meta.message ?? '',
-          date: meta.date ?? '',
+          date: meta.date?.toISOString() ?? '',
         };
       }),
     );
+  }
+
+  /** Asks Argo CD, and stores the answer for every replica. */
+  private async fetchAndStore(
+    client: ArgoCdClient,
+    key: { instance: string; app: string; revision: string },
+  ): Promise<RevisionMetadata> {
+    const meta = revisionMetadataFrom(
+      await client.getRevisionMetadata(key.app, key.revision),
+    );
+    try {
+      await this.revisions.putRevisionMetadataMany([{ ...key, meta }]);
+    } catch (error) {
+      // The view still shows it; the next one asks Argo CD again.
+      this.logger.warn(
+        `Could not store revision metadata ${key.app}@${key.revision}: ${
+          (error as Error).message
+        }`,
+      );
+    }
+    return meta;
   }
 }
 
@@ -327,4 +473,3 @@ function envRank(env: string): number {
 function stripPrefix(message: string): string {
   return message.replace(/^Argo CD instance [^:]+: /, '');
 }
-

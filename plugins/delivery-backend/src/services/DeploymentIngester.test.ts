@@ -66,6 +66,7 @@ async function setup(
     entities?: Entity[];
     urls?: Record<string, string>;
     knex?: Awaited<ReturnType<typeof databases.init>>;
+    metadataConcurrency?: number;
   } = {},
 ) {
   const knex = options.knex ?? (await databases.init(id));
@@ -102,6 +103,7 @@ async function setup(
     logger: mockServices.logger.mock(),
     clusterByServer: new Map(sandbox.info.kubernetes.map(k => [k.url, k.name])),
     now: () => now,
+    metadataConcurrency: options.metadataConcurrency,
   });
   return {
     knex,
@@ -225,6 +227,54 @@ describe('DeploymentIngester against the sandbox (Argo CD history limit 10)', ()
       sandbox.tick();
       await ingester.run();
       expect((await mine())?.result).toBe('canary-aborted');
+    },
+  );
+
+  /** Counts each client's revision metadata calls in flight; returns the peaks. */
+  function trackMetadataInFlight(clients: ArgoCdClient[]) {
+    const peaks = clients.map(() => 0);
+    clients.forEach((client, i) => {
+      const original = client.getRevisionMetadata.bind(client);
+      let inFlight = 0;
+      jest
+        .spyOn(client, 'getRevisionMetadata')
+        .mockImplementation(async (app, revision) => {
+          peaks[i] = Math.max(peaks[i], ++inFlight);
+          try {
+            // Slow enough that every free slot fills before any answer.
+            await new Promise(r => setTimeout(r, 5));
+            return await original(app, revision);
+          } finally {
+            inFlight--;
+          }
+        });
+    });
+    return peaks;
+  }
+
+  it.each(databases.eachSupportedId())(
+    'keeps at most 8 revision metadata calls in flight per instance (or as configured), %p',
+    async id => {
+      const byDefault = await setup(sandbox, id);
+      const peaks = trackMetadataInFlight(byDefault.clients);
+      const run = await byDefault.ingester.run();
+      // Each instance has many more than 8 revisions to look up.
+      expect(run.instances.map(i => i.metadataCalls > 20)).toEqual([
+        true,
+        true,
+      ]);
+      expect(peaks).toEqual([8, 8]);
+
+      const narrow = await setup(sandbox, id, { metadataConcurrency: 3 });
+      const narrowPeaks = trackMetadataInFlight(narrow.clients);
+      await narrow.ingester.run();
+      expect(narrowPeaks).toEqual([3, 3]);
+      // Every revision still got its metadata.
+      const items = await timeline(
+        narrow.store,
+        'component:default/checkout-service',
+      );
+      expect(items.every(d => d.commit?.author)).toBe(true);
     },
   );
 

@@ -8,10 +8,12 @@ import {
   KUBERNETES_CLUSTER_TYPE,
   isRevertMessage,
 } from '@portolan/plugin-delivery-common';
+import pLimit from 'p-limit';
 import {
   DeploymentRow,
   DeploymentStore,
   revisionKey,
+  revisionMetadataFrom,
 } from '../database/DeploymentStore';
 import { RolloutsClient } from '../rollouts/RolloutsClient';
 import { AbortedCanaries, ClusterRolloutsSummary } from './AbortedCanaries';
@@ -370,31 +372,24 @@ export class DeploymentIngester {
     if (target?.result === 'succeeded') target.result = 'canary-aborted';
   }
 
+  /**
+   * Fetches the missing metadata, at most `metadataConcurrency` calls in
+   * flight (one Argo CD instance, whatever the number of revisions), and
+   * stores it in batches of 200 as it arrives.
+   */
   private async fetchMetadata(
     client: ArgoCdClient,
     missing: Array<{ instance: string; app: string; revision: string }>,
   ): Promise<number> {
-    let calls = 0;
-    const queue = [...missing];
+    const limit = pLimit(this.deps.metadataConcurrency ?? 8);
     const fetched: Parameters<DeploymentStore['putRevisionMetadataMany']>[0] =
       [];
-    const concurrency = this.deps.metadataConcurrency ?? 8;
     await Promise.all(
-      Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-        for (let k = queue.shift(); k; k = queue.shift()) {
-          calls++;
+      missing.map(k =>
+        limit(async () => {
           try {
             const meta = await client.getRevisionMetadata(k.app, k.revision);
-            fetched.push({
-              instance: k.instance,
-              app: k.app,
-              revision: k.revision,
-              meta: {
-                author: meta.author,
-                message: meta.message,
-                date: meta.date ? new Date(meta.date) : undefined,
-              },
-            });
+            fetched.push({ ...k, meta: revisionMetadataFrom(meta) });
           } catch (error) {
             this.deps.logger.debug(
               `revision metadata ${k.app}@${k.revision}: ${
@@ -404,11 +399,11 @@ export class DeploymentIngester {
           }
           if (fetched.length >= 200)
             await this.deps.store.putRevisionMetadataMany(fetched.splice(0));
-        }
-      }),
+        }),
+      ),
     );
     await this.deps.store.putRevisionMetadataMany(fetched);
-    return calls;
+    return missing.length;
   }
 
   /** History entries, and the current operation when it is not in history. */

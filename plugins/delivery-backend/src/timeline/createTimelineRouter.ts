@@ -78,6 +78,8 @@ export function createTimelineRouter(deps: {
   httpAuth: HttpAuthService;
   /** The Argo CD UI link of an app, when its instance is configured. */
   appUrl?: (instance: string, app: string) => string | undefined;
+  /** A commit's page in its forge (from the SCM integrations). */
+  commitUrl?: (repoUrl: string, revision: string) => string | undefined;
   /** Day and week arithmetic, and the clock (tests pin it). */
   calendar?: DeliveryCalendar;
 }): express.Router {
@@ -106,8 +108,9 @@ export function createTimelineRouter(deps: {
               page.nextCursor && oldest ? new Date(oldest.startedAt) : q.from,
             to: q.cursor ? new Date(deps.store.cursorTime(q.cursor)) : q.to,
           });
-    const items = page.items.map(d => ({
+    const items = page.items.map(({ repoUrl, ...d }) => ({
       ...d,
+      commitUrl: repoUrl ? deps.commitUrl?.(repoUrl, d.revision) : undefined,
       argoCdUrl: deps.appUrl?.(d.instance, d.app),
     }));
     return {
