@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ArgoCdStandIn } from './argocd/ArgoCdStandIn';
 import { GitStandIn } from './git/GitStandIn';
 import { OpenCostStandIn } from './opencost/OpenCostStandIn';
+import { ElasticsearchSandboxInfo, ElasticsearchStandIn, startElasticsearchStandIn } from './elasticsearch';
 import { close, listen } from './http';
 import { createSandboxCertificates } from './kubernetes/certificates';
 import { sandboxKubeconfig } from './kubernetes/kubeconfig';
@@ -37,6 +38,8 @@ export interface SandboxOptions {
   historyLimit?: number;
   extraServices?: number;
   gitDir?: string;
+  /** Days of logs the Elasticsearch stand-in holds before start (default 7). */
+  logDays?: number;
 }
 
 export interface SandboxInfo {
@@ -66,6 +69,8 @@ export interface SandboxInfo {
     clusters: Array<{ name: string; url: string; environment: string }>;
     scaleOuts: Array<{ app: string; service: string; environment: string; revision: string; at: string; from: number; to: number }>;
   };
+  /** The Elasticsearch stand-in holding every service's logs (plain HTTP on loopback; basic auth or API key). */
+  elasticsearch?: ElasticsearchSandboxInfo;
   startedAt: string;
   seed: number;
 }
@@ -77,6 +82,7 @@ export interface RunningSandbox {
   kubernetes: Map<string, KubernetesStandIn>;
   argocd: Map<string, ArgoCdStandIn>;
   opencost: Map<string, OpenCostStandIn>;
+  elasticsearch: ElasticsearchStandIn;
   /** Runs world motion up to the clock's now (tests call it after advancing). */
   tick(): void;
   stop(): Promise<void>;
@@ -198,8 +204,12 @@ export async function startSandbox(
     }
   }
 
+  const es = await startElasticsearchStandIn({ world, clock, seed, host, port: port(50, 50), realtime: options.realtime, days: options.logDays });
+  servers.push(es.server);
+
   const info: SandboxInfo = {
     opencost: opencostInfo,
+    elasticsearch: es.info,
     argocd: argoInfo,
     kubernetes: kubeInfo,
     git: {
@@ -266,6 +276,7 @@ export async function startSandbox(
     kubernetes,
     argocd,
     opencost,
+    elasticsearch: es.standIn,
     tick,
     async stop() {
       if (timer) clearInterval(timer);
@@ -307,6 +318,7 @@ async function main(args: string[]) {
     console.log(`  Kubernetes ${k.name.padEnd(13)} ${k.url}`);
   console.log(`  Git                       ${sandbox.info.git.url}`);
   for (const o of sandbox.info.opencost?.clusters ?? []) console.log(`  OpenCost ${o.name.padEnd(15)} ${o.url}`);
+  console.log(`  Elasticsearch             ${sandbox.info.elasticsearch?.url}`);
   if (sandbox.info.kubernetes.length && argValue(args, '--data-dir')) {
     const kubeconfig = path.join(argValue(args, '--data-dir')!, 'kubeconfig');
     console.log(
