@@ -92,6 +92,12 @@ if (sandboxArg !== '0') {
       },
     ],
   };
+  if (Array.isArray(sandbox.opencost?.clusters)) {
+    // Each cluster's OpenCost stand-in (the FinOps cost ingestion reads them).
+    config.finops = {
+      opencost: { clusters: sandbox.opencost.clusters.map(c => ({ name: c.name, url: c.url, environment: c.environment })) },
+    };
+  }
   if (sandbox.git?.url) {
     // Templates publish new repositories to the sandbox Git, and the catalog
     // reads their catalog-info.yaml from its raw endpoint.

@@ -20,6 +20,7 @@ const lazyFeatures = createFrontendFeatureLoader({
       import('@backstage/plugin-api-docs/alpha'),
       import('@backstage/plugin-catalog-graph/alpha'),
       import('@backstage/plugin-org/alpha'),
+      import('@portolan/plugin-finops'),
     ]);
     // Pod logs and events through Portolan's read-only route (the
     // Kubernetes proxy is closed).

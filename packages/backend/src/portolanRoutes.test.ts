@@ -2,6 +2,7 @@ import { mockCredentials, mockServices, startTestBackend } from '@backstage/back
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogModuleArgoCd from '@portolan/plugin-catalog-backend-module-argocd';
 import deliveryPlugin from '@portolan/plugin-delivery-backend';
+import finopsBackend from '@portolan/plugin-finops-backend';
 import { Server } from 'node:http';
 import request from 'supertest';
 
@@ -49,6 +50,7 @@ describe("Portolan's plugin routes", () => {
         catalogPlugin,
         catalogModuleArgoCd,
         deliveryPlugin,
+        finopsBackend,
         // A request without a token is anonymous (the test default would
         // treat it as a signed-in user).
         mockServices.httpAuth.factory({ defaultCredentials: mockCredentials.none() }),
@@ -71,7 +73,7 @@ describe("Portolan's plugin routes", () => {
     // their own auth.
     routes = routesOf(app).filter(
       r =>
-        (r.path.startsWith('/api/delivery/') || r.path.startsWith('/api/catalog/portolan/')) &&
+        (r.path.startsWith('/api/delivery/') || r.path.startsWith('/api/finops/') || r.path.startsWith('/api/catalog/portolan/')) &&
         !/\/\.(backstage|well-known)\//.test(r.path),
     );
   });
@@ -84,6 +86,8 @@ describe("Portolan's plugin routes", () => {
         'GET /api/delivery/entities/:kind/:namespace/:name/deployments',
         'POST /api/delivery/entities/:kind/:namespace/:name/rollouts/actions',
         'GET /api/catalog/portolan/argocd-report',
+        'GET /api/finops/entities/:kind/:namespace/:name/costs',
+        'PUT /api/finops/entities/:kind/:namespace/:name/budget',
       ]),
     );
     expect(routes.length).toBeGreaterThan(8);

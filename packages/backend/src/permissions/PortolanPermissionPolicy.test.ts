@@ -23,6 +23,7 @@ import {
 import { argoCdPermissions } from '@portolan/argocd-common';
 import { deliveryPermissions, rolloutControlPermission } from '@portolan/plugin-delivery-common';
 import { scaffolderPortolanPermissions } from '@portolan/plugin-scaffolder-backend-module-portolan';
+import { finopsPermissions } from '@portolan/plugin-finops-common';
 import { PERMISSION_RULES } from './permissionRules';
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import { PortolanPermissionPolicy } from './PortolanPermissionPolicy';
@@ -135,6 +136,7 @@ describe('PortolanPermissionPolicy', () => {
       ...deliveryPermissions,
       ...argoCdPermissions,
       ...scaffolderPortolanPermissions,
+      ...finopsPermissions,
     ];
     expect(all.filter(p => !PERMISSION_RULES[p.name]).map(p => p.name)).toEqual([]);
   });

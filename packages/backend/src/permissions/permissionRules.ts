@@ -26,6 +26,7 @@ import {
 import { Permission } from '@backstage/plugin-permission-common';
 import { argoCdReportReadPermission } from '@portolan/argocd-common';
 import { rolloutControlPermission } from '@portolan/plugin-delivery-common';
+import { finopsBudgetSetPermission, finopsCostReadPermission } from '@portolan/plugin-finops-common';
 import { serviceUpdatePermission } from '@portolan/plugin-scaffolder-backend-module-portolan';
 
 /**
@@ -89,6 +90,9 @@ export const PERMISSION_RULES: Record<string, PermissionRule> = rules([
   // Portolan.
   [argoCdReportReadPermission, 'admin'],
   [rolloutControlPermission, 'owner'],
+  // FinOps: costs are open to everyone signed in; a service's budget is its owners'.
+  [finopsCostReadPermission, 'everyone'],
+  [finopsBudgetSetPermission, 'owner'],
   // Onboarding: the scaffolder module's check that the initiator may change
   // the service a template run touches.
   [serviceUpdatePermission, 'owner'],
