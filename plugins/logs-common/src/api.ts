@@ -62,9 +62,17 @@ export interface LogSearchResponse {
   facets?: { environment: FacetValue[]; level: FacetValue[]; pod: FacetValue[] };
   /** Give it back as `cursor` for the next (older) page; absent on the last page. */
   nextCursor?: string;
+  /** Give it to `tail` for the lines newer than this result (first page only). */
+  tailCursor?: string;
   /** "Open in Kibana": Discover with the same query, filters and time range, when configured. */
   kibanaUrl?: string;
   tookMs: number;
+}
+
+export interface LogTailResponse {
+  /** New lines, oldest first. */
+  lines: LogLine[];
+  tailCursor: string;
 }
 
 export interface LogContextResponse {

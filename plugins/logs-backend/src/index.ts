@@ -1,0 +1,3 @@
+/** Portolan's log search backend plugin. */
+export { logsPlugin as default } from './plugin';
+export { Redactor } from './search/Redactor';

@@ -1,0 +1,52 @@
+import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { logsPermissions } from '@portolan/plugin-logs-common';
+import { readLogsConfig } from './config/readLogsConfig';
+import { LogClusterClient } from './elasticsearch/LogClusterClient';
+import { createRouter } from './router';
+import { LogScopeResolver } from './scope/LogScopeResolver';
+import { CursorCodec } from './search/CursorCodec';
+import { LogSearchService } from './search/LogSearchService';
+import { Redactor } from './search/Redactor';
+
+/** The logs backend: a service's log lines from Elasticsearch, scoped, permission-checked and redacted. */
+export const logsPlugin = createBackendPlugin({
+  pluginId: 'logs',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        lifecycle: coreServices.lifecycle,
+        catalog: catalogServiceRef,
+      },
+      async init({ config, logger, httpRouter, httpAuth, permissions, permissionsRegistry, lifecycle, catalog }) {
+        permissionsRegistry.addPermissions(logsPermissions);
+        const logsConfig = readLogsConfig(config);
+        const clients = logsConfig.clusters.map(c => new LogClusterClient(c));
+        if (clients.length === 0) logger.warn('No Elasticsearch cluster in logs.clusters: the Logs tab will say so');
+        if (!logsConfig.cursorSecret && clients.length) {
+          logger.info('logs.cursorSecret is not set: result cursors are signed with a key made at start (one replica only)');
+        }
+        lifecycle.addShutdownHook(() => Promise.all(clients.map(c => c.close())).then(() => undefined));
+        httpRouter.use(
+          createRouter({
+            httpAuth,
+            permissions,
+            catalog,
+            scopes: new LogScopeResolver(clients),
+            search: LogSearchService.create({
+              redactor: new Redactor(logsConfig.redactionPatterns),
+              cursors: new CursorCodec(logsConfig.cursorSecret),
+            }),
+            config: logsConfig,
+          }),
+        );
+      },
+    });
+  },
+});
