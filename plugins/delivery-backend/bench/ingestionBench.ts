@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DeploymentStore } from '../src/database/DeploymentStore';
-import { RolloutsClient } from '../src/rollouts/RolloutsClient';
+import { RolloutsClient } from '../src/clients/RolloutsClient';
 import { DeploymentIngester } from '../src/services/DeploymentIngester';
 
 function caData(info: object): string | undefined {

@@ -14,17 +14,17 @@ import { durationToMilliseconds } from '@backstage/types';
 import { deliveryPermissions } from '@portolan/plugin-delivery-common';
 import { DeploymentStore } from './database/DeploymentStore';
 import { RolloutActionStore } from './database/RolloutActionStore';
-import { createRolloutsRouter } from './rollouts/createRolloutsRouter';
-import { createPodsRouter } from './pods/createPodsRouter';
-import { PodReadService } from './pods/PodReadService';
-import { readKubernetesClusters } from './rollouts/KubernetesClusters';
-import { RolloutsClient } from './rollouts/RolloutsClient';
-import { RolloutService } from './rollouts/RolloutService';
-import { createEnvironmentsRouter } from './environments/createEnvironmentsRouter';
-import { EnvironmentsService } from './environments/EnvironmentsService';
+import { createRolloutsRouter } from './router/createRolloutsRouter';
+import { createPodsRouter } from './router/createPodsRouter';
+import { PodReadService } from './services/PodReadService';
+import { readKubernetesClusters } from './clients/KubernetesClusters';
+import { RolloutsClient } from './clients/RolloutsClient';
+import { RolloutService } from './services/RolloutService';
+import { createEnvironmentsRouter } from './router/createEnvironmentsRouter';
+import { EnvironmentsService } from './services/EnvironmentsService';
 import { CommitLinks } from './services/CommitLinks';
 import { DeploymentIngester } from './services/DeploymentIngester';
-import { createTimelineRouter } from './timeline/createTimelineRouter';
+import { createTimelineRouter } from './router/createTimelineRouter';
 
 /** The delivery backend: environments, deployment timelines, canaries. */
 export const deliveryPlugin = createBackendPlugin({

@@ -1,6 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { SelectorTerm, matchesSelector } from '@portolan/argocd-common';
-import { Rollout, RolloutsClient } from '../rollouts/RolloutsClient';
+import { Rollout, RolloutsClient } from '../clients/RolloutsClient';
 
 /** Argo CD's resource tracking: annotation (the default since 3.0), or label (before). */
 const TRACKING_ID_ANNOTATION = 'argocd.argoproj.io/tracking-id';

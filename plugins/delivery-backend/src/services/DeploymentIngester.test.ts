@@ -8,7 +8,7 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { ArgoCdClient } from '@portolan/argocd-node';
 import { startTestSandbox } from '@portolan/sandbox/src/testing';
 import { DeploymentStore } from '../database/DeploymentStore';
-import { RolloutsClient } from '../rollouts/RolloutsClient';
+import { RolloutsClient } from '../clients/RolloutsClient';
 import { DeploymentIngester } from './DeploymentIngester';
 
 jest.setTimeout(180_000);

@@ -15,7 +15,7 @@ import {
   revisionKey,
   revisionMetadataFrom,
 } from '../database/DeploymentStore';
-import { RolloutsClient } from '../rollouts/RolloutsClient';
+import { RolloutsClient } from '../clients/RolloutsClient';
 import { AbortedCanaries, ClusterRolloutsSummary } from './AbortedCanaries';
 import { ArgoCdClaim, ArgoCdClaims, IgnoredClaim } from './ArgoCdClaims';
 import { ClusterEnvironments } from './ClusterEnvironments';

@@ -6,7 +6,7 @@ import {
   RolloutView,
   rolloutActionAvailability,
 } from '@portolan/plugin-delivery-common';
-import { AnalysisRun, Rollout } from './RolloutsClient';
+import { AnalysisRun, Rollout } from '../clients/RolloutsClient';
 
 /** The state that decides which actions are valid. */
 export function rolloutState(r: Rollout): RolloutState {

@@ -6,9 +6,9 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { kubeconfigCluster, sandboxFetch, startTestSandbox } from '@portolan/sandbox/src/testing';
 import express from 'express';
 import request from 'supertest';
-import { RolloutsClient } from '../rollouts/RolloutsClient';
+import { RolloutsClient } from '../clients/RolloutsClient';
 import { createPodsRouter } from './createPodsRouter';
-import { PodReadService } from './PodReadService';
+import { PodReadService } from '../services/PodReadService';
 
 jest.setTimeout(60_000);
 

@@ -21,7 +21,7 @@ import {
   entityNamePart,
   entityParams,
   parseRequest,
-} from '../http/parseRequest';
+} from './parseRequest';
 
 const name = entityNamePart;
 const params = entityParams;

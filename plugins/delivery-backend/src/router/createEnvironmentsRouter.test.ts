@@ -4,7 +4,7 @@ import { NotFoundError } from '@backstage/errors';
 import express from 'express';
 import request from 'supertest';
 import { createEnvironmentsRouter } from './createEnvironmentsRouter';
-import { EnvironmentsService } from './EnvironmentsService';
+import { EnvironmentsService } from '../services/EnvironmentsService';
 
 describe('createEnvironmentsRouter', () => {
   const environments = {

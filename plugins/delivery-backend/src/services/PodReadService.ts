@@ -12,7 +12,7 @@ import {
   KUBERNETES_NAMESPACE_ANNOTATION,
   kubernetesSelectorOf,
 } from '@portolan/plugin-delivery-common';
-import { RolloutsClient } from '../rollouts/RolloutsClient';
+import { RolloutsClient } from '../clients/RolloutsClient';
 
 export interface PodRef {
   cluster: string;

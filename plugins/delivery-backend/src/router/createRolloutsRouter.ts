@@ -4,8 +4,8 @@ import { ROLLOUT_ACTIONS, RolloutAction } from '@portolan/plugin-delivery-common
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
-import { entityParams, parseRequest } from '../http/parseRequest';
-import { RolloutService, StaleRolloutError } from './RolloutService';
+import { entityParams, parseRequest } from './parseRequest';
+import { RolloutService, StaleRolloutError } from '../services/RolloutService';
 
 const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a Kubernetes object name');
 const actionBody = z

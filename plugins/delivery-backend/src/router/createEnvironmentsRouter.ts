@@ -2,12 +2,12 @@ import { HttpAuthService } from '@backstage/backend-plugin-api';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
-import { EnvironmentsService } from './EnvironmentsService';
+import { EnvironmentsService } from '../services/EnvironmentsService';
 import {
   entityNamePart,
   entityParams,
   parseRequest,
-} from '../http/parseRequest';
+} from './parseRequest';
 
 const clusterParams = z.object({
   namespace: entityNamePart,

@@ -35,7 +35,7 @@ import {
   revisionKey,
   revisionMetadataFrom,
 } from '../database/DeploymentStore';
-import { UpstreamReadCache } from '../lib/UpstreamReadCache';
+import { UpstreamReadCache } from './UpstreamReadCache';
 
 const SYNC: ReadonlySet<string> = new Set(['Synced', 'OutOfSync', 'Unknown']);
 const HEALTH: ReadonlySet<string> = new Set([

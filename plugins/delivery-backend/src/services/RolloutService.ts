@@ -43,8 +43,8 @@ import {
 import express from 'express';
 import { DeploymentStore } from '../database/DeploymentStore';
 import { RolloutActionStore } from '../database/RolloutActionStore';
-import { UpstreamReadCache } from '../lib/UpstreamReadCache';
-import { RolloutsClient } from './RolloutsClient';
+import { UpstreamReadCache } from './UpstreamReadCache';
+import { RolloutsClient } from '../clients/RolloutsClient';
 import { rolloutPatches, rolloutState, rolloutView } from './rolloutView';
 
 export interface RolloutServiceDeps {

@@ -2,8 +2,8 @@ import { HttpAuthService } from '@backstage/backend-plugin-api';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
-import { parseRequest } from '../http/parseRequest';
-import { PodReadService } from './PodReadService';
+import { parseRequest } from './parseRequest';
+import { PodReadService } from '../services/PodReadService';
 
 const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a Kubernetes object name');
 const podParams = z.object({

@@ -9,8 +9,8 @@ import request from 'supertest';
 import { DeploymentStore } from '../database/DeploymentStore';
 import { RolloutActionStore } from '../database/RolloutActionStore';
 import { createRolloutsRouter } from './createRolloutsRouter';
-import { RolloutsClient } from './RolloutsClient';
-import { RolloutService } from './RolloutService';
+import { RolloutsClient } from '../clients/RolloutsClient';
+import { RolloutService } from '../services/RolloutService';
 
 jest.setTimeout(60_000);
 
