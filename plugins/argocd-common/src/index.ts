@@ -3,3 +3,4 @@ export * from './events';
 export * from './permissions';
 export type { ArgoCdReport } from './report';
 export * from './selector';
+export { EQUALITY_SELECTOR_CASES } from './selectorCases';
