@@ -172,7 +172,10 @@ export function createRouter(deps: {
   router.get('/entities/:kind/:namespace/:name/lines/:lineId/context', async (req, res) => {
     const { target } = await readable(req);
     const { size } = parse(z.object({ size: z.coerce.number().int().min(1).max(200).default(20) }).strict(), req.query);
-    const lineId = parse(z.string().max(1000).regex(/^[A-Za-z0-9_-]+$/, 'must be a line id this API returned'), req.params.lineId);
+    const { lineId } = parse(
+      z.object({ lineId: z.string().max(1000).regex(/^[A-Za-z0-9_-]+$/, 'must be a line id this API returned') }),
+      { lineId: req.params.lineId },
+    );
     res.json(await search.context(target, lineId, size));
   });
 
@@ -184,8 +187,13 @@ export function createRouter(deps: {
   router.get('/entities/:kind/:namespace/:name/export', async (req, res) => {
     const { target, entity } = await readable(req);
     const { format, limit, ...rest } = req.query as Record<string, unknown>;
-    const fmt = parse(z.enum(['ndjson', 'csv']).default('ndjson'), format);
-    const max = parse(z.coerce.number().int().min(1).max(deps.config.exportLimit).default(deps.config.exportLimit), limit);
+    const { format: fmt, limit: max } = parse(
+      z.object({
+        format: z.enum(['ndjson', 'csv']).default('ndjson'),
+        limit: z.coerce.number().int().min(1).max(deps.config.exportLimit).default(deps.config.exportLimit),
+      }),
+      { format, limit },
+    );
     const params = searchParams({ ...rest }, now());
     if (params.cursor) throw new InputError(`Invalid parameter 'cursor': an export always starts at the newest line`);
     // Read the first lines before answering, so a bad query is still a 400.
@@ -209,7 +217,9 @@ export function createRouter(deps: {
 
   router.get('/traces/:traceId', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
-    const traceId = parse(z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be a trace id'), req.params.traceId);
+    const { traceId } = parse(z.object({ traceId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be a trace id') }), {
+      traceId: req.params.traceId,
+    });
     const { items } = await catalog.getEntities(
       { filter: { kind: 'component' }, fields: ['kind', 'metadata.namespace', 'metadata.name', 'metadata.annotations'] },
       { credentials },

@@ -97,7 +97,9 @@ export function parseLogQuery(input: string): LogQueryNode {
       i++;
       return inner;
     }
-    if (t.kind === 'phrase') return { type: 'text', value: t.text, phrase: true, prefix: false, field, at: t.at };
+    // Errors about a field point at the field; about a value, at the value.
+    const at = field ? fieldAt : t.at;
+    if (t.kind === 'phrase') return { type: 'text', value: t.text, phrase: true, prefix: false, field, at };
     if (field && t.text === '*') return { type: 'exists', field, at: fieldAt };
     const star = t.text.indexOf('*');
     if (star !== -1 && star !== t.text.length - 1) {
@@ -106,7 +108,7 @@ export function parseLogQuery(input: string): LogQueryNode {
     const prefix = star !== -1;
     const text = prefix ? t.text.slice(0, -1) : t.text;
     if (!text) return field ? { type: 'exists', field, at: fieldAt } : { type: 'all' };
-    return { type: 'text', value: text, phrase: false, prefix, field, at: t.at };
+    return { type: 'text', value: text, phrase: false, prefix, field, at };
   };
 
   const primary = (depth: number, field?: string): LogQueryNode => {

@@ -13,7 +13,7 @@ export const BUILT_IN_REDACTIONS: Array<{ name: string; pattern: RegExp }> = [
   { name: 'AWS secret access key', pattern: /(aws_secret_access_key\s*[=:]\s*["']?)[A-Za-z0-9/+=]{40}/gi },
   {
     name: 'credential assignment',
-    pattern: /(\b(?:password|passwd|pwd|secret|client_secret|api[_-]?key|access[_-]?token|auth[_-]?token)\b["']?\s*[=:]\s*["']?)[^\s"'&,;]{3,}/gi,
+    pattern: /(\b(?:password|passwd|pwd|secret|client_secret|api[_-]?key|token|access[_-]?token|auth[_-]?token)\b["']?\s*[=:]\s*["']?)[^\s"'&,;]{3,}/gi,
   },
 ];
 
