@@ -98,6 +98,13 @@ if (sandboxArg !== '0') {
       opencost: { clusters: sandbox.opencost.clusters.map(c => ({ name: c.name, url: c.url, environment: c.environment })) },
     };
   }
+  if (sandbox.elasticsearch?.url) {
+    // The Elasticsearch stand-in holding every service's logs.
+    const es = sandbox.elasticsearch;
+    config.logs = {
+      clusters: [{ name: es.name, url: es.url, username: es.username, password: es.password, index: es.index }],
+    };
+  }
   if (sandbox.git?.url) {
     // Templates publish new repositories to the sandbox Git, and the catalog
     // reads their catalog-info.yaml from its raw endpoint.

@@ -21,6 +21,7 @@ const lazyFeatures = createFrontendFeatureLoader({
       import('@backstage/plugin-catalog-graph/alpha'),
       import('@backstage/plugin-org/alpha'),
       import('@portolan/plugin-finops'),
+      import('@portolan/plugin-logs'),
     ]);
     // Pod logs and events through Portolan's read-only route (the
     // Kubernetes proxy is closed).

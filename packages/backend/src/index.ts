@@ -87,6 +87,8 @@ backend.add(import('@backstage/plugin-kubernetes-backend'));
 backend.add(import('@portolan/plugin-delivery-backend'));
 // Portolan FinOps: costs from OpenCost, forecasts, budgets, right-sizing (and the catalog module checking budget annotations).
 backend.add(import('@portolan/plugin-finops-backend'));
+// Portolan logs: a service's log lines from Elasticsearch, scoped and redacted.
+backend.add(import('@portolan/plugin-logs-backend'));
 // Argo CD cards' backend: reads across both instances (writes closed above).
 backend.add(import('@roadiehq/backstage-plugin-argo-cd-backend'));
 backend.add(import('@backstage/plugin-user-settings-backend'));

@@ -3,6 +3,7 @@ import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogModuleArgoCd from '@portolan/plugin-catalog-backend-module-argocd';
 import deliveryPlugin from '@portolan/plugin-delivery-backend';
 import finopsBackend from '@portolan/plugin-finops-backend';
+import logsBackend from '@portolan/plugin-logs-backend';
 import { Server } from 'node:http';
 import request from 'supertest';
 
@@ -51,6 +52,7 @@ describe("Portolan's plugin routes", () => {
         catalogModuleArgoCd,
         deliveryPlugin,
         finopsBackend,
+        logsBackend,
         // A request without a token is anonymous (the test default would
         // treat it as a signed-in user).
         mockServices.httpAuth.factory({ defaultCredentials: mockCredentials.none() }),
@@ -73,7 +75,7 @@ describe("Portolan's plugin routes", () => {
     // their own auth.
     routes = routesOf(app).filter(
       r =>
-        (r.path.startsWith('/api/delivery/') || r.path.startsWith('/api/finops/') || r.path.startsWith('/api/catalog/portolan/')) &&
+        (r.path.startsWith('/api/delivery/') || r.path.startsWith('/api/finops/') || r.path.startsWith('/api/logs/') || r.path.startsWith('/api/catalog/portolan/')) &&
         !/\/\.(backstage|well-known)\//.test(r.path),
     );
   });
@@ -88,6 +90,8 @@ describe("Portolan's plugin routes", () => {
         'GET /api/catalog/portolan/argocd-report',
         'GET /api/finops/entities/:kind/:namespace/:name/costs',
         'PUT /api/finops/entities/:kind/:namespace/:name/budget',
+        'GET /api/logs/entities/:kind/:namespace/:name/search',
+        'GET /api/logs/traces/:traceId',
       ]),
     );
     expect(routes.length).toBeGreaterThan(8);

@@ -51,7 +51,7 @@ describe('logs API against the sandbox Elasticsearch', () => {
   const authorized: string[] = [];
   const clients: LogClusterClient[] = [];
 
-  const appFor = (clusterConfig: Record<string, unknown>) => {
+  const appFor = (clusterConfig: Record<string, string | Record<string, string>>) => {
     const config = readLogsConfig(new ConfigReader({ logs: { clusters: [clusterConfig], exportLimit: 500 } }));
     const made = config.clusters.map(c => new LogClusterClient(c));
     clients.push(...made);

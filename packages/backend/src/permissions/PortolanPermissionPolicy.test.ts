@@ -24,6 +24,7 @@ import { argoCdPermissions } from '@portolan/argocd-common';
 import { deliveryPermissions, rolloutControlPermission } from '@portolan/plugin-delivery-common';
 import { scaffolderPortolanPermissions } from '@portolan/plugin-scaffolder-backend-module-portolan';
 import { finopsPermissions } from '@portolan/plugin-finops-common';
+import { logsPermissions } from '@portolan/plugin-logs-common';
 import { PERMISSION_RULES } from './permissionRules';
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import { PortolanPermissionPolicy } from './PortolanPermissionPolicy';
@@ -137,6 +138,7 @@ describe('PortolanPermissionPolicy', () => {
       ...argoCdPermissions,
       ...scaffolderPortolanPermissions,
       ...finopsPermissions,
+      ...logsPermissions,
     ];
     expect(all.filter(p => !PERMISSION_RULES[p.name]).map(p => p.name)).toEqual([]);
   });

@@ -23,10 +23,12 @@ import {
   templateParameterReadPermission,
   templateStepReadPermission,
 } from '@backstage/plugin-scaffolder-common/alpha';
+import { Config } from '@backstage/config';
 import { Permission } from '@backstage/plugin-permission-common';
 import { argoCdReportReadPermission } from '@portolan/argocd-common';
 import { rolloutControlPermission } from '@portolan/plugin-delivery-common';
 import { finopsBudgetSetPermission, finopsCostReadPermission } from '@portolan/plugin-finops-common';
+import { logsReadPermission } from '@portolan/plugin-logs-common';
 import { serviceUpdatePermission } from '@portolan/plugin-scaffolder-backend-module-portolan';
 
 /**
@@ -93,7 +95,30 @@ export const PERMISSION_RULES: Record<string, PermissionRule> = rules([
   // FinOps: costs are open to everyone signed in; a service's budget is its owners'.
   [finopsCostReadPermission, 'everyone'],
   [finopsBudgetSetPermission, 'owner'],
+  // Logs: every signed-in user by default; an organisation may restrict it
+  // (portolan.permissions.rules: [{ permission: logs.read, rule: owner }]).
+  [logsReadPermission, 'everyone'],
   // Onboarding: the scaffolder module's check that the initiator may change
   // the service a template run touches.
   [serviceUpdatePermission, 'owner'],
 ]);
+
+const RULE_NAMES: PermissionRule[] = ['everyone', 'owner', 'taskOwner', 'admin', 'nobody'];
+
+/**
+ * The rules in force: {@link PERMISSION_RULES} with the organisation's
+ * overrides from `portolan.permissions.rules` (a list of `{ permission,
+ * rule }`), e.g. `logs.read: owner` so only a service's team reads its logs.
+ */
+export function permissionRulesFromConfig(config: Config): Record<string, PermissionRule> {
+  const rules = { ...PERMISSION_RULES };
+  (config.getOptionalConfigArray('portolan.permissions.rules') ?? []).forEach((entry, i) => {
+    const permission = entry.getString('permission');
+    const rule = entry.getString('rule') as PermissionRule;
+    if (!RULE_NAMES.includes(rule)) {
+      throw new Error(`Invalid config value at 'portolan.permissions.rules[${i}].rule': must be one of ${RULE_NAMES.join(', ')}`);
+    }
+    rules[permission] = rule;
+  });
+  return rules;
+}

@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import { PortolanPermissionPolicy } from './PortolanPermissionPolicy';
+import { permissionRulesFromConfig } from './permissionRules';
 
 /** Installs {@link PortolanPermissionPolicy} in the permission backend. */
 export default createBackendModule({
@@ -17,7 +18,9 @@ export default createBackendModule({
         policy: policyExtensionPoint,
       },
       async init({ config, logger, policy }) {
-        policy.setPolicy(PortolanPermissionPolicy.fromConfig(config, { logger }));
+        policy.setPolicy(
+          PortolanPermissionPolicy.fromConfig(config, { logger, rules: permissionRulesFromConfig(config) }),
+        );
       },
     });
   },
