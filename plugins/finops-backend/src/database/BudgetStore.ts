@@ -29,6 +29,12 @@ export class BudgetStore {
     return (await this.db('finops_budgets').select()).map(toBudget);
   }
 
+  /** Changes whenever a budget is set or removed (for caches of derived answers). */
+  async version(): Promise<string> {
+    const r = await this.db('finops_budgets').count({ n: '*' }).max({ at: 'set_at' }).first();
+    return `${r?.n ?? 0}:${r?.at instanceof Date ? r.at.toISOString() : r?.at ?? ''}`;
+  }
+
   async set(budget: StoredBudget): Promise<void> {
     await this.db('finops_budgets')
       .insert({ entity_ref: budget.entityRef, amount: budget.amount, currency: budget.currency, set_by: budget.setBy, set_at: budget.setAt })

@@ -213,7 +213,86 @@ export class CostStore {
     return out;
   }
 
-  /** Daily totals of a team's entities, summed per day and per entity over two periods, in SQL. */
+  /** A team's daily total (its entities summed per day, in SQL). */
+  async ownerDaily(ownerRef: string, from: string, to: string): Promise<Array<{ day: string; total: number }>> {
+    const rows = await this.db('finops_entity_daily as d')
+      .join('finops_entities as e', 'e.entity_ref', 'd.entity_ref')
+      .where('e.owner_ref', ownerRef)
+      .andWhere('d.day', '>=', from)
+      .andWhere('d.day', '<=', to)
+      .groupBy('d.day')
+      .select('d.day')
+      .sum({ total: 'd.total_cost' });
+    return rows.map((r: any) => ({ day: r.day, total: Number(r.total) }));
+  }
+
+  /**
+   * Per entity (of one owner, or all), the cost of [from, mid) and [mid, to]
+   * (the previous and the current period), in SQL.
+   */
+  async periodTotals(from: string, mid: string, to: string, ownerRef?: string): Promise<Array<{ entityRef: string; last: number; previous: number }>> {
+    const q = this.db('finops_entity_daily as d')
+      .where('d.day', '>=', from)
+      .andWhere('d.day', '<=', to)
+      .groupBy('d.entity_ref')
+      .select('d.entity_ref')
+      .select(this.db.raw('SUM(CASE WHEN d.day >= ? THEN d.total_cost ELSE 0 END) AS last', [mid]))
+      .select(this.db.raw('SUM(CASE WHEN d.day < ? THEN d.total_cost ELSE 0 END) AS previous', [mid]));
+    if (ownerRef) q.join('finops_entities as e', 'e.entity_ref', 'd.entity_ref').where('e.owner_ref', ownerRef);
+    return (await q).map((r: any) => ({ entityRef: r.entity_ref, last: Number(r.last), previous: Number(r.previous) }));
+  }
+
+  /** The organisation's daily totals, split into allocated, unallocated and idle, in SQL. */
+  async organisationDaily(from: string, to: string): Promise<Array<{ day: string; allocated: number; unallocated: number; idle: number }>> {
+    const rows = await this.db('finops_entity_daily')
+      .where('day', '>=', from)
+      .andWhere('day', '<=', to)
+      .groupBy('day')
+      .select('day')
+      .select(this.db.raw('SUM(CASE WHEN entity_ref = ? THEN total_cost ELSE 0 END) AS unallocated', [UNALLOCATED_REF]))
+      .select(this.db.raw('SUM(CASE WHEN entity_ref = ? THEN total_cost ELSE 0 END) AS idle', [IDLE_REF]))
+      .select(this.db.raw('SUM(CASE WHEN entity_ref NOT IN (?, ?) THEN total_cost ELSE 0 END) AS allocated', [UNALLOCATED_REF, IDLE_REF]));
+    return rows.map((r: any) => ({ day: r.day, allocated: Number(r.allocated), unallocated: Number(r.unallocated), idle: Number(r.idle) }));
+  }
+
+  /** Unallocated workloads and idle capacity over a period, summed in SQL. */
+  async unallocatedAndIdle(from: string, to: string): Promise<Array<{ kind: string; cluster: string; environment: string; namespace: string; workload: string; cost: number }>> {
+    const rows = await this.db('finops_workload_costs')
+      .where('day', '>=', from)
+      .andWhere('day', '<=', to)
+      .andWhere(q => q.whereNull('entity_ref').orWhere('kind', 'idle'))
+      .groupBy('kind', 'cluster', 'environment', 'namespace', 'workload')
+      .select('kind', 'cluster', 'environment', 'namespace', 'workload')
+      .sum({ cost: 'total_cost' });
+    return rows.map((r: any) => ({ ...r, cost: Number(r.cost) }));
+  }
+
+  /** Per entity, environment and cluster: CPU used and requested (minute-weighted) over a period, in SQL. */
+  async utilisation(from: string, to: string): Promise<Array<{ entityRef: string; environment: string; cluster: string; used: number; requested: number; days: number }>> {
+    const rows = await this.db('finops_workload_costs')
+      .where('day', '>=', from)
+      .andWhere('day', '<=', to)
+      .whereNotNull('entity_ref')
+      .andWhere('kind', 'workload')
+      .groupBy('entity_ref', 'environment', 'cluster')
+      .select('entity_ref', 'environment', 'cluster')
+      .select(this.db.raw('SUM(cpu_usage * minutes) AS used'))
+      .select(this.db.raw('SUM(cpu_request * minutes) AS requested'))
+      .select(this.db.raw('COUNT(DISTINCT day) AS days'));
+    return rows.map((r: any) => ({ entityRef: r.entity_ref, environment: r.environment, cluster: r.cluster, used: Number(r.used), requested: Number(r.requested), days: Number(r.days) }));
+  }
+
+  /** Rows of some entities between two days. */
+  async rowsOf(entityRefs: string[], from: string, to: string): Promise<WorkloadCostRow[]> {
+    const out: WorkloadCostRow[] = [];
+    for (let i = 0; i < entityRefs.length; i += 200) {
+      const rows = await this.db('finops_workload_costs').whereIn('entity_ref', entityRefs.slice(i, i + 200)).andWhere('day', '>=', from).andWhere('day', '<=', to);
+      out.push(...rows.map(fromRow));
+    }
+    return out;
+  }
+
+  /** Daily totals of a team's entities, per entity and day. */
   async ownerTotals(ownerRef: string, from: string, to: string): Promise<Array<{ entityRef: string; day: string; total: number }>> {
     const rows = await this.db('finops_entity_daily as d')
       .join('finops_entities as e', 'e.entity_ref', 'd.entity_ref')

@@ -19,10 +19,10 @@ import {
   roundMoney,
 } from '@portolan/plugin-finops-common';
 import { BudgetStore, StoredBudget } from '../database/BudgetStore';
-import { CostStore, EntityInfo, IDLE_REF, UNALLOCATED_REF, WorkloadCostRow } from '../database/CostStore';
+import { CostStore, EntityInfo, WorkloadCostRow } from '../database/CostStore';
 import { forecastDaily, Z_80 } from '../forecast/holtWinters';
 import { DAY_MS, addDays, dayOf, daysBetween, daysInMonth, monthOf, startOfDay } from './days';
-import { idleEnvironments, rightsize } from './Rightsizing';
+import { IDLE_UTILISATION, idleEnvironments, rightsize } from './Rightsizing';
 
 const HISTORY_DAYS = 90;
 /** Days of daily figures an entity's answer carries (the card shows 30, and looks a week further back for jumps). */
@@ -53,6 +53,29 @@ export class CostService {
   }
 
   private constructor(private readonly o: CostServiceOptions) {}
+
+  /**
+   * Team series and team answers only change when ingestion stores new
+   * data or a budget changes: kept per data version (the clusters' last
+   * successful ingestion and the budgets' last change), a few hundred at most.
+   */
+  private readonly memo = new Map<string, Promise<unknown>>();
+  private async memoised<T>(key: string, version: string, compute: () => Promise<T>): Promise<T> {
+    const k = `${version}\u0000${key}`;
+    let hit = this.memo.get(k) as Promise<T> | undefined;
+    if (!hit) {
+      if (this.memo.size > 500) this.memo.clear();
+      hit = compute();
+      hit.catch(() => this.memo.delete(k));
+      this.memo.set(k, hit);
+    }
+    return hit;
+  }
+
+  private async version(freshness: CostFreshness): Promise<string> {
+    const budgets = await this.o.budgets.version();
+    return `${freshness.clusters.map(c => c.lastSuccessAt ?? '').join(',')}|${budgets}|${this.today()}`;
+  }
 
   get currency() {
     return this.o.currency;
@@ -167,10 +190,8 @@ export class CostService {
   }
 
   private async teamSeries(teamRef: string, asOfDay: string): Promise<Map<string, number>> {
-    const rows = await this.o.store.ownerTotals(teamRef, addDays(asOfDay, 1 - HISTORY_DAYS), asOfDay);
-    const byDay = new Map<string, number>();
-    for (const r of rows) byDay.set(r.day, (byDay.get(r.day) ?? 0) + r.total);
-    return byDay;
+    const rows = await this.o.store.ownerDaily(teamRef, addDays(asOfDay, 1 - HISTORY_DAYS), asOfDay);
+    return new Map(rows.map(r => [r.day, r.total]));
   }
 
   async entityCost(entity: Entity): Promise<EntityCostResponse> {
@@ -211,7 +232,12 @@ export class CostService {
     let budgetView: BudgetView | undefined;
     if (budget) {
       let compare = end?.forecast;
-      if (budget.source === 'team' && budget.teamRef) compare = this.monthEnd(await this.teamSeries(budget.teamRef, asOfDay), asOfDay)?.forecast;
+      const teamRef = budget.teamRef;
+      if (budget.source === 'team' && teamRef) {
+        compare = await this.memoised(`team-forecast:${teamRef}`, await this.version(freshness), async () =>
+          this.monthEnd(await this.teamSeries(teamRef, asOfDay), asOfDay)?.forecast,
+        );
+      }
       budgetView = {
         amount: this.money(budget.amount),
         currency: this.o.currency,
@@ -285,20 +311,13 @@ export class CostService {
     };
   }
 
-  private summaries(
-    infos: EntityInfo[],
-    rows: Array<{ entityRef: string; day: string; total: number }>,
-    asOfDay: string,
-  ): ServiceCostSummary[] {
-    const from = addDays(asOfDay, -29);
-    const prevFrom = addDays(asOfDay, -59);
-    const totals = new Map<string, { last: number; prev: number }>();
-    for (const r of rows) {
-      const t = totals.get(r.entityRef) ?? { last: 0, prev: 0 };
-      if (r.day >= from && r.day <= asOfDay) t.last += r.total;
-      else if (r.day >= prevFrom && r.day < from) t.prev += r.total;
-      totals.set(r.entityRef, t);
-    }
+  private async summaries(infos: EntityInfo[], asOfDay: string, ownerRef?: string): Promise<ServiceCostSummary[]> {
+    const totals = new Map(
+      (await this.o.store.periodTotals(addDays(asOfDay, -59), addDays(asOfDay, -29), asOfDay, ownerRef)).map(t => [
+        t.entityRef,
+        { last: t.last, prev: t.previous },
+      ]),
+    );
     return infos
       .filter(i => totals.has(i.entityRef))
       .map(i => {
@@ -342,10 +361,12 @@ export class CostService {
   }
 
   /** Budgets and forecasts of the services that have a budget. */
-  private async withBudgets(services: ServiceCostSummary[], rows: Array<{ entityRef: string; day: string; total: number }>, asOfDay: string) {
+  private async withBudgets(services: ServiceCostSummary[], infoList: EntityInfo[], asOfDay: string) {
     const stored = new Map((await this.o.budgets.list()).map(b => [b.entityRef, b]));
-    const infos = new Map((await this.o.store.entities()).map(i => [i.entityRef, i]));
-    for (const s of services) {
+    const infos = new Map(infoList.map(i => [i.entityRef, i]));
+    const budgeted = services.filter(s => (stored.get(s.entityRef)?.amount ?? infos.get(s.entityRef)?.annotationBudget) !== undefined);
+    const rows = budgeted.length ? await this.o.store.entityDaily(addDays(asOfDay, 1 - HISTORY_DAYS), asOfDay, budgeted.map(s => s.entityRef)) : [];
+    for (const s of budgeted) {
       const amount = stored.get(s.entityRef)?.amount ?? infos.get(s.entityRef)?.annotationBudget;
       if (amount === undefined) continue;
       const byDay = new Map<string, number>();
@@ -359,6 +380,10 @@ export class CostService {
 
   async teamCost(teamRef: string): Promise<TeamCostResponse> {
     const freshness = await this.freshness();
+    return this.memoised(`team:${teamRef}`, await this.version(freshness), () => this.computeTeamCost(teamRef, freshness));
+  }
+
+  private async computeTeamCost(teamRef: string, freshness: CostFreshness): Promise<TeamCostResponse> {
     const asOfDay = freshness.lastDay;
     const team = await this.o.store.entity(teamRef);
     const base: TeamCostResponse = {
@@ -372,12 +397,10 @@ export class CostService {
       topMovers: [],
     };
     if (!asOfDay) return base;
-    const rows = await this.o.store.ownerTotals(teamRef, addDays(asOfDay, 1 - HISTORY_DAYS), asOfDay);
-    const byDay = new Map<string, number>();
-    for (const r of rows) byDay.set(r.day, (byDay.get(r.day) ?? 0) + r.total);
+    const byDay = await this.teamSeries(teamRef, asOfDay);
     const infos = await this.o.store.entitiesOwnedBy(teamRef);
-    const services = this.summaries(infos, rows, asOfDay);
-    await this.withBudgets(services, rows, asOfDay);
+    const services = await this.summaries(infos, asOfDay, teamRef);
+    await this.withBudgets(services, infos, asOfDay);
     const end = this.monthEnd(byDay, asOfDay);
     return {
       ...base,
@@ -412,48 +435,37 @@ export class CostService {
       idleEnvironments: [],
     };
     if (!asOfDay) return base;
-    const rows = await this.o.store.entityDaily(addDays(asOfDay, 1 - HISTORY_DAYS), asOfDay);
-    const byDay = new Map<string, number>();
-    const kindOf = (ref: string) => (ref === IDLE_REF ? 'idle' : ref === UNALLOCATED_REF ? 'unallocated' : 'allocated');
-    const split = new Map<string, { allocated: number; unallocated: number; idle: number }>();
-    for (const r of rows) {
-      byDay.set(r.day, (byDay.get(r.day) ?? 0) + r.total);
-      const s = split.get(r.day) ?? { allocated: 0, unallocated: 0, idle: 0 };
-      s[kindOf(r.entityRef)] += r.total;
-      split.set(r.day, s);
-    }
+    const split = new Map((await this.o.store.organisationDaily(addDays(asOfDay, 1 - HISTORY_DAYS), asOfDay)).map(d => [d.day, d]));
+    const byDay = new Map([...split].map(([day, d]) => [day, d.allocated + d.unallocated + d.idle]));
     const infos = await this.o.store.entities();
-    const services = this.summaries(infos, rows, asOfDay);
-    await this.withBudgets(services, rows, asOfDay);
+    const services = await this.summaries(infos, asOfDay);
+    await this.withBudgets(services, infos, asOfDay);
     const byTeam = this.groupBy(services, s => s.ownerRef) as OrganisationCostResponse['byTeam'];
     for (const t of byTeam) {
       const team = infos.find(i => i.entityRef === t.ref);
       if (team?.annotationBudget === undefined) continue;
-      const teamDays = new Map<string, number>();
-      const members = new Set(services.filter(s => s.ownerRef === t.ref).map(s => s.entityRef));
-      for (const r of rows) if (members.has(r.entityRef)) teamDays.set(r.day, (teamDays.get(r.day) ?? 0) + r.total);
-      const end = this.monthEnd(teamDays, asOfDay);
+      const end = this.monthEnd(await this.teamSeries(t.ref, asOfDay), asOfDay);
       t.budget = this.money(team.annotationBudget);
       t.forecast = end?.forecast.monthEnd;
       t.forecastBreaks = !!end && end.forecast.monthEnd > team.annotationBudget;
     }
     const from = addDays(asOfDay, -29);
-    const last30 = await this.o.store.rowsBetween(from, asOfDay);
     const unallocated = new Map<string, { cluster: string; environment: string; namespace: string; workload: string; cost: number }>();
     const idle = new Map<string, { cluster: string; environment: string; cost: number }>();
-    for (const r of last30) {
+    for (const r of await this.o.store.unallocatedAndIdle(from, asOfDay)) {
       if (r.kind === 'idle') {
         const i = idle.get(r.cluster) ?? { cluster: r.cluster, environment: r.environment, cost: 0 };
-        i.cost += r.totalCost;
+        i.cost += r.cost;
         idle.set(r.cluster, i);
-      } else if (!r.entityRef) {
-        const key = `${r.cluster}|${r.namespace}|${r.workload}`;
-        const u = unallocated.get(key) ?? { cluster: r.cluster, environment: r.environment, namespace: r.namespace, workload: r.workload, cost: 0 };
-        u.cost += r.totalCost;
-        unallocated.set(key, u);
+      } else {
+        unallocated.set(`${r.cluster}|${r.namespace}|${r.workload}`, { cluster: r.cluster, environment: r.environment, namespace: r.namespace, workload: r.workload, cost: r.cost });
       }
     }
-    const recent = last30.filter(r => r.day > addDays(asOfDay, -this.o.rightsizing.days));
+    const idleKeys = (await this.o.store.utilisation(addDays(asOfDay, 1 - this.o.rightsizing.days), asOfDay))
+      .filter(u => u.requested > 0 && u.used / u.requested < IDLE_UTILISATION && u.days >= 3)
+      .map(u => u.entityRef);
+    const idleRows = idleKeys.length ? await this.o.store.rowsOf([...new Set(idleKeys)], from, asOfDay) : [];
+    const recent = idleRows.filter(r => r.day > addDays(asOfDay, -this.o.rightsizing.days));
     const end = this.monthEnd(byDay, asOfDay);
     const sumMoney = (list: Array<{ cost: number }>) => this.money(list.reduce((s, x) => s + x.cost, 0));
     return {
@@ -477,7 +489,7 @@ export class CostService {
         cost: sumMoney([...idle.values()]),
         byCluster: [...idle.values()].map(i => ({ ...i, cost: this.money(i.cost) })).sort((a, b) => b.cost - a.cost),
       },
-      idleEnvironments: idleEnvironments(recent, last30, this.o.currency),
+      idleEnvironments: idleEnvironments(recent, idleRows, this.o.currency),
     };
   }
 
