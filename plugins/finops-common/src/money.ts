@@ -36,6 +36,8 @@ export function formatMoney(
   return new Intl.NumberFormat(options.locale ?? 'en-GB', {
     style: 'currency',
     currency,
+    // `$` rather than `US$`: one currency is in use.
+    currencyDisplay: 'narrowSymbol',
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
     signDisplay: options.signed ? 'exceptZero' : 'auto',
