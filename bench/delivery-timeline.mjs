@@ -6,10 +6,18 @@ import { repoRoot, table, writeResult } from './lib.mjs';
 
 const out = execFileSync(
   process.execPath,
-  ['--require', '@backstage/cli-node/config/nodeTransform.cjs', 'plugins/delivery-backend/bench/timelineBench.ts'],
+  [
+    '--require',
+    '@backstage/cli-node/config/nodeTransform.cjs',
+    'plugins/delivery-backend/bench/timelineBench.ts',
+  ],
   { cwd: repoRoot, encoding: 'utf8', env: process.env },
 );
-const results = out.trim().split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l));
+const results = out
+  .trim()
+  .split('\n')
+  .filter(l => l.startsWith('{'))
+  .map(l => JSON.parse(l));
 table(
   results.map(r => [
     `${r.db}: ${r.requests} timeline queries, 20 clients (load ${r.loadMs} ms)`,

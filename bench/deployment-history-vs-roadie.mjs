@@ -12,13 +12,28 @@ import { percentile, startPortal, table, writeResult } from './lib.mjs';
 const service = process.argv[2] ?? 'checkout-service';
 const rounds = Number(process.argv[3] ?? 5);
 const port = 7047;
-const { base, dataDir, stop } = await startPortal({ port, sandboxBasePort: 17400, name: 'roadie' });
-const login = await fetch(`${base}/api/auth/guest/refresh`, { headers: { 'X-Requested-With': 'XMLHttpRequest' } });
-const headers = { Authorization: `Bearer ${(await login.json()).backstageIdentity.token}` };
+const { base, dataDir, stop } = await startPortal({
+  port,
+  sandboxBasePort: 17400,
+  name: 'roadie',
+});
+const login = await fetch(`${base}/api/auth/guest/refresh`, {
+  headers: { 'X-Requested-With': 'XMLHttpRequest' },
+});
+const headers = {
+  Authorization: `Bearer ${(await login.json()).backstageIdentity.token}`,
+};
 const sandbox = JSON.parse(readFileSync(join(dataDir, 'sandbox.json'), 'utf8'));
 const counters = async () => {
-  const all = await Promise.all(sandbox.argocd.map(a => fetch(`${a.url}/_sandbox/requests`).then(r => r.json())));
-  return all.reduce((sum, c) => sum + Object.values(c).reduce((a, b) => a + b, 0), 0);
+  const all = await Promise.all(
+    sandbox.argocd.map(a =>
+      fetch(`${a.url}/_sandbox/requests`).then(r => r.json()),
+    ),
+  );
+  return all.reduce(
+    (sum, c) => sum + Object.values(c).reduce((a, b) => a + b, 0),
+    0,
+  );
 };
 const get = async path => {
   const res = await fetch(`${base}${path}`, { headers });
@@ -36,7 +51,9 @@ for (let i = 0; ; i++) {
 }
 
 // Let start-up work (first catalog processing pass) settle.
-await new Promise(r => setTimeout(r, Number(process.env.BENCH_SETTLE_MS ?? 20000)));
+await new Promise(r =>
+  setTimeout(r, Number(process.env.BENCH_SETTLE_MS ?? 20000)),
+);
 
 const selector = encodeURIComponent(`backstage.io/kubernetes-id=${service}`);
 const ours = [];
@@ -59,17 +76,35 @@ for (let round = 0; round < rounds; round++) {
   const found = await get(`/api/argocd/find/selector/${selector}`);
   const apps = await Promise.all(
     found.flatMap(f => f.appName ?? []).length
-      ? found.map(f => get(`/api/argocd/argoInstance/${f.name}/applications/selector/${selector}`))
+      ? found.map(f =>
+          get(
+            `/api/argocd/argoInstance/${f.name}/applications/selector/${selector}`,
+          ),
+        )
       : [],
   );
   const rows = apps
     .flatMap(list => list.items ?? [])
-    .flatMap(app => (app.status?.history ?? []).map(h => ({ app: app.metadata.name, instance: app.metadata.instance?.name, revision: h.revision })));
+    .flatMap(app =>
+      (app.status?.history ?? []).map(h => ({
+        app: app.metadata.name,
+        instance: app.metadata.instance?.name,
+        revision: h.revision,
+      })),
+    );
   // ... then revision metadata for every row, all at once, as the card does.
-  const instanceOf = new Map(found.flatMap(f => (f.appName ?? []).map(n => [n, f.name])));
+  const instanceOf = new Map(
+    found.flatMap(f => (f.appName ?? []).map(n => [n, f.name])),
+  );
   await Promise.all(
     rows.map(r =>
-      get(`/api/argocd/argoInstance/${r.instance ?? instanceOf.get(r.app)}/applications/name/${encodeURIComponent(r.app)}/revisions/${r.revision}/metadata`),
+      get(
+        `/api/argocd/argoInstance/${
+          r.instance ?? instanceOf.get(r.app)
+        }/applications/name/${encodeURIComponent(r.app)}/revisions/${
+          r.revision
+        }/metadata`,
+      ),
     ),
   );
   roadie.push(performance.now() - t);
@@ -77,9 +112,26 @@ for (let round = 0; round < rounds; round++) {
   roadieCalls = Math.min(roadieCalls, (await counters()) - before);
 }
 table([
-  [`Portolan timeline API (${service}, first page)`, `${oursRows} rows, ${oursCalls} Argo CD calls, median ${percentile(ours, 50).toFixed(0)} ms, p95 ${percentile(ours, 95).toFixed(0)} ms`],
-  [`Roadie backend (${service}, history card)`, `${roadieRows} rows, ${roadieCalls} Argo CD calls, median ${percentile(roadie, 50).toFixed(0)} ms, p95 ${percentile(roadie, 95).toFixed(0)} ms`],
+  [
+    `Portolan timeline API (${service}, first page)`,
+    `${oursRows} rows, ${oursCalls} Argo CD calls, median ${percentile(
+      ours,
+      50,
+    ).toFixed(0)} ms, p95 ${percentile(ours, 95).toFixed(0)} ms`,
+  ],
+  [
+    `Roadie backend (${service}, history card)`,
+    `${roadieRows} rows, ${roadieCalls} Argo CD calls, median ${percentile(
+      roadie,
+      50,
+    ).toFixed(0)} ms, p95 ${percentile(roadie, 95).toFixed(0)} ms`,
+  ],
 ]);
-writeResult('deployment-history-vs-roadie', { service, rounds, ours: { rows: oursRows, calls: oursCalls, ms: ours }, roadie: { rows: roadieRows, calls: roadieCalls, ms: roadie } });
+writeResult('deployment-history-vs-roadie', {
+  service,
+  rounds,
+  ours: { rows: oursRows, calls: oursCalls, ms: ours },
+  roadie: { rows: roadieRows, calls: roadieCalls, ms: roadie },
+});
 stop();
 process.exit(0);

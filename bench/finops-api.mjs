@@ -5,9 +5,23 @@ import { repoRoot, writeResult } from './lib.mjs';
 
 const out = execFileSync(
   process.execPath,
-  ['--require', '@backstage/cli-node/config/nodeTransform.cjs', 'plugins/finops-backend/bench/finopsBench.ts', 'api'],
-  { cwd: repoRoot, encoding: 'utf8', env: process.env, maxBuffer: 64 * 1024 * 1024 },
+  [
+    '--require',
+    '@backstage/cli-node/config/nodeTransform.cjs',
+    'plugins/finops-backend/bench/finopsBench.ts',
+    'api',
+  ],
+  {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: process.env,
+    maxBuffer: 64 * 1024 * 1024,
+  },
 );
-const results = out.trim().split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l));
+const results = out
+  .trim()
+  .split('\n')
+  .filter(l => l.startsWith('{'))
+  .map(l => JSON.parse(l));
 for (const r of results) console.log(JSON.stringify(r, null, 2));
 writeResult('finops-api', { results });

@@ -18,7 +18,9 @@ const port = Number(process.env.BENCH_PORT ?? 7017);
 
 function initialJsGzip(root) {
   const html = readFileSync(join(root, 'packages/app/dist/index.html'), 'utf8');
-  const scripts = [...html.matchAll(/<script[^>]+src="([^"]+)"/g)].map(m => m[1]);
+  const scripts = [...html.matchAll(/<script[^>]+src="([^"]+)"/g)].map(
+    m => m[1],
+  );
   let raw = 0;
   let gzip = 0;
   for (const src of scripts) {
@@ -27,14 +29,23 @@ function initialJsGzip(root) {
     raw += body.length;
     gzip += gzipSync(body, { level: 6 }).length;
   }
-  return { scripts: scripts.length, rawKb: Math.round(raw / 1024), gzipKb: Math.round(gzip / 1024) };
+  return {
+    scripts: scripts.length,
+    rawKb: Math.round(raw / 1024),
+    gzipKb: Math.round(gzip / 1024),
+  };
 }
 
 function backendPid(dataDir) {
   const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
   const line = out
     .split('\n')
-    .find(l => l.includes('src/index.ts') && l.includes(dataDir) && l.includes('--config'));
+    .find(
+      l =>
+        l.includes('src/index.ts') &&
+        l.includes(dataDir) &&
+        l.includes('--config'),
+    );
   return line ? Number(line.trim().split(/\s+/)[0]) : undefined;
 }
 
@@ -45,7 +56,12 @@ async function startOnce(root, env) {
     cwd: root,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env, PORTOLAN_PORT: String(port), PORTOLAN_DATA_DIR: dataDir },
+    env: {
+      ...process.env,
+      ...env,
+      PORTOLAN_PORT: String(port),
+      PORTOLAN_DATA_DIR: dataDir,
+    },
   });
   let output = '';
   child.stdout.on('data', d => (output += d));
@@ -53,9 +69,12 @@ async function startOnce(root, env) {
   let backendStartedAt;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`start failed:\n${output}`);
-    if (!backendStartedAt && output.includes('Starting the backend')) backendStartedAt = Date.now();
+    if (!backendStartedAt && output.includes('Starting the backend'))
+      backendStartedAt = Date.now();
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/.backstage/health/v1/readiness`);
+      const res = await fetch(
+        `http://127.0.0.1:${port}/.backstage/health/v1/readiness`,
+      );
       if (res.ok) break;
     } catch {
       /* not yet */
@@ -63,7 +82,9 @@ async function startOnce(root, env) {
     await new Promise(r => setTimeout(r, 100));
   }
   const readyMs = Date.now() - t0;
-  const backendReadyMs = backendStartedAt ? Date.now() - backendStartedAt : undefined;
+  const backendReadyMs = backendStartedAt
+    ? Date.now() - backendStartedAt
+    : undefined;
   const pid = backendPid(dataDir);
   const rssAfterStart = pid && rssMb(pid);
   // Browse a little: sign in, list the catalog, open entities.
@@ -76,7 +97,9 @@ async function startOnce(root, env) {
   ).backstageIdentity.token;
   const headers = { Authorization: `Bearer ${token}` };
   for (let i = 0; i < 20; i++) {
-    await fetch(`http://127.0.0.1:${port}/api/catalog/entities`, { headers }).then(r => r.arrayBuffer());
+    await fetch(`http://127.0.0.1:${port}/api/catalog/entities`, {
+      headers,
+    }).then(r => r.arrayBuffer());
     await fetch(`http://127.0.0.1:${port}/`).then(r => r.arrayBuffer());
   }
   await new Promise(r => setTimeout(r, 2000));
@@ -92,15 +115,23 @@ if (cold) {
   const clone = mkdtempSync(join(tmpdir(), 'portolan-cold-'));
   execFileSync('git', ['clone', '-q', repoRoot, clone]);
   const cache = mkdtempSync(join(tmpdir(), 'portolan-yarn-cache-'));
-  console.log(`cold start in ${clone} (empty Yarn cache ${cache}); this takes minutes`);
+  console.log(
+    `cold start in ${clone} (empty Yarn cache ${cache}); this takes minutes`,
+  );
   // The system Node (20) is first on PATH, as on a fresh machine.
   const path = (process.env.PATH ?? '')
     .split(':')
     .filter(p => !p.includes('.tooling'))
     .join(':');
-  result.cold = await startOnce(clone, { YARN_CACHE_FOLDER: cache, PATH: path });
+  result.cold = await startOnce(clone, {
+    YARN_CACHE_FOLDER: cache,
+    PATH: path,
+  });
   console.log('cold', JSON.stringify(result.cold));
-  result.coldSecondRun = await startOnce(clone, { YARN_CACHE_FOLDER: cache, PATH: path });
+  result.coldSecondRun = await startOnce(clone, {
+    YARN_CACHE_FOLDER: cache,
+    PATH: path,
+  });
   console.log('second run', JSON.stringify(result.coldSecondRun));
   rmSync(clone, { recursive: true, force: true });
   rmSync(cache, { recursive: true, force: true });
@@ -110,16 +141,32 @@ result.bundle = initialJsGzip(repoRoot);
 
 const rows = [];
 if (result.cold) {
-  rows.push(['cold start to ready (s)', (result.cold.readyMs / 1000).toFixed(1)]);
-  rows.push(['second start, same clone (s)', (result.coldSecondRun.readyMs / 1000).toFixed(1)]);
+  rows.push([
+    'cold start to ready (s)',
+    (result.cold.readyMs / 1000).toFixed(1),
+  ]);
+  rows.push([
+    'second start, same clone (s)',
+    (result.coldSecondRun.readyMs / 1000).toFixed(1),
+  ]);
 }
 rows.push(['warm start to ready (s)', (result.warm.readyMs / 1000).toFixed(1)]);
-rows.push(['backend ready after spawn (s)', ((result.warm.backendReadyMs ?? NaN) / 1000).toFixed(1)]);
-rows.push(['backend RSS after start (MB)', `${result.warm.rssAfterStart} (budget 600)`]);
-rows.push(['backend RSS after browsing (MB)', `${result.warm.rssAfterUse} (budget 600)`]);
+rows.push([
+  'backend ready after spawn (s)',
+  ((result.warm.backendReadyMs ?? NaN) / 1000).toFixed(1),
+]);
+rows.push([
+  'backend RSS after start (MB)',
+  `${result.warm.rssAfterStart} (budget 600)`,
+]);
+rows.push([
+  'backend RSS after browsing (MB)',
+  `${result.warm.rssAfterUse} (budget 600)`,
+]);
 rows.push(['initial JS scripts', String(result.bundle.scripts)]);
 rows.push(['initial JS raw (KB)', String(result.bundle.rawKb)]);
 rows.push(['initial JS gzip (KB)', `${result.bundle.gzipKb} (budget 900)`]);
 table(rows);
 writeResult('foundation', result);
-if (!existsSync(join(repoRoot, 'packages/app/dist/index.html'))) process.exit(1);
+if (!existsSync(join(repoRoot, 'packages/app/dist/index.html')))
+  process.exit(1);

@@ -8,7 +8,10 @@ export const repoRoot = join(benchDir, '..');
 
 export function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
-  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  const i = Math.min(
+    sorted.length - 1,
+    Math.ceil((p / 100) * sorted.length) - 1,
+  );
   return sorted[Math.max(0, i)];
 }
 

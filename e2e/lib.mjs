@@ -41,20 +41,29 @@ export async function signedInPage(browser, path = '/') {
  * provider, at `path`.
  */
 export async function signedInAs(browser, user, path = '/') {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const context = await browser.newContext({
+    viewport: { width: 1440, height: 900 },
+  });
   const page = await context.newPage();
   await page.goto(`${baseUrl}${path}`);
   const field = page.getByLabel('Any user name');
   await field.waitFor({ timeout: 60_000 });
   await field.fill(user);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.getByText('Sign in as a catalog user').waitFor({ state: 'detached', timeout: 60_000 });
+  await page
+    .getByText('Sign in as a catalog user')
+    .waitFor({ state: 'detached', timeout: 60_000 });
   return page;
 }
 
 /** The running sandbox's endpoints and credentials (its sandbox.json). */
 export function sandboxInfo() {
-  return JSON.parse(readFileSync(join(process.env.PORTOLAN_E2E_DATA_DIR, 'sandbox.json'), 'utf8'));
+  return JSON.parse(
+    readFileSync(
+      join(process.env.PORTOLAN_E2E_DATA_DIR, 'sandbox.json'),
+      'utf8',
+    ),
+  );
 }
 
 /**
@@ -62,7 +71,11 @@ export function sandboxInfo() {
  * sandbox.json). Its API servers serve TLS only, like real ones: the
  * request verifies them against the sandbox's CA (`ca` in sandbox.json).
  */
-export function kubeApi(cluster, path, { method = 'GET', body, contentType = 'application/merge-patch+json' } = {}) {
+export function kubeApi(
+  cluster,
+  path,
+  { method = 'GET', body, contentType = 'application/merge-patch+json' } = {},
+) {
   const { ca } = sandboxInfo();
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
@@ -80,7 +93,12 @@ export function kubeApi(cluster, path, { method = 'GET', body, contentType = 'ap
         let text = '';
         res.setEncoding('utf8');
         res.on('data', chunk => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode, body: text ? JSON.parse(text) : undefined }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode,
+            body: text ? JSON.parse(text) : undefined,
+          }),
+        );
       },
     );
     req.on('error', reject);
@@ -91,9 +109,13 @@ export function kubeApi(cluster, path, { method = 'GET', body, contentType = 'ap
 /** A user token from the sandbox sign-in provider. */
 export async function userToken(user) {
   const res = await fetch(`${baseUrl}/api/auth/sandbox/refresh`, {
-    headers: { 'X-Requested-With': 'XMLHttpRequest', 'x-portolan-sandbox-user': user },
+    headers: {
+      'X-Requested-With': 'XMLHttpRequest',
+      'x-portolan-sandbox-user': user,
+    },
   });
-  if (!res.ok) throw new Error(`sandbox sign-in as ${user} failed: ${res.status}`);
+  if (!res.ok)
+    throw new Error(`sandbox sign-in as ${user} failed: ${res.status}`);
   return (await res.json()).backstageIdentity.token;
 }
 
@@ -112,7 +134,10 @@ export async function gotoApp(page, path) {
 }
 
 export async function screenshot(page, name) {
-  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: false });
+  await page.screenshot({
+    path: join(artifacts, `${name}.png`),
+    fullPage: false,
+  });
 }
 
 /** A guest token for API calls (what the browser holds after sign-in). */
@@ -131,7 +156,10 @@ export async function api(path, token) {
   return { status: res.status, body: await res.json().catch(() => undefined) };
 }
 
-export async function eventually(fn, { timeoutMs = 60_000, intervalMs = 500 } = {}) {
+export async function eventually(
+  fn,
+  { timeoutMs = 60_000, intervalMs = 500 } = {},
+) {
   const deadline = Date.now() + timeoutMs;
   let lastError;
   for (;;) {

@@ -9,7 +9,14 @@
 // Chromium: $CHROMIUM_PATH or /usr/bin/chromium (apt-get install chromium).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -45,7 +52,13 @@ process.on('exit', stopPortal);
 process.on('SIGINT', () => process.exit(130));
 
 /** Starts a portal, runs `files` against it, stops it; resolves to the exit code. */
-async function runAgainstPortal({ label, configFiles, files, portOffset = 0, extraEnv = {} }) {
+async function runAgainstPortal({
+  label,
+  configFiles,
+  files,
+  portOffset = 0,
+  extraEnv = {},
+}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'portolan-e2e-'));
   const portalPort = port + portOffset;
   const child = spawn(join(root, 'bin/portal'), ['start'], {
@@ -85,7 +98,11 @@ async function runAgainstPortal({ label, configFiles, files, portOffset = 0, ext
     }
     await new Promise(r => setTimeout(r, 500));
   }
-  console.log(`e2e (${label}): portal ready at ${baseUrl} after ${Date.now() - started} ms`);
+  console.log(
+    `e2e (${label}): portal ready at ${baseUrl} after ${
+      Date.now() - started
+    } ms`,
+  );
 
   const runner = spawn(
     process.execPath,
@@ -152,7 +169,9 @@ if (code === 0 && pgUrl && !pattern) {
   });
   rmSync(configDir, { recursive: true, force: true });
   await dropDatabases(url, prefix).catch(error =>
-    console.warn(`e2e: could not drop the ${prefix}* databases: ${error.message}`),
+    console.warn(
+      `e2e: could not drop the ${prefix}* databases: ${error.message}`,
+    ),
   );
 }
 process.exit(code);
@@ -169,9 +188,14 @@ async function dropDatabases(url, prefix) {
   });
   await client.connect();
   try {
-    const { rows } = await client.query('select datname from pg_database where datname like $1', [`${prefix}%`]);
+    const { rows } = await client.query(
+      'select datname from pg_database where datname like $1',
+      [`${prefix}%`],
+    );
     for (const { datname } of rows) {
-      await client.query(`drop database if exists "${datname.replace(/"/g, '')}"`);
+      await client.query(
+        `drop database if exists "${datname.replace(/"/g, '')}"`,
+      );
     }
   } finally {
     await client.end();

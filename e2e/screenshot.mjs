@@ -3,7 +3,8 @@
 // (PORTOLAN_E2E_URL to point at another port.)
 import { launchBrowser, signedInPage } from './lib.mjs';
 
-const [path = '/', out = 'screenshot.png', wait = '5000'] = process.argv.slice(2);
+const [path = '/', out = 'screenshot.png', wait = '5000'] =
+  process.argv.slice(2);
 const browser = await launchBrowser();
 const page = await signedInPage(browser, path);
 await page.waitForTimeout(Number(wait));

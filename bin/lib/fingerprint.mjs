@@ -5,7 +5,13 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const SKIP = new Set(['node_modules', 'dist', 'dist-types', '.git', 'coverage']);
+const SKIP = new Set([
+  'node_modules',
+  'dist',
+  'dist-types',
+  '.git',
+  'coverage',
+]);
 const files = [];
 function walk(path) {
   const stat = statSync(path);
@@ -19,5 +25,6 @@ function walk(path) {
 }
 for (const arg of process.argv.slice(2)) if (existsSync(arg)) walk(arg);
 const hash = createHash('sha256');
-for (const file of files) hash.update(file).update('\0').update(readFileSync(file));
+for (const file of files)
+  hash.update(file).update('\0').update(readFileSync(file));
 process.stdout.write(`${hash.digest('hex').slice(0, 16)}\n`);

@@ -47,7 +47,9 @@ if (sandboxArg !== '0') {
   // layer, written when the sandbox has started; the backend module still
   // refuses it for production or non-loopback upstreams.
   config.auth = { providers: { sandbox: {} } };
-  const sandbox = JSON.parse(readFileSync(join(dataDir, 'sandbox.json'), 'utf8'));
+  const sandbox = JSON.parse(
+    readFileSync(join(dataDir, 'sandbox.json'), 'utf8'),
+  );
   if (!Array.isArray(sandbox.kubernetes)) {
     console.error(`${join(dataDir, 'sandbox.json')} has no 'kubernetes' list`);
     process.exit(1);
@@ -69,8 +71,16 @@ if (sandboxArg !== '0') {
       },
     ],
   };
-  if (typeof sandbox.ca !== 'string' || !sandbox.ca.includes('-----BEGIN CERTIFICATE-----')) {
-    console.error(`${join(dataDir, 'sandbox.json')} has no 'ca' certificate for its Kubernetes API servers`);
+  if (
+    typeof sandbox.ca !== 'string' ||
+    !sandbox.ca.includes('-----BEGIN CERTIFICATE-----')
+  ) {
+    console.error(
+      `${join(
+        dataDir,
+        'sandbox.json',
+      )} has no 'ca' certificate for its Kubernetes API servers`,
+    );
     process.exit(1);
   }
   const caData = Buffer.from(sandbox.ca).toString('base64');
@@ -95,14 +105,28 @@ if (sandboxArg !== '0') {
   if (Array.isArray(sandbox.opencost?.clusters)) {
     // Each cluster's OpenCost stand-in (the FinOps cost ingestion reads them).
     config.finops = {
-      opencost: { clusters: sandbox.opencost.clusters.map(c => ({ name: c.name, url: c.url, environment: c.environment })) },
+      opencost: {
+        clusters: sandbox.opencost.clusters.map(c => ({
+          name: c.name,
+          url: c.url,
+          environment: c.environment,
+        })),
+      },
     };
   }
   if (sandbox.elasticsearch?.url) {
     // The Elasticsearch stand-in holding every service's logs.
     const es = sandbox.elasticsearch;
     config.logs = {
-      clusters: [{ name: es.name, url: es.url, username: es.username, password: es.password, index: es.index }],
+      clusters: [
+        {
+          name: es.name,
+          url: es.url,
+          username: es.username,
+          password: es.password,
+          index: es.index,
+        },
+      ],
     };
   }
   if (sandbox.git?.url) {
@@ -113,7 +137,10 @@ if (sandboxArg !== '0') {
       username: sandbox.git.username,
       password: sandbox.git.password,
     };
-    config.backend = { ...config.backend, reading: { allow: [{ host: new URL(sandbox.git.url).host }] } };
+    config.backend = {
+      ...config.backend,
+      reading: { allow: [{ host: new URL(sandbox.git.url).host }] },
+    };
   }
 }
 // JSON is valid YAML, and needs no YAML library here.

@@ -4,7 +4,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { baseUrl, eventually, kubeApi, launchBrowser, sandboxInfo, screenshot, signedInAs, userToken } from '../lib.mjs';
+import {
+  baseUrl,
+  eventually,
+  kubeApi,
+  launchBrowser,
+  sandboxInfo,
+  screenshot,
+  signedInAs,
+  userToken,
+} from '../lib.mjs';
 
 // payment-gateway (team-payments), not checkout-service: other tests count
 // checkout-service's pods, which a canary changes.
@@ -23,7 +32,10 @@ describe('canary controls', () => {
 
   const kube = () => sandbox.kubernetes.find(k => k.name === 'prod-eu');
   async function rollout() {
-    const res = await kubeApi(kube(), '/apis/argoproj.io/v1alpha1/namespaces/payments/rollouts/payment-gateway');
+    const res = await kubeApi(
+      kube(),
+      '/apis/argoproj.io/v1alpha1/namespaces/payments/rollouts/payment-gateway',
+    );
     assert.equal(res.status, 200);
     return res.body;
   }
@@ -33,52 +45,87 @@ describe('canary controls', () => {
     // (its prod canaries wait there for a promote); otherwise a new revision
     // (one whose analysis passes in the sandbox) starts one.
     const current = await rollout();
-    const waiting = (r) =>
-      r.status.phase === 'Paused' && r.status.currentStepIndex === 1 && r.status.currentPodHash !== r.status.stableRS;
+    const waiting = r =>
+      r.status.phase === 'Paused' &&
+      r.status.currentStepIndex === 1 &&
+      r.status.currentPodHash !== r.status.stableRS;
     if (!waiting(current)) {
       const argo = sandbox.argocd.find(a => a.name === 'argocd-prod');
       const revision = `e2${randomBytes(19).toString('hex')}`;
-      const sync = await fetch(`${argo.url}/api/v1/applications/payment-gateway-prod/sync`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${argo.token}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ revision }),
-      });
+      const sync = await fetch(
+        `${argo.url}/api/v1/applications/payment-gateway-prod/sync`,
+        {
+          method: 'POST',
+          headers: {
+            Authorization: `Bearer ${argo.token}`,
+            'Content-Type': 'application/json',
+          },
+          body: JSON.stringify({ revision }),
+        },
+      );
       assert.equal(sync.status, 200, await sync.text());
       await eventually(async () => {
         const r = await rollout();
         assert.equal(r.status.currentPodHash, revision.slice(0, 10));
-        assert.ok(waiting(r), `rollout is ${r.status.phase} at step ${r.status.currentStepIndex}`);
+        assert.ok(
+          waiting(r),
+          `rollout is ${r.status.phase} at step ${r.status.currentStepIndex}`,
+        );
       });
     }
 
     // Grace is in team-storefront: she sees the canary, every action off.
-    const outsider = await signedInAs(browser, 'grace.hopper', `${service}/canary`);
-    await outsider.getByText(/only members of the owning team or an admin group can act/).waitFor({ timeout: 60_000 });
+    const outsider = await signedInAs(
+      browser,
+      'grace.hopper',
+      `${service}/canary`,
+    );
+    await outsider
+      .getByText(/only members of the owning team or an admin group can act/)
+      .waitFor({ timeout: 60_000 });
     await outsider.getByText('Step 2 of 6').waitFor();
-    assert.equal(await outsider.getByRole('button', { name: 'Promote', exact: true }).isDisabled(), true);
+    assert.equal(
+      await outsider
+        .getByRole('button', { name: 'Promote', exact: true })
+        .isDisabled(),
+      true,
+    );
     await screenshot(outsider, 'canary-non-owner');
     await outsider.context().close();
 
     // ... and the API refuses her too, patching nothing.
     const before = await rollout();
-    const refused = await fetch(`${baseUrl}/api/delivery/entities/component/default/payment-gateway/rollouts/actions`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${await userToken('grace.hopper')}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        cluster: 'prod-eu',
-        namespace: 'payments',
-        name: 'payment-gateway',
-        action: 'promote',
-        resourceVersion: before.metadata.resourceVersion,
-      }),
-    });
+    const refused = await fetch(
+      `${baseUrl}/api/delivery/entities/component/default/payment-gateway/rollouts/actions`,
+      {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${await userToken('grace.hopper')}`,
+          'Content-Type': 'application/json',
+        },
+        body: JSON.stringify({
+          cluster: 'prod-eu',
+          namespace: 'payments',
+          name: 'payment-gateway',
+          action: 'promote',
+          resourceVersion: before.metadata.resourceVersion,
+        }),
+      },
+    );
     assert.equal(refused.status, 403);
     const unchanged = await rollout();
-    assert.equal(unchanged.metadata.resourceVersion, before.metadata.resourceVersion);
+    assert.equal(
+      unchanged.metadata.resourceVersion,
+      before.metadata.resourceVersion,
+    );
     assert.equal(unchanged.status.currentStepIndex, 1);
 
     // Barbara is in team-payments, which owns checkout-service.
-    const owner = await signedInAs(browser, 'barbara.liskov', `${service}/canary`);
+    const owner = await signedInAs(
+      browser,
+      'barbara.liskov',
+      `${service}/canary`,
+    );
     await owner.getByText('Step 2 of 6').waitFor({ timeout: 60_000 });
     await screenshot(owner, 'canary-paused');
     await owner.getByRole('button', { name: 'Promote', exact: true }).click();
@@ -95,12 +142,18 @@ describe('canary controls', () => {
 
     // The action is in the service's timeline.
     await owner.goto(`${baseUrl}${service}/deployments`);
-    await owner.getByText('Canary promote by barbara.liskov').waitFor({ timeout: 30_000 });
+    await owner
+      .getByText('Canary promote by barbara.liskov')
+      .waitFor({ timeout: 30_000 });
     await owner.context().close();
   });
 
   it('shows DORA figures computed from the sandbox history', async () => {
-    const page = await signedInAs(browser, 'barbara.liskov', `${service}/deployments`);
+    const page = await signedInAs(
+      browser,
+      'barbara.liskov',
+      `${service}/deployments`,
+    );
     const frequency = page.getByTestId('dora-Deployment frequency');
     await eventually(
       async () => {
@@ -111,7 +164,10 @@ describe('canary controls', () => {
         assert.doesNotMatch(text, /^0\.0 \/ week/m);
         // Lead time needs commit dates, which ingestion fetches after it
         // has stored the deployments themselves.
-        assert.match(await page.getByTestId('dora-Lead time for changes').innerText(), /\d+(\.\d)? (min|h|d)/);
+        assert.match(
+          await page.getByTestId('dora-Lead time for changes').innerText(),
+          /\d+(\.\d)? (min|h|d)/,
+        );
       },
       { timeoutMs: 150_000, intervalMs: 5_000 },
     );

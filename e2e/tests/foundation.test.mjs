@@ -29,7 +29,10 @@ describe('portal foundation', () => {
   it('signs in as guest and lists the demo services in the catalog', async () => {
     const page = await signedInPage(browser);
     // The catalog is the landing page; services of every team are listed.
-    await page.getByText('checkout-service').first().waitFor({ timeout: 60_000 });
+    await page
+      .getByText('checkout-service')
+      .first()
+      .waitFor({ timeout: 60_000 });
     for (const name of ['web-shop', 'payment-gateway', 'auth-service']) {
       await page.getByText(name).first().waitFor();
     }
@@ -83,7 +86,10 @@ describe('portal foundation', () => {
       // Never-processed entities are "pending", once-good ones "failed".
       const entries = [];
       for (const kind of ['failed', 'pending']) {
-        const res = await api(`/api/catalog/entities/unprocessed/${kind}`, token);
+        const res = await api(
+          `/api/catalog/entities/unprocessed/${kind}`,
+          token,
+        );
         assert.equal(res.status, 200);
         for (const e of res.body.entities) {
           if (!e.errors?.length) continue;

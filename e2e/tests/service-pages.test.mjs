@@ -2,7 +2,17 @@
 // pods and the Rollout from its Kubernetes, and the way to the cluster page.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, baseUrl, eventually, guestToken, launchBrowser, screenshot, signedInAs, signedInPage, userToken } from '../lib.mjs';
+import {
+  api,
+  baseUrl,
+  eventually,
+  guestToken,
+  launchBrowser,
+  screenshot,
+  signedInAs,
+  signedInPage,
+  userToken,
+} from '../lib.mjs';
 
 describe('service pages', () => {
   let browser;
@@ -14,15 +24,23 @@ describe('service pages', () => {
   });
 
   it('shows where a service runs, live, and leads to the cluster page', async () => {
-    const page = await signedInPage(browser, '/catalog/default/component/checkout-service');
-    await page.getByRole('link', { name: 'checkout-service-prod' }).waitFor({ timeout: 60_000 });
+    const page = await signedInPage(
+      browser,
+      '/catalog/default/component/checkout-service',
+    );
+    await page
+      .getByRole('link', { name: 'checkout-service-prod' })
+      .waitFor({ timeout: 60_000 });
     for (const env of ['dev', 'staging', 'prod']) {
       await page.getByText(env, { exact: true }).first().waitFor();
     }
     assert.ok((await page.getByText('Synced').count()) >= 3);
     assert.ok((await page.getByText('Healthy').count()) >= 3);
     // The deployed revision's commit author is shown.
-    await page.getByText(/ · .* ago$/).first().waitFor();
+    await page
+      .getByText(/ · .* ago$/)
+      .first()
+      .waitFor();
     await screenshot(page, 'service-environments');
 
     // Environments link to the cluster page, which lists its services.
@@ -42,7 +60,9 @@ describe('service pages', () => {
     await eventually(
       async () => {
         await page.goto(`${baseUrl}${path}`);
-        await page.getByText(/From Argo CD history · updated/).waitFor({ timeout: 20_000 });
+        await page
+          .getByText(/From Argo CD history · updated/)
+          .waitFor({ timeout: 20_000 });
         const rows = await page.getByText('succeeded', { exact: true }).count();
         assert.ok(rows > 5, `only ${rows} succeeded deployments shown`);
       },
@@ -54,11 +74,17 @@ describe('service pages', () => {
   });
 
   it('shows pods per cluster on the Kubernetes tab', async () => {
-    const page = await signedInPage(browser, '/catalog/default/component/checkout-service/kubernetes');
+    const page = await signedInPage(
+      browser,
+      '/catalog/default/component/checkout-service/kubernetes',
+    );
     await page.getByText('prod-eu').first().waitFor({ timeout: 60_000 });
     // prod-eu runs 5 replicas (one more while a canary is in flight), dev
     // and staging 2 each.
-    await page.getByText(/^[56] pods$/).first().waitFor({ timeout: 30_000 });
+    await page
+      .getByText(/^[56] pods$/)
+      .first()
+      .waitFor({ timeout: 30_000 });
     await page.getByText('2 pods').first().waitFor();
     await screenshot(page, 'kubernetes-tab');
     await page.context().close();
@@ -66,7 +92,11 @@ describe('service pages', () => {
 
   it('reports Argo CD apps and annotations that do not match, to admins', async () => {
     // The report names every team's apps: admins only.
-    assert.equal((await api('/api/catalog/portolan/argocd-report', await guestToken())).status, 403);
+    assert.equal(
+      (await api('/api/catalog/portolan/argocd-report', await guestToken()))
+        .status,
+      403,
+    );
     const token = await userToken('margaret.hamilton');
     const res = await api('/api/catalog/portolan/argocd-report', token);
     assert.equal(res.status, 200);
@@ -81,8 +111,14 @@ describe('service pages', () => {
     assert.deepEqual(res.body.unclaimedApps, []);
     assert.deepEqual(res.body.contestedApps, []);
     // The admin page shows the same.
-    const page = await signedInAs(browser, 'margaret.hamilton', '/argocd-report');
-    await page.getByText('Every Argo CD app belongs to a catalog entity.').waitFor({ timeout: 60_000 });
+    const page = await signedInAs(
+      browser,
+      'margaret.hamilton',
+      '/argocd-report',
+    );
+    await page
+      .getByText('Every Argo CD app belongs to a catalog entity.')
+      .waitFor({ timeout: 60_000 });
     await page.getByText(/argocd-prod: \d+ apps/).waitFor();
     await screenshot(page, 'argocd-report');
     await page.context().close();

@@ -31,5 +31,11 @@ const lazyFeatures = createFrontendFeatureLoader({
 });
 
 export default createApp({
-  features: [catalogPlugin, navModule, signInModule, sandboxModule, lazyFeatures],
+  features: [
+    catalogPlugin,
+    navModule,
+    signInModule,
+    sandboxModule,
+    lazyFeatures,
+  ],
 });

@@ -1,4 +1,8 @@
-import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogModuleArgoCd from '@portolan/plugin-catalog-backend-module-argocd';
 import deliveryPlugin from '@portolan/plugin-delivery-backend';
@@ -34,12 +38,16 @@ function routesOf(handle: any, prefix = ''): Route[] {
         .filter(m => m !== '_all')
         .map(method => ({ method, path: `${prefix}${layer.route.path}` }));
     }
-    if (layer.handle?.stack) return routesOf(layer.handle, `${prefix}${mountPath(layer)}`);
+    if (layer.handle?.stack)
+      return routesOf(layer.handle, `${prefix}${mountPath(layer)}`);
     return [];
   });
 }
 
-const sample = (path: string) => path.replace(/:([A-Za-z]+)/g, (_, name) => (name === 'kind' ? 'component' : 'x'));
+const sample = (path: string) =>
+  path.replace(/:([A-Za-z]+)/g, (_, name) =>
+    name === 'kind' ? 'component' : 'x',
+  );
 
 describe("Portolan's plugin routes", () => {
   let server: Server;
@@ -55,16 +63,33 @@ describe("Portolan's plugin routes", () => {
         logsBackend,
         // A request without a token is anonymous (the test default would
         // treat it as a signed-in user).
-        mockServices.httpAuth.factory({ defaultCredentials: mockCredentials.none() }),
+        mockServices.httpAuth.factory({
+          defaultCredentials: mockCredentials.none(),
+        }),
         mockServices.rootConfig.factory({
           data: {
             argocd: {
               appLocatorMethods: [
-                { type: 'config', instances: [{ name: 'argocd-test', url: 'http://127.0.0.1:9', token: 't' }] },
+                {
+                  type: 'config',
+                  instances: [
+                    {
+                      name: 'argocd-test',
+                      url: 'http://127.0.0.1:9',
+                      token: 't',
+                    },
+                  ],
+                },
               ],
             },
             kubernetes: { clusterLocatorMethods: [] },
-            delivery: { schedule: { frequency: { hours: 1 }, timeout: { minutes: 1 }, initialDelay: { hours: 1 } } },
+            delivery: {
+              schedule: {
+                frequency: { hours: 1 },
+                timeout: { minutes: 1 },
+                initialDelay: { hours: 1 },
+              },
+            },
           },
         }),
       ],
@@ -75,7 +100,10 @@ describe("Portolan's plugin routes", () => {
     // their own auth.
     routes = routesOf(app).filter(
       r =>
-        (r.path.startsWith('/api/delivery/') || r.path.startsWith('/api/finops/') || r.path.startsWith('/api/logs/') || r.path.startsWith('/api/catalog/portolan/')) &&
+        (r.path.startsWith('/api/delivery/') ||
+          r.path.startsWith('/api/finops/') ||
+          r.path.startsWith('/api/logs/') ||
+          r.path.startsWith('/api/catalog/portolan/')) &&
         !/\/\.(backstage|well-known)\//.test(r.path),
     );
   });
@@ -102,9 +130,13 @@ describe("Portolan's plugin routes", () => {
     const rejectedUser: string[] = [];
     for (const route of routes) {
       const path = sample(route.path);
-      const anonymous = await (request(server) as any)[route.method](path).send({});
-      if (anonymous.status !== 401) unauthenticated.push(`${route.method} ${path} → ${anonymous.status}`);
-      const signedIn = await (request(server) as any)[route.method](path)
+      const anonymous = await (request(server) as any)
+        [route.method](path)
+        .send({});
+      if (anonymous.status !== 401)
+        unauthenticated.push(`${route.method} ${path} → ${anonymous.status}`);
+      const signedIn = await (request(server) as any)
+        [route.method](path)
         .set('Authorization', mockCredentials.user.header('user:default/ada'))
         .send({});
       if (signedIn.status === 401) rejectedUser.push(`${route.method} ${path}`);

@@ -5,7 +5,11 @@ import path from 'node:path';
 import { ArgoCdStandIn } from './argocd/ArgoCdStandIn';
 import { GitStandIn } from './git/GitStandIn';
 import { OpenCostStandIn } from './opencost/OpenCostStandIn';
-import { ElasticsearchSandboxInfo, ElasticsearchStandIn, startElasticsearchStandIn } from './elasticsearch';
+import {
+  ElasticsearchSandboxInfo,
+  ElasticsearchStandIn,
+  startElasticsearchStandIn,
+} from './elasticsearch';
 import { close, listen } from './http';
 import { createSandboxCertificates } from './kubernetes/certificates';
 import { sandboxKubeconfig } from './kubernetes/kubeconfig';
@@ -67,7 +71,15 @@ export interface SandboxInfo {
   /** OpenCost per cluster (plain HTTP, no auth, like an in-cluster OpenCost service); scale-outs the cost data shows. */
   opencost?: {
     clusters: Array<{ name: string; url: string; environment: string }>;
-    scaleOuts: Array<{ app: string; service: string; environment: string; revision: string; at: string; from: number; to: number }>;
+    scaleOuts: Array<{
+      app: string;
+      service: string;
+      environment: string;
+      revision: string;
+      at: string;
+      from: number;
+      to: number;
+    }>;
   };
   /** The Elasticsearch stand-in holding every service's logs (plain HTTP on loopback; basic auth or API key). */
   elasticsearch?: ElasticsearchSandboxInfo;
@@ -100,7 +112,11 @@ const KUBERNETES_PORTS: Record<string, number> = {
 };
 const GIT_PORT = 20;
 /** OpenCost per cluster: dev 7141, staging 7142, prod-eu 7143. */
-const OPENCOST_PORTS: Record<string, number> = { dev: 41, staging: 42, 'prod-eu': 43 };
+const OPENCOST_PORTS: Record<string, number> = {
+  dev: 41,
+  staging: 42,
+  'prod-eu': 43,
+};
 
 export async function startSandbox(
   options: SandboxOptions,
@@ -190,21 +206,53 @@ export async function startSandbox(
   servers.push(gitServer.server);
 
   const opencost = new Map<string, OpenCostStandIn>();
-  const opencostInfo: NonNullable<SandboxInfo['opencost']> = { clusters: [], scaleOuts: [] };
+  const opencostInfo: NonNullable<SandboxInfo['opencost']> = {
+    clusters: [],
+    scaleOuts: [],
+  };
   for (const [i, cluster] of catalog.clusters.entries()) {
-    const standIn = new OpenCostStandIn(cluster.name, cluster.environment, world, clock);
-    const { server, url } = await listen(standIn.router(), host, port(OPENCOST_PORTS[cluster.name], 45 + i));
+    const standIn = new OpenCostStandIn(
+      cluster.name,
+      cluster.environment,
+      world,
+      clock,
+    );
+    const { server, url } = await listen(
+      standIn.router(),
+      host,
+      port(OPENCOST_PORTS[cluster.name], 45 + i),
+    );
     servers.push(server);
     opencost.set(cluster.name, standIn);
-    opencostInfo.clusters.push({ name: cluster.name, url, environment: cluster.environment });
+    opencostInfo.clusters.push({
+      name: cluster.name,
+      url,
+      environment: cluster.environment,
+    });
   }
   for (const app of world.apps) {
     for (const c of app.replicaChanges ?? []) {
-      opencostInfo.scaleOuts.push({ app: app.name, service: app.service, environment: app.environment, revision: c.revision, at: new Date(c.at).toISOString(), from: c.from, to: c.to });
+      opencostInfo.scaleOuts.push({
+        app: app.name,
+        service: app.service,
+        environment: app.environment,
+        revision: c.revision,
+        at: new Date(c.at).toISOString(),
+        from: c.from,
+        to: c.to,
+      });
     }
   }
 
-  const es = await startElasticsearchStandIn({ world, clock, seed, host, port: port(50, 50), realtime: options.realtime, days: options.logDays });
+  const es = await startElasticsearchStandIn({
+    world,
+    clock,
+    seed,
+    host,
+    port: port(50, 50),
+    realtime: options.realtime,
+    days: options.logDays,
+  });
   servers.push(es.server);
 
   const info: SandboxInfo = {
@@ -317,7 +365,8 @@ async function main(args: string[]) {
   for (const k of sandbox.info.kubernetes)
     console.log(`  Kubernetes ${k.name.padEnd(13)} ${k.url}`);
   console.log(`  Git                       ${sandbox.info.git.url}`);
-  for (const o of sandbox.info.opencost?.clusters ?? []) console.log(`  OpenCost ${o.name.padEnd(15)} ${o.url}`);
+  for (const o of sandbox.info.opencost?.clusters ?? [])
+    console.log(`  OpenCost ${o.name.padEnd(15)} ${o.url}`);
   console.log(`  Elasticsearch             ${sandbox.info.elasticsearch?.url}`);
   if (sandbox.info.kubernetes.length && argValue(args, '--data-dir')) {
     const kubeconfig = path.join(argValue(args, '--data-dir')!, 'kubeconfig');

@@ -8,9 +8,19 @@ export interface ArgoCdReport {
     apps: number;
   }>;
   /** Apps no catalog entity's annotations select. */
-  unclaimedApps: Array<{ instance: string; name: string; cluster?: string; project?: string }>;
+  unclaimedApps: Array<{
+    instance: string;
+    name: string;
+    cluster?: string;
+    project?: string;
+  }>;
   /** Apps that more than one entity claims: none of them gets the app. */
   contestedApps: Array<{ instance: string; name: string; claimedBy: string[] }>;
   /** Entities whose annotations select nothing. */
-  missingApps: Array<{ entityRef: string; annotation: string; value: string; searched: string[] }>;
+  missingApps: Array<{
+    entityRef: string;
+    annotation: string;
+    value: string;
+    searched: string[];
+  }>;
 }

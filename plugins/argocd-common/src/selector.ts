@@ -20,7 +20,9 @@ export function parseSelector(selector: string): SelectorTerm[] {
     .map(t => t.trim())
     .filter(Boolean)
     .map(term => {
-      const m = /^([A-Za-z0-9./_-]+)\s*(==|!=|=)\s*([A-Za-z0-9._-]*)$/.exec(term);
+      const m = /^([A-Za-z0-9./_-]+)\s*(==|!=|=)\s*([A-Za-z0-9._-]*)$/.exec(
+        term,
+      );
       if (!m) {
         throw new Error(`unsupported label selector term '${term}'`);
       }

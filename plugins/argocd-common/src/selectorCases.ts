@@ -16,9 +16,21 @@ export const EQUALITY_SELECTOR_CASES: Array<{
   { selector: 'app!=web', labels: { app: 'api' }, matches: true },
   { selector: 'app!=web', labels: {}, matches: true },
   { selector: 'app!=web', labels: { app: 'web' }, matches: false },
-  { selector: 'app=web,tier=front', labels: { app: 'web', tier: 'front' }, matches: true },
-  { selector: 'app=web,tier=front', labels: { app: 'web', tier: 'back' }, matches: false },
-  { selector: ' app = web , tier != back ', labels: { app: 'web', tier: 'front' }, matches: true },
+  {
+    selector: 'app=web,tier=front',
+    labels: { app: 'web', tier: 'front' },
+    matches: true,
+  },
+  {
+    selector: 'app=web,tier=front',
+    labels: { app: 'web', tier: 'back' },
+    matches: false,
+  },
+  {
+    selector: ' app = web , tier != back ',
+    labels: { app: 'web', tier: 'front' },
+    matches: true,
+  },
   {
     selector: 'backstage.io/kubernetes-id=checkout-service',
     labels: { 'backstage.io/kubernetes-id': 'checkout-service' },

@@ -1,6 +1,12 @@
 export { ArgoCdClient, ArgoCdError } from './ArgoCdClient';
-export type { ArgoCdApplicationSpecInput, ArgoCdClientOptions } from './ArgoCdClient';
-export { readArgoCdInstances, ARGOCD_INSTANCES_CONFIG_KEY } from './ArgoCdConfig';
+export type {
+  ArgoCdApplicationSpecInput,
+  ArgoCdClientOptions,
+} from './ArgoCdClient';
+export {
+  readArgoCdInstances,
+  ARGOCD_INSTANCES_CONFIG_KEY,
+} from './ArgoCdConfig';
 export type { ArgoCdInstanceConfig } from './ArgoCdConfig';
 export { isLoopbackHost, isLoopbackUrl } from './loopback';
 export { matchesSelector, parseSelector } from './selector';

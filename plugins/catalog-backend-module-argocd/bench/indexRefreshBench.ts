@@ -23,7 +23,9 @@ async function main() {
     historyLimit: 10,
   });
   try {
-    const clients = sandbox.info.argocd.map(a => new ArgoCdClient(a, { timeoutMs: 10_000 }));
+    const clients = sandbox.info.argocd.map(
+      a => new ArgoCdClient(a, { timeoutMs: 10_000 }),
+    );
     const index = new ArgoCdAppIndex(
       clients,
       new Map(sandbox.info.kubernetes.map(k => [k.url, k.name])),
@@ -46,7 +48,12 @@ async function main() {
         {
           apiVersion: 'backstage.io/v1alpha1',
           kind: 'Component',
-          metadata: { name, annotations: { 'argocd/app-selector': `backstage.io/kubernetes-id=${name}` } },
+          metadata: {
+            name,
+            annotations: {
+              'argocd/app-selector': `backstage.io/kubernetes-id=${name}`,
+            },
+          },
           spec: {},
         },
         { type: 'file', target: 'x' },
@@ -59,9 +66,16 @@ async function main() {
     const result = {
       apps,
       instances: clients.length,
-      refreshMs: { first: times[0], median: [...times].sort((a, b) => a - b)[2] },
-      listCallsPerRefresh: clients.reduce((n, c) => n + c.calls.list, 0) / times.length,
-      otherCalls: clients.reduce((n, c) => n + c.calls.get + c.calls.metadata, 0),
+      refreshMs: {
+        first: times[0],
+        median: [...times].sort((a, b) => a - b)[2],
+      },
+      listCallsPerRefresh:
+        clients.reduce((n, c) => n + c.calls.list, 0) / times.length,
+      otherCalls: clients.reduce(
+        (n, c) => n + c.calls.get + c.calls.metadata,
+        0,
+      ),
       processedEntities: services.length,
       processAllMs: processMs,
       relations,

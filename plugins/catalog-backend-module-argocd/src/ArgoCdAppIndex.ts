@@ -105,7 +105,13 @@ export class ArgoCdAppIndex {
 
   instanceStates(): InstanceState[] {
     return this.instanceNames.map(
-      name => this.states.get(name) ?? { instance: name, ok: false, error: 'not fetched yet', apps: [] },
+      name =>
+        this.states.get(name) ?? {
+          instance: name,
+          ok: false,
+          error: 'not fetched yet',
+          apps: [],
+        },
     );
   }
 
@@ -118,14 +124,17 @@ export class ArgoCdAppIndex {
     const searched = annotations.instanceName
       ? this.instanceNames.filter(n => n === annotations.instanceName)
       : this.instanceNames;
-    const terms = annotations.appSelector ? parseSelector(annotations.appSelector) : undefined;
+    const terms = annotations.appSelector
+      ? parseSelector(annotations.appSelector)
+      : undefined;
     const apps: IndexedApp[] = [];
     const unavailable: string[] = [];
     for (const name of searched) {
       const state = this.states.get(name);
       if (!state?.ok) unavailable.push(name);
       for (const app of state?.apps ?? []) {
-        if (annotations.appName && app.name === annotations.appName) apps.push(app);
+        if (annotations.appName && app.name === annotations.appName)
+          apps.push(app);
         else if (terms && matchesSelector(app.labels, terms)) apps.push(app);
       }
     }

@@ -18,7 +18,10 @@ import {
   claimSelectorProblem,
 } from '@portolan/argocd-common';
 import { ArgoCdAppIndex } from './ArgoCdAppIndex';
-import { KUBERNETES_LABEL_SELECTOR_ANNOTATION, ServiceClaims } from './ServiceClaims';
+import {
+  KUBERNETES_LABEL_SELECTOR_ANNOTATION,
+  ServiceClaims,
+} from './ServiceClaims';
 
 /**
  * For every Component with Argo CD annotations: adds `dependsOn` relations
@@ -53,16 +56,25 @@ export class ArgoCdDeploymentProcessor implements CatalogProcessor {
     const selfRef = stringifyEntityRef(entity);
 
     const workloadSelector = a[KUBERNETES_LABEL_SELECTOR_ANNOTATION];
-    const workloadProblem = workloadSelector ? claimSelectorProblem(workloadSelector) : undefined;
+    const workloadProblem = workloadSelector
+      ? claimSelectorProblem(workloadSelector)
+      : undefined;
     if (workloadProblem) {
-      emit(processingResult.inputError(location, `${KUBERNETES_LABEL_SELECTOR_ANNOTATION}: ${workloadProblem}`));
+      emit(
+        processingResult.inputError(
+          location,
+          `${KUBERNETES_LABEL_SELECTOR_ANNOTATION}: ${workloadProblem}`,
+        ),
+      );
     }
     const rivals = this.claims.workloadRivalsOf(entity);
     if (rivals.length) {
       emit(
         processingResult.inputError(
           location,
-          `Its Kubernetes workloads are also claimed by ${rivals.join(', ')}: ` +
+          `Its Kubernetes workloads are also claimed by ${rivals.join(
+            ', ',
+          )}: ` +
             'Portolan acts on them for neither until one claim is removed',
         ),
       );
@@ -71,17 +83,32 @@ export class ArgoCdDeploymentProcessor implements CatalogProcessor {
     const appName = a[ARGOCD_APP_NAME_ANNOTATION];
     const appSelector = a[ARGOCD_APP_SELECTOR_ANNOTATION];
     if (!appName && !appSelector) return entity;
-    const appSelectorProblem = appSelector ? claimSelectorProblem(appSelector) : undefined;
+    const appSelectorProblem = appSelector
+      ? claimSelectorProblem(appSelector)
+      : undefined;
     if (appSelectorProblem) {
-      emit(processingResult.inputError(location, `${ARGOCD_APP_SELECTOR_ANNOTATION}: ${appSelectorProblem}`));
+      emit(
+        processingResult.inputError(
+          location,
+          `${ARGOCD_APP_SELECTOR_ANNOTATION}: ${appSelectorProblem}`,
+        ),
+      );
       return entity;
     }
 
     let lookup;
     try {
-      const query = { appName, appSelector, instanceName: a[ARGOCD_INSTANCE_ANNOTATION] };
+      const query = {
+        appName,
+        appSelector,
+        instanceName: a[ARGOCD_INSTANCE_ANNOTATION],
+      };
       lookup = this.index.lookup(query);
-      if (lookup.apps.length === 0 && lookup.unavailable.length === 0 && lookup.searched.length) {
+      if (
+        lookup.apps.length === 0 &&
+        lookup.unavailable.length === 0 &&
+        lookup.searched.length
+      ) {
         // Maybe created since the last refresh (a template just made it).
         await this.index.refreshIfOlderThan(10_000);
         lookup = this.index.lookup(query);
@@ -101,17 +128,35 @@ export class ArgoCdDeploymentProcessor implements CatalogProcessor {
       emit(
         processingResult.inputError(
           location,
-          `Argo CD app ${app.name} on ${app.instance} is also claimed by ${others.join(', ')}: ` +
+          `Argo CD app ${app.name} on ${
+            app.instance
+          } is also claimed by ${others.join(', ')}: ` +
             'neither service gets it until one claim is removed',
         ),
       );
     }
-    const owned = lookup.apps.filter(app => !contested.some(c => c.app === app));
-    const clusters = new Set(owned.flatMap(app => (app.cluster ? [app.cluster] : [])));
+    const owned = lookup.apps.filter(
+      app => !contested.some(c => c.app === app),
+    );
+    const clusters = new Set(
+      owned.flatMap(app => (app.cluster ? [app.cluster] : [])),
+    );
     for (const cluster of clusters) {
       const target = { kind: 'resource', namespace: 'default', name: cluster };
-      emit(processingResult.relation({ source: self, type: RELATION_DEPENDS_ON, target }));
-      emit(processingResult.relation({ source: target, type: RELATION_DEPENDENCY_OF, target: self }));
+      emit(
+        processingResult.relation({
+          source: self,
+          type: RELATION_DEPENDS_ON,
+          target,
+        }),
+      );
+      emit(
+        processingResult.relation({
+          source: target,
+          type: RELATION_DEPENDENCY_OF,
+          target: self,
+        }),
+      );
     }
 
     // Only claim "not found" when every instance searched answered.

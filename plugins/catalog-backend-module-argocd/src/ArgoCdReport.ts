@@ -1,4 +1,7 @@
-import { CATALOG_FILTER_EXISTS, EntityFilterQuery } from '@backstage/catalog-client';
+import {
+  CATALOG_FILTER_EXISTS,
+  EntityFilterQuery,
+} from '@backstage/catalog-client';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ARGOCD_APP_NAME_ANNOTATION,
@@ -11,8 +14,14 @@ import { ServiceClaims } from './ServiceClaims';
 
 /** The catalog query for every entity with Argo CD annotations: one call. */
 export const ANNOTATED_ENTITIES_FILTER: EntityFilterQuery = [
-  { [`metadata.annotations.${ARGOCD_APP_NAME_ANNOTATION}`]: CATALOG_FILTER_EXISTS },
-  { [`metadata.annotations.${ARGOCD_APP_SELECTOR_ANNOTATION}`]: CATALOG_FILTER_EXISTS },
+  {
+    [`metadata.annotations.${ARGOCD_APP_NAME_ANNOTATION}`]:
+      CATALOG_FILTER_EXISTS,
+  },
+  {
+    [`metadata.annotations.${ARGOCD_APP_SELECTOR_ANNOTATION}`]:
+      CATALOG_FILTER_EXISTS,
+  },
 ];
 
 /** Compares the catalog's claims with the apps Argo CD has. */
@@ -29,7 +38,11 @@ export function buildArgoCdReport(
     const appSelector = a[ARGOCD_APP_SELECTOR_ANNOTATION];
     let lookup;
     try {
-      lookup = index.lookup({ appName, appSelector, instanceName: a[ARGOCD_INSTANCE_ANNOTATION] });
+      lookup = index.lookup({
+        appName,
+        appSelector,
+        instanceName: a[ARGOCD_INSTANCE_ANNOTATION],
+      });
     } catch {
       lookup = { apps: [], unavailable: [], searched: [] };
     }
@@ -37,7 +50,9 @@ export function buildArgoCdReport(
     if (lookup.apps.length === 0 && lookup.unavailable.length === 0) {
       missingApps.push({
         entityRef: stringifyEntityRef(entity),
-        annotation: appName ? ARGOCD_APP_NAME_ANNOTATION : ARGOCD_APP_SELECTOR_ANNOTATION,
+        annotation: appName
+          ? ARGOCD_APP_NAME_ANNOTATION
+          : ARGOCD_APP_SELECTOR_ANNOTATION,
         value: (appName ?? appSelector)!,
         searched: lookup.searched,
       });
@@ -55,9 +70,18 @@ export function buildArgoCdReport(
     unclaimedApps: states
       .flatMap(s => s.apps)
       .filter(app => !claimed.has(`${app.instance}/${app.name}`))
-      .map(app => ({ instance: app.instance, name: app.name, cluster: app.cluster, project: app.project }))
-      .sort((x, y) => `${x.instance}/${x.name}`.localeCompare(`${y.instance}/${y.name}`)),
+      .map(app => ({
+        instance: app.instance,
+        name: app.name,
+        cluster: app.cluster,
+        project: app.project,
+      }))
+      .sort((x, y) =>
+        `${x.instance}/${x.name}`.localeCompare(`${y.instance}/${y.name}`),
+      ),
     contestedApps: claims.contestedApps(),
-    missingApps: missingApps.sort((x, y) => x.entityRef.localeCompare(y.entityRef)),
+    missingApps: missingApps.sort((x, y) =>
+      x.entityRef.localeCompare(y.entityRef),
+    ),
   };
 }

@@ -1,4 +1,7 @@
-import { CATALOG_FILTER_EXISTS, EntityFilterQuery } from '@backstage/catalog-client';
+import {
+  CATALOG_FILTER_EXISTS,
+  EntityFilterQuery,
+} from '@backstage/catalog-client';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ARGOCD_APP_NAME_ANNOTATION,
@@ -10,14 +13,26 @@ import {
 import { ArgoCdAppIndex, IndexedApp } from './ArgoCdAppIndex';
 
 export const KUBERNETES_ID_ANNOTATION = 'backstage.io/kubernetes-id';
-export const KUBERNETES_LABEL_SELECTOR_ANNOTATION = 'backstage.io/kubernetes-label-selector';
+export const KUBERNETES_LABEL_SELECTOR_ANNOTATION =
+  'backstage.io/kubernetes-label-selector';
 
 /** One catalog query for every entity that claims apps or workloads. */
 export const CLAIMING_ENTITIES_FILTER: EntityFilterQuery = [
-  { [`metadata.annotations.${ARGOCD_APP_NAME_ANNOTATION}`]: CATALOG_FILTER_EXISTS },
-  { [`metadata.annotations.${ARGOCD_APP_SELECTOR_ANNOTATION}`]: CATALOG_FILTER_EXISTS },
-  { [`metadata.annotations.${KUBERNETES_ID_ANNOTATION}`]: CATALOG_FILTER_EXISTS },
-  { [`metadata.annotations.${KUBERNETES_LABEL_SELECTOR_ANNOTATION}`]: CATALOG_FILTER_EXISTS },
+  {
+    [`metadata.annotations.${ARGOCD_APP_NAME_ANNOTATION}`]:
+      CATALOG_FILTER_EXISTS,
+  },
+  {
+    [`metadata.annotations.${ARGOCD_APP_SELECTOR_ANNOTATION}`]:
+      CATALOG_FILTER_EXISTS,
+  },
+  {
+    [`metadata.annotations.${KUBERNETES_ID_ANNOTATION}`]: CATALOG_FILTER_EXISTS,
+  },
+  {
+    [`metadata.annotations.${KUBERNETES_LABEL_SELECTOR_ANNOTATION}`]:
+      CATALOG_FILTER_EXISTS,
+  },
 ];
 
 /**
@@ -29,7 +44,9 @@ export function workloadClaimOf(entity: Entity): string | undefined {
   const a = entity.metadata.annotations ?? {};
   const selector =
     a[KUBERNETES_LABEL_SELECTOR_ANNOTATION] ??
-    (a[KUBERNETES_ID_ANNOTATION] ? `${KUBERNETES_ID_ANNOTATION}=${a[KUBERNETES_ID_ANNOTATION]}` : undefined);
+    (a[KUBERNETES_ID_ANNOTATION]
+      ? `${KUBERNETES_ID_ANNOTATION}=${a[KUBERNETES_ID_ANNOTATION]}`
+      : undefined);
   if (!selector || claimSelectorProblem(selector)) return undefined;
   return parseSelector(selector)
     .map(t => `${t.key}${t.op}${t.value}`)
@@ -37,7 +54,8 @@ export function workloadClaimOf(entity: Entity): string | undefined {
     .join(',');
 }
 
-const appKey = (app: { instance: string; name: string }) => `${app.instance}/${app.name}`;
+const appKey = (app: { instance: string; name: string }) =>
+  `${app.instance}/${app.name}`;
 
 /**
  * Who claims what, across the catalog: each Argo CD app and each workload
@@ -48,7 +66,10 @@ const appKey = (app: { instance: string; name: string }) => `${app.instance}/${a
  * another team's apps. A contested app or workload belongs to nobody.
  */
 export class ServiceClaims {
-  private appClaims = new Map<string, { app: IndexedApp; claimedBy: Set<string> }>();
+  private appClaims = new Map<
+    string,
+    { app: IndexedApp; claimedBy: Set<string> }
+  >();
   private workloadClaims = new Map<string, Set<string>>();
 
   update(index: ArgoCdAppIndex, entities: Entity[]): void {
@@ -58,7 +79,10 @@ export class ServiceClaims {
       if (entity.kind.toLocaleLowerCase('en-US') !== 'component') continue;
       const ref = stringifyEntityRef(entity);
       for (const app of this.appsOf(index, entity)) {
-        const entry = apps.get(appKey(app)) ?? { app, claimedBy: new Set<string>() };
+        const entry = apps.get(appKey(app)) ?? {
+          app,
+          claimedBy: new Set<string>(),
+        };
         entry.claimedBy.add(ref);
         apps.set(appKey(app), entry);
       }
@@ -74,9 +98,14 @@ export class ServiceClaims {
   }
 
   /** Other entities claiming the same apps as `entityRef`, per app. */
-  contestedAppsOf(entityRef: string, apps: IndexedApp[]): Array<{ app: IndexedApp; others: string[] }> {
+  contestedAppsOf(
+    entityRef: string,
+    apps: IndexedApp[],
+  ): Array<{ app: IndexedApp; others: string[] }> {
     return apps.flatMap(app => {
-      const others = [...(this.appClaims.get(appKey(app))?.claimedBy ?? [])].filter(r => r !== entityRef);
+      const others = [
+        ...(this.appClaims.get(appKey(app))?.claimedBy ?? []),
+      ].filter(r => r !== entityRef);
       return others.length ? [{ app, others }] : [];
     });
   }
@@ -86,14 +115,24 @@ export class ServiceClaims {
     const workload = workloadClaimOf(entity);
     if (!workload) return [];
     const ref = stringifyEntityRef(entity);
-    return [...(this.workloadClaims.get(workload) ?? [])].filter(r => r !== ref);
+    return [...(this.workloadClaims.get(workload) ?? [])].filter(
+      r => r !== ref,
+    );
   }
 
   /** Every app claimed by more than one entity, for the report. */
-  contestedApps(): Array<{ instance: string; name: string; claimedBy: string[] }> {
+  contestedApps(): Array<{
+    instance: string;
+    name: string;
+    claimedBy: string[];
+  }> {
     return [...this.appClaims.values()]
       .filter(e => e.claimedBy.size > 1)
-      .map(e => ({ instance: e.app.instance, name: e.app.name, claimedBy: [...e.claimedBy].sort() }))
+      .map(e => ({
+        instance: e.app.instance,
+        name: e.app.name,
+        claimedBy: [...e.claimedBy].sort(),
+      }))
       .sort((x, y) => appKey(x).localeCompare(appKey(y)));
   }
 
@@ -104,7 +143,11 @@ export class ServiceClaims {
     if (!appName && !appSelector) return [];
     if (appSelector && claimSelectorProblem(appSelector)) return [];
     try {
-      return index.lookup({ appName, appSelector, instanceName: a[ARGOCD_INSTANCE_ANNOTATION] }).apps;
+      return index.lookup({
+        appName,
+        appSelector,
+        instanceName: a[ARGOCD_INSTANCE_ANNOTATION],
+      }).apps;
     } catch {
       return [];
     }

@@ -3,7 +3,10 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { NotAllowedError } from '@backstage/errors';
-import { catalogProcessingExtensionPoint, catalogServiceRef } from '@backstage/plugin-catalog-node';
+import {
+  catalogProcessingExtensionPoint,
+  catalogServiceRef,
+} from '@backstage/plugin-catalog-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
@@ -45,13 +48,24 @@ export const catalogModuleArgoCd = createBackendModule({
         events: eventsServiceRef,
       },
       async init({
-        config, logger, scheduler, httpRouter, httpAuth, auth, permissions, permissionsRegistry,
-        catalogProcessing, catalog, events,
+        config,
+        logger,
+        scheduler,
+        httpRouter,
+        httpAuth,
+        auth,
+        permissions,
+        permissionsRegistry,
+        catalogProcessing,
+        catalog,
+        events,
       }) {
         permissionsRegistry.addPermissions(argoCdPermissions);
         const instances = readArgoCdInstances(config);
         if (instances.length === 0) {
-          logger.info('No Argo CD instances configured; Argo CD catalog module is idle');
+          logger.info(
+            'No Argo CD instances configured; Argo CD catalog module is idle',
+          );
           return;
         }
         const clusterByServer = readClusterServerMap(config);
@@ -61,7 +75,9 @@ export const catalogModuleArgoCd = createBackendModule({
           logger,
         );
         const claims = new ServiceClaims();
-        catalogProcessing.addProcessor(new ArgoCdDeploymentProcessor(index, claims));
+        catalogProcessing.addProcessor(
+          new ArgoCdDeploymentProcessor(index, claims),
+        );
         // Who claims what, from the catalog as it stands (one query), after
         // each index refresh: processing then flags colliding claims.
         const refresh = async () => {
@@ -74,7 +90,11 @@ export const catalogModuleArgoCd = createBackendModule({
             claims.update(index, items);
           } catch (error) {
             // At start-up the catalog may not answer yet: next round.
-            logger.warn(`Could not read the catalog's Argo CD claims: ${(error as Error).message}`);
+            logger.warn(
+              `Could not read the catalog's Argo CD claims: ${
+                (error as Error).message
+              }`,
+            );
           }
         };
         await scheduler.scheduleTask({
@@ -96,13 +116,17 @@ export const catalogModuleArgoCd = createBackendModule({
 
         const router = Router();
         router.get('/portolan/argocd-report', async (req, res) => {
-          const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+          const credentials = await httpAuth.credentials(req, {
+            allow: ['user', 'service'],
+          });
           const [decision] = await permissions.authorize(
             [{ permission: argoCdReportReadPermission }],
             { credentials },
           );
           if (decision.result !== AuthorizeResult.ALLOW) {
-            throw new NotAllowedError('The Argo CD report is for portal admins');
+            throw new NotAllowedError(
+              'The Argo CD report is for portal admins',
+            );
           }
           const { items } = await catalog.getEntities(
             { filter: ANNOTATED_ENTITIES_FILTER },

@@ -24,9 +24,14 @@ exports.up = async function up(knex) {
     table.string('result', 32).notNullable();
     table.string('initiator', 255);
     // Two replicas or a re-run cannot duplicate a deployment.
-    table.unique(['instance', 'app', 'history_id'], { indexName: 'delivery_deployments_source_uniq' });
+    table.unique(['instance', 'app', 'history_id'], {
+      indexName: 'delivery_deployments_source_uniq',
+    });
     // The timeline query: one entity, newest first, keyset on (started_at, id).
-    table.index(['entity_ref', 'started_at', 'id'], 'delivery_deployments_entity_time_idx');
+    table.index(
+      ['entity_ref', 'started_at', 'id'],
+      'delivery_deployments_entity_time_idx',
+    );
   });
   await knex.schema.createTable('delivery_revision_metadata', table => {
     table.string('instance', 63).notNullable();

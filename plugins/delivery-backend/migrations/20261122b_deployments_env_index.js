@@ -7,7 +7,10 @@
  */
 exports.up = async function up(knex) {
   await knex.schema.alterTable('delivery_deployments', table => {
-    table.index(['entity_ref', 'environment', 'started_at', 'id'], 'delivery_deployments_entity_env_time_idx');
+    table.index(
+      ['entity_ref', 'environment', 'started_at', 'id'],
+      'delivery_deployments_entity_env_time_idx',
+    );
   });
 };
 

@@ -20,7 +20,10 @@ exports.up = async function up(knex) {
     table.integer('step_after').notNullable();
     table.string('phase_before', 32).notNullable();
     table.string('phase_after', 32).notNullable();
-    table.index(['entity_ref', 'at'], 'delivery_rollout_actions_entity_time_idx');
+    table.index(
+      ['entity_ref', 'at'],
+      'delivery_rollout_actions_entity_time_idx',
+    );
   });
 };
 

@@ -45,25 +45,50 @@ export const deliveryPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
       },
       async init({
-        config, logger, httpRouter, httpAuth, auth, database, scheduler,
-        permissions, permissionsRegistry, auditor, catalog,
+        config,
+        logger,
+        httpRouter,
+        httpAuth,
+        auth,
+        database,
+        scheduler,
+        permissions,
+        permissionsRegistry,
+        auditor,
+        catalog,
       }) {
         permissionsRegistry.addPermissions(deliveryPermissions);
-        const clients = readArgoCdInstances(config).map(i => new ArgoCdClient(i));
+        const clients = readArgoCdInstances(config).map(
+          i => new ArgoCdClient(i),
+        );
         const clusterByServer = readClusterServerMap(config);
         const store = await DeploymentStore.create({ database });
         const environments = EnvironmentsService.create({
-          clients, catalog, clusterByServer, logger, revisions: store,
+          clients,
+          catalog,
+          clusterByServer,
+          logger,
+          revisions: store,
         });
         const commitLinks = CommitLinks.fromConfig(config);
         const retentionMs = config.has('delivery.retention')
-          ? durationToMilliseconds(readDurationFromConfig(config, { key: 'delivery.retention' }))
+          ? durationToMilliseconds(
+              readDurationFromConfig(config, { key: 'delivery.retention' }),
+            )
           : 400 * 86_400_000;
         // One client per cluster, shared: canary controls, and the Rollouts
         // list ingestion reads canary outcomes from.
-        const rolloutClients = readKubernetesClusters(config).map(c => new RolloutsClient(c));
+        const rolloutClients = readKubernetesClusters(config).map(
+          c => new RolloutsClient(c),
+        );
         const ingester = DeploymentIngester.create({
-          clients, rollouts: rolloutClients, store, catalog, auth, logger, clusterByServer,
+          clients,
+          rollouts: rolloutClients,
+          store,
+          catalog,
+          auth,
+          logger,
+          clusterByServer,
         });
         const taskId = 'delivery-ingest-deployments';
         // While the catalog has no services yet (a fresh start), look again
@@ -73,18 +98,40 @@ export const deliveryPlugin = createBackendPlugin({
           // Global scope (the default): one replica ingests at a time.
           id: taskId,
           ...(config.has('delivery.schedule')
-            ? readSchedulerServiceTaskScheduleDefinitionFromConfig(config.getConfig('delivery.schedule'))
-            : { frequency: { minutes: 1 }, timeout: { minutes: 5 }, initialDelay: { seconds: 5 } }),
+            ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
+                config.getConfig('delivery.schedule'),
+              )
+            : {
+                frequency: { minutes: 1 },
+                timeout: { minutes: 5 },
+                initialDelay: { seconds: 5 },
+              }),
           fn: async () => {
             const summary = await ingester.run();
             if (summary.services === 0 && earlyRetries-- > 0) {
-              setTimeout(() => scheduler.triggerTask(taskId).catch(() => {}), 10_000).unref();
+              setTimeout(
+                () => scheduler.triggerTask(taskId).catch(() => {}),
+                10_000,
+              ).unref();
             }
-            const removed = await store.deleteOlderThan(new Date(Date.now() - retentionMs));
+            const removed = await store.deleteOlderThan(
+              new Date(Date.now() - retentionMs),
+            );
             logger.info(
-              `Ingested deployments of ${summary.services} services: ${summary.instances
-                .map(i => `${i.instance} ${i.ok ? `${i.deployments} rows, ${i.metadataCalls} new revisions` : `failed (${i.error})`}`)
-                .join('; ')}${removed ? `; ${removed} past retention removed` : ''}`,
+              `Ingested deployments of ${
+                summary.services
+              } services: ${summary.instances
+                .map(
+                  i =>
+                    `${i.instance} ${
+                      i.ok
+                        ? `${i.deployments} rows, ${i.metadataCalls} new revisions`
+                        : `failed (${i.error})`
+                    }`,
+                )
+                .join('; ')}${
+                removed ? `; ${removed} past retention removed` : ''
+              }`,
             );
           },
         });
@@ -106,14 +153,20 @@ export const deliveryPlugin = createBackendPlugin({
             rolloutActions,
             catalog,
             httpAuth,
-            appUrl: (instance, app) => clients.find(c => c.name === instance)?.appUrl(app),
-            commitUrl: (repoUrl, revision) => commitLinks.commitUrl(repoUrl, revision),
+            appUrl: (instance, app) =>
+              clients.find(c => c.name === instance)?.appUrl(app),
+            commitUrl: (repoUrl, revision) =>
+              commitLinks.commitUrl(repoUrl, revision),
           }),
         );
         httpRouter.use(createRolloutsRouter({ rollouts, httpAuth }));
         httpRouter.use(
           createPodsRouter({
-            pods: PodReadService.create({ clients: rolloutClients, catalog, permissions }),
+            pods: PodReadService.create({
+              clients: rolloutClients,
+              catalog,
+              permissions,
+            }),
             httpAuth,
           }),
         );

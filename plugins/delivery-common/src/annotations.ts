@@ -30,14 +30,18 @@ export function isKubernetesCluster(entity: Entity): boolean {
 
 /** The Kubernetes plugin's own annotations, which Portolan reads too. */
 export const KUBERNETES_ID_ANNOTATION = 'backstage.io/kubernetes-id';
-export const KUBERNETES_LABEL_SELECTOR_ANNOTATION = 'backstage.io/kubernetes-label-selector';
-export const KUBERNETES_NAMESPACE_ANNOTATION = 'backstage.io/kubernetes-namespace';
+export const KUBERNETES_LABEL_SELECTOR_ANNOTATION =
+  'backstage.io/kubernetes-label-selector';
+export const KUBERNETES_NAMESPACE_ANNOTATION =
+  'backstage.io/kubernetes-namespace';
 
 /** The label selector finding a service's workloads, if it has one. */
 export function kubernetesSelectorOf(entity: Entity): string | undefined {
   const a = entity.metadata.annotations ?? {};
-  if (a[KUBERNETES_LABEL_SELECTOR_ANNOTATION]) return a[KUBERNETES_LABEL_SELECTOR_ANNOTATION];
-  if (a[KUBERNETES_ID_ANNOTATION]) return `${KUBERNETES_ID_ANNOTATION}=${a[KUBERNETES_ID_ANNOTATION]}`;
+  if (a[KUBERNETES_LABEL_SELECTOR_ANNOTATION])
+    return a[KUBERNETES_LABEL_SELECTOR_ANNOTATION];
+  if (a[KUBERNETES_ID_ANNOTATION])
+    return `${KUBERNETES_ID_ANNOTATION}=${a[KUBERNETES_ID_ANNOTATION]}`;
   return undefined;
 }
 

@@ -89,7 +89,12 @@ export interface RolloutView extends RolloutState {
   steps: RolloutStep[];
   canaryWeight: number;
   stableWeight: number;
-  replicas: { desired: number; updated: number; ready: number; available: number };
+  replicas: {
+    desired: number;
+    updated: number;
+    ready: number;
+    available: number;
+  };
   canaryImage?: string;
   stableImage?: string;
   canaryHash?: string;
@@ -158,23 +163,23 @@ export function rolloutActionAvailability(
     promote: s.aborted
       ? no(abortedReason)
       : !s.updating
-        ? no(idle)
-        : !canary
-          ? no('Only canary rollouts have steps')
-          : yes,
-    'promote-full': s.aborted ? no(abortedReason) : !s.updating ? no(idle) : yes,
+      ? no(idle)
+      : !canary
+      ? no('Only canary rollouts have steps')
+      : yes,
+    'promote-full': s.aborted
+      ? no(abortedReason)
+      : !s.updating
+      ? no(idle)
+      : yes,
     pause: s.aborted
       ? no('The rollout was aborted')
       : !s.updating
-        ? no(idle)
-        : s.paused
-          ? no('Already paused')
-          : yes,
-    resume: s.aborted
-      ? no(abortedReason)
-      : !pausedNow
-        ? no('Not paused')
-        : yes,
+      ? no(idle)
+      : s.paused
+      ? no('Already paused')
+      : yes,
+    resume: s.aborted ? no(abortedReason) : !pausedNow ? no('Not paused') : yes,
     abort: s.aborted ? no('Already aborted') : !s.updating ? no(idle) : yes,
     retry: s.aborted ? yes : no('Only an aborted rollout can be retried'),
   };

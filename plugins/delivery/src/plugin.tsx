@@ -46,7 +46,8 @@ const deploymentsContent = EntityContentBlueprint.make({
     path: '/deployments',
     title: 'Deployments',
     filter: isDeliveryAvailable,
-    loader: () => import('./components/DeploymentsCard').then(m => <m.DeploymentsCard />),
+    loader: () =>
+      import('./components/DeploymentsCard').then(m => <m.DeploymentsCard />),
   },
 });
 
@@ -57,7 +58,10 @@ const canaryContent = EntityContentBlueprint.make({
     path: '/canary',
     title: 'Canary',
     filter: isRolloutsAvailable,
-    loader: () => import('./components/CanaryControlsCard').then(m => <m.CanaryControlsCard />),
+    loader: () =>
+      import('./components/CanaryControlsCard').then(m => (
+        <m.CanaryControlsCard />
+      )),
   },
 });
 
@@ -69,7 +73,9 @@ const clusterServicesContent = EntityContentBlueprint.make({
     title: 'Services',
     filter: isKubernetesCluster,
     loader: () =>
-      import('./components/ClusterServicesCard').then(m => <m.ClusterServicesCard />),
+      import('./components/ClusterServicesCard').then(m => (
+        <m.ClusterServicesCard />
+      )),
   },
 });
 
@@ -80,7 +86,9 @@ const clusterServicesCard = EntityCardBlueprint.make({
     type: 'content',
     filter: isKubernetesCluster,
     loader: () =>
-      import('./components/ClusterServicesCard').then(m => <m.ClusterServicesCard />),
+      import('./components/ClusterServicesCard').then(m => (
+        <m.ClusterServicesCard />
+      )),
   },
 });
 
@@ -96,7 +104,9 @@ const deploymentsPage = PageBlueprint.make({
     icon: <TimelineIcon fontSize="inherit" />,
     noHeader: true,
     loader: () =>
-      import('./components/OrganisationDeploymentsPage').then(m => <m.OrganisationDeploymentsPage />),
+      import('./components/OrganisationDeploymentsPage').then(m => (
+        <m.OrganisationDeploymentsPage />
+      )),
   },
 });
 

@@ -18,13 +18,29 @@ exports.up = async function up(knex) {
     table.string('kind', 16).notNullable();
     // null: no entity claims it (unallocated).
     table.string('entity_ref', 255);
-    for (const c of ['cpu_cost', 'ram_cost', 'pv_cost', 'network_cost', 'lb_cost', 'other_cost', 'total_cost']) {
+    for (const c of [
+      'cpu_cost',
+      'ram_cost',
+      'pv_cost',
+      'network_cost',
+      'lb_cost',
+      'other_cost',
+      'total_cost',
+    ]) {
       table.double(c).notNullable().defaultTo(0);
     }
-    for (const c of ['cpu_request', 'cpu_usage', 'ram_request', 'ram_usage', 'minutes']) {
+    for (const c of [
+      'cpu_request',
+      'cpu_usage',
+      'ram_request',
+      'ram_usage',
+      'minutes',
+    ]) {
       table.double(c).notNullable().defaultTo(0);
     }
-    table.unique(['cluster', 'day', 'namespace', 'workload', 'kind'], { indexName: 'finops_workload_costs_uniq' });
+    table.unique(['cluster', 'day', 'namespace', 'workload', 'kind'], {
+      indexName: 'finops_workload_costs_uniq',
+    });
     table.index(['entity_ref', 'day'], 'finops_workload_costs_entity_idx');
     table.index(['day'], 'finops_workload_costs_day_idx');
   });

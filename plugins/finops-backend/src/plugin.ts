@@ -4,7 +4,10 @@ import {
   createBackendPlugin,
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
 } from '@backstage/backend-plugin-api';
-import { catalogProcessingExtensionPoint, catalogServiceRef } from '@backstage/plugin-catalog-node';
+import {
+  catalogProcessingExtensionPoint,
+  catalogServiceRef,
+} from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { finopsPermissions } from '@portolan/plugin-finops-common';
 import { BudgetAnnotationProcessor } from './catalog/BudgetAnnotationProcessor';
@@ -36,12 +39,35 @@ export const finopsPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         notifications: notificationService,
       },
-      async init({ config, logger, httpRouter, httpAuth, auth, database, scheduler, permissions, permissionsRegistry, auditor, catalog, notifications }) {
+      async init({
+        config,
+        logger,
+        httpRouter,
+        httpAuth,
+        auth,
+        database,
+        scheduler,
+        permissions,
+        permissionsRegistry,
+        auditor,
+        catalog,
+        notifications,
+      }) {
         permissionsRegistry.addPermissions(finopsPermissions);
         const settings = readFinopsConfig(config);
         const store = await CostStore.create({ database });
-        const budgetStore = await BudgetStore.create({ database, skipMigrations: true });
-        const clients = settings.clusters.map(c => new OpenCostClient({ cluster: c.name, url: c.url, timeoutMs: settings.timeoutMs }));
+        const budgetStore = await BudgetStore.create({
+          database,
+          skipMigrations: true,
+        });
+        const clients = settings.clusters.map(
+          c =>
+            new OpenCostClient({
+              cluster: c.name,
+              url: c.url,
+              timeoutMs: settings.timeoutMs,
+            }),
+        );
         const costs = CostService.create({
           store,
           budgets: budgetStore,
@@ -68,7 +94,9 @@ export const finopsPlugin = createBackendPlugin({
           currency: settings.currency,
           backfillDays: settings.backfillDays,
           daysPerCall: settings.daysPerCall,
-          environments: Object.fromEntries(settings.clusters.map(c => [c.name, c.environment])),
+          environments: Object.fromEntries(
+            settings.clusters.map(c => [c.name, c.environment]),
+          ),
         });
         const taskId = 'finops-ingest-costs';
         // A fresh start may find the catalog still empty: look again soon, a few times.
@@ -78,29 +106,60 @@ export const finopsPlugin = createBackendPlugin({
             // Global scope (the default): one replica ingests at a time.
             id: taskId,
             ...(config.has('finops.schedule')
-              ? readSchedulerServiceTaskScheduleDefinitionFromConfig(config.getConfig('finops.schedule'))
-              : { frequency: { hours: 1 }, timeout: { minutes: 10 }, initialDelay: { seconds: 15 } }),
+              ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
+                  config.getConfig('finops.schedule'),
+                )
+              : {
+                  frequency: { hours: 1 },
+                  timeout: { minutes: 10 },
+                  initialDelay: { seconds: 15 },
+                }),
             fn: async () => {
               const summary = await ingester.run();
               if (summary.entities === 0 && earlyRetries-- > 0) {
-                setTimeout(() => scheduler.triggerTask(taskId).catch(() => {}), 15_000).unref();
+                setTimeout(
+                  () => scheduler.triggerTask(taskId).catch(() => {}),
+                  15_000,
+                ).unref();
               }
               const alerts = await budgets.checkAlerts().catch(error => {
-                logger.warn(`Budget alerts failed: ${(error as Error).message}`);
+                logger.warn(
+                  `Budget alerts failed: ${(error as Error).message}`,
+                );
                 return [];
               });
               logger.info(
-                `Ingested costs for ${summary.entities} services: ${summary.clusters
-                  .map(c => `${c.cluster} ${c.ok ? `${c.days} days in ${c.calls} calls, ${c.rows} rows, ${c.unallocated} unallocated` : `failed (${c.error})`}`)
-                  .join('; ')}${alerts.length ? `; ${alerts.length} budget alerts sent` : ''}`,
+                `Ingested costs for ${
+                  summary.entities
+                } services: ${summary.clusters
+                  .map(
+                    c =>
+                      `${c.cluster} ${
+                        c.ok
+                          ? `${c.days} days in ${c.calls} calls, ${c.rows} rows, ${c.unallocated} unallocated`
+                          : `failed (${c.error})`
+                      }`,
+                  )
+                  .join('; ')}${
+                  alerts.length ? `; ${alerts.length} budget alerts sent` : ''
+                }`,
               );
             },
           });
         } else {
-          logger.info('No finops.opencost.clusters configured: cost ingestion is off');
+          logger.info(
+            'No finops.opencost.clusters configured: cost ingestion is off',
+          );
         }
         httpRouter.use(
-          createFinopsRouter({ costs, budgets, catalog, httpAuth, permissions, costJumpThresholdPercent: settings.costJumpThresholdPercent }),
+          createFinopsRouter({
+            costs,
+            budgets,
+            catalog,
+            httpAuth,
+            permissions,
+            costJumpThresholdPercent: settings.costJumpThresholdPercent,
+          }),
         );
       },
     });
@@ -113,9 +172,14 @@ export const catalogModuleFinopsBudgets = createBackendModule({
   moduleId: 'finops-budgets',
   register(env) {
     env.registerInit({
-      deps: { catalog: catalogProcessingExtensionPoint, config: coreServices.rootConfig },
+      deps: {
+        catalog: catalogProcessingExtensionPoint,
+        config: coreServices.rootConfig,
+      },
       async init({ catalog, config }) {
-        catalog.addProcessor(new BudgetAnnotationProcessor(readFinopsConfig(config).currency));
+        catalog.addProcessor(
+          new BudgetAnnotationProcessor(readFinopsConfig(config).currency),
+        );
       },
     });
   },

@@ -1,4 +1,7 @@
-import { HttpAuthService, PermissionsService } from '@backstage/backend-plugin-api';
+import {
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
@@ -7,14 +10,20 @@ import { finopsCostReadPermission } from '@portolan/plugin-finops-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
-import { entityNamePart, entityParams, parseRequest } from './http/parseRequest';
+import {
+  entityNamePart,
+  entityParams,
+  parseRequest,
+} from './http/parseRequest';
 import { BudgetService } from './services/BudgetService';
 import { CostService } from './services/CostService';
 
 const budgetBody = z
   .object({
     amount: z.union([z.number().positive().finite().lt(1e12), z.null()], {
-      errorMap: () => ({ message: 'must be a positive number, or null to remove the budget' }),
+      errorMap: () => ({
+        message: 'must be a positive number, or null to remove the budget',
+      }),
     }),
   })
   .strict();
@@ -37,29 +46,47 @@ export function createFinopsRouter(deps: {
   router.use(express.json({ limit: '10kb' }));
 
   const reader = async (req: express.Request) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
-    const [decision] = await permissions.authorize([{ permission: finopsCostReadPermission }], { credentials });
-    if (decision.result !== AuthorizeResult.ALLOW) throw new NotAllowedError('Not allowed to read costs');
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const [decision] = await permissions.authorize(
+      [{ permission: finopsCostReadPermission }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW)
+      throw new NotAllowedError('Not allowed to read costs');
     return credentials;
   };
-  const entityOf = async (req: express.Request, credentials: any): Promise<Entity> => {
+  const entityOf = async (
+    req: express.Request,
+    credentials: any,
+  ): Promise<Entity> => {
     const ref = parseRequest(entityParams, req.params);
     const entity = await catalog.getEntityByRef(ref, { credentials });
-    if (!entity) throw new NotFoundError(`No entity ${stringifyEntityRef(ref)} in the catalog`);
+    if (!entity)
+      throw new NotFoundError(
+        `No entity ${stringifyEntityRef(ref)} in the catalog`,
+      );
     return entity;
   };
 
   router.get('/entities/:kind/:namespace/:name/costs', async (req, res) => {
     const credentials = await reader(req);
     const entity = await entityOf(req, credentials);
-    res.json({ ...(await costs.entityCost(entity)), costJumpThresholdPercent: deps.costJumpThresholdPercent });
+    res.json({
+      ...(await costs.entityCost(entity)),
+      costJumpThresholdPercent: deps.costJumpThresholdPercent,
+    });
   });
 
-  router.get('/entities/:kind/:namespace/:name/rightsizing', async (req, res) => {
-    const credentials = await reader(req);
-    const entity = await entityOf(req, credentials);
-    res.json(await costs.rightsizing(stringifyEntityRef(entity)));
-  });
+  router.get(
+    '/entities/:kind/:namespace/:name/rightsizing',
+    async (req, res) => {
+      const credentials = await reader(req);
+      const entity = await entityOf(req, credentials);
+      res.json(await costs.rightsizing(stringifyEntityRef(entity)));
+    },
+  );
 
   router.put('/entities/:kind/:namespace/:name/budget', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
@@ -72,8 +99,15 @@ export function createFinopsRouter(deps: {
 
   router.get('/teams/:namespace/:name', async (req, res) => {
     await reader(req);
-    const { namespace, name } = parseRequest(z.object({ namespace: entityNamePart, name: entityNamePart }), req.params);
-    res.json(await costs.teamCost(stringifyEntityRef({ kind: 'group', namespace, name })));
+    const { namespace, name } = parseRequest(
+      z.object({ namespace: entityNamePart, name: entityNamePart }),
+      req.params,
+    );
+    res.json(
+      await costs.teamCost(
+        stringifyEntityRef({ kind: 'group', namespace, name }),
+      ),
+    );
   });
 
   router.get('/organisation', async (req, res) => {

@@ -10,14 +10,18 @@ export const MONTHLY_BUDGET_ANNOTATION = 'portolan.dev/monthly-budget';
 export const ENVIRONMENT_ANNOTATION = 'portolan.dev/environment';
 /** The Kubernetes plugin's own annotations: the same workload identity as the Kubernetes tab. */
 export const KUBERNETES_ID_ANNOTATION = 'backstage.io/kubernetes-id';
-export const KUBERNETES_LABEL_SELECTOR_ANNOTATION = 'backstage.io/kubernetes-label-selector';
-export const KUBERNETES_NAMESPACE_ANNOTATION = 'backstage.io/kubernetes-namespace';
+export const KUBERNETES_LABEL_SELECTOR_ANNOTATION =
+  'backstage.io/kubernetes-label-selector';
+export const KUBERNETES_NAMESPACE_ANNOTATION =
+  'backstage.io/kubernetes-namespace';
 
 /** The label selector finding an entity's workloads, if it has one. */
 export function workloadSelectorOf(entity: Entity): string | undefined {
   const a = entity.metadata.annotations ?? {};
-  if (a[KUBERNETES_LABEL_SELECTOR_ANNOTATION]) return a[KUBERNETES_LABEL_SELECTOR_ANNOTATION];
-  if (a[KUBERNETES_ID_ANNOTATION]) return `${KUBERNETES_ID_ANNOTATION}=${a[KUBERNETES_ID_ANNOTATION]}`;
+  if (a[KUBERNETES_LABEL_SELECTOR_ANNOTATION])
+    return a[KUBERNETES_LABEL_SELECTOR_ANNOTATION];
+  if (a[KUBERNETES_ID_ANNOTATION])
+    return `${KUBERNETES_ID_ANNOTATION}=${a[KUBERNETES_ID_ANNOTATION]}`;
   return undefined;
 }
 
@@ -36,8 +40,14 @@ export interface ParsedBudget {
  * Parses a `portolan.dev/monthly-budget` value. Throws an Error that says
  * what is wrong: not a positive number, or a currency other than `currency`.
  */
-export function parseBudgetAnnotation(value: string, currency: string): ParsedBudget {
-  const m = /^\s*(?:([A-Z]{3})\s+)?(\d{1,12}(?:\.\d{1,2})?)\s*(?:([A-Z]{3}))?\s*$/.exec(value);
+export function parseBudgetAnnotation(
+  value: string,
+  currency: string,
+): ParsedBudget {
+  const m =
+    /^\s*(?:([A-Z]{3})\s+)?(\d{1,12}(?:\.\d{1,2})?)\s*(?:([A-Z]{3}))?\s*$/.exec(
+      value,
+    );
   if (!m || (m[1] && m[3])) {
     throw new Error(
       `${MONTHLY_BUDGET_ANNOTATION} must be a positive amount with an optional currency, like '1200' or '1200 ${currency}'; got '${value}'`,
@@ -45,7 +55,9 @@ export function parseBudgetAnnotation(value: string, currency: string): ParsedBu
   }
   const amount = Number(m[2]);
   if (!(amount > 0)) {
-    throw new Error(`${MONTHLY_BUDGET_ANNOTATION} must be a positive amount; got '${value}'`);
+    throw new Error(
+      `${MONTHLY_BUDGET_ANNOTATION} must be a positive amount; got '${value}'`,
+    );
   }
   const given = m[1] ?? m[3];
   if (given && given !== currency) {

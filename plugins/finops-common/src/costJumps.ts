@@ -25,7 +25,10 @@ export interface CostJump {
 
 const DAY_MS = 86_400_000;
 const dayOf = (iso: string) => new Date(iso).toISOString().slice(0, 10);
-const addDays = (day: Day, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
+const addDays = (day: Day, n: number) =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS)
+    .toISOString()
+    .slice(0, 10);
 
 function mean(values: number[]) {
   return values.reduce((a, b) => a + b, 0) / values.length;
@@ -45,10 +48,18 @@ export function findCostJumps(
 ): CostJump[] {
   const threshold = options.thresholdPercent ?? 25;
   const cost = new Map<string, number>();
-  for (const d of daily) for (const [env, v] of Object.entries(d.byEnvironment)) cost.set(`${env}|${d.day}`, v);
+  for (const d of daily)
+    for (const [env, v] of Object.entries(d.byEnvironment))
+      cost.set(`${env}|${d.day}`, v);
   const cores = new Map<string, number>();
-  for (const r of options.requests ?? []) cores.set(`${r.environment}|${r.day}`, r.cpuCores);
-  const window = (env: string, from: Day, step: 1 | -1, source: Map<string, number>) => {
+  for (const r of options.requests ?? [])
+    cores.set(`${r.environment}|${r.day}`, r.cpuCores);
+  const window = (
+    env: string,
+    from: Day,
+    step: 1 | -1,
+    source: Map<string, number>,
+  ) => {
     const values: number[] = [];
     for (let i = 1; i <= 7; i++) {
       const v = source.get(`${env}|${addDays(from, step * i)}`);
@@ -58,7 +69,11 @@ export function findCostJumps(
   };
   const candidates: CostJump[] = [];
   for (const d of deploys) {
-    if (d.result && !['succeeded', 'rolled-back', 'canary-aborted'].includes(d.result)) continue;
+    if (
+      d.result &&
+      !['succeeded', 'rolled-back', 'canary-aborted'].includes(d.result)
+    )
+      continue;
     const day = dayOf(d.startedAt);
     const before = window(d.environment, day, -1, cost);
     const after = window(d.environment, day, 1, cost);
@@ -71,8 +86,14 @@ export function findCostJumps(
     const cb = window(d.environment, day, -1, cores);
     const ca = window(d.environment, day, 1, cores);
     const cpu =
-      cb.length && ca.length && Math.abs(mean(ca) - mean(cb)) / Math.max(mean(cb), 1e-9) >= threshold / 100
-        ? { before: Math.round(mean(cb) * 100) / 100, after: Math.round(mean(ca) * 100) / 100 }
+      cb.length &&
+      ca.length &&
+      Math.abs(mean(ca) - mean(cb)) / Math.max(mean(cb), 1e-9) >=
+        threshold / 100
+        ? {
+            before: Math.round(mean(cb) * 100) / 100,
+            after: Math.round(mean(ca) * 100) / 100,
+          }
         : undefined;
     candidates.push({
       revision: d.revision,
@@ -85,11 +106,15 @@ export function findCostJumps(
       cpuCores: cpu,
     });
   }
-  candidates.sort((x, y) => Math.abs(y.changePercent) - Math.abs(x.changePercent));
+  candidates.sort(
+    (x, y) => Math.abs(y.changePercent) - Math.abs(x.changePercent),
+  );
   const kept: CostJump[] = [];
   for (const c of candidates) {
     const near = kept.some(
-      k => k.environment === c.environment && Math.abs(Date.parse(k.day) - Date.parse(c.day)) <= 7 * DAY_MS,
+      k =>
+        k.environment === c.environment &&
+        Math.abs(Date.parse(k.day) - Date.parse(c.day)) <= 7 * DAY_MS,
     );
     if (!near) kept.push(c);
   }

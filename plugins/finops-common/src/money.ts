@@ -6,8 +6,12 @@
 /** The minor units of a currency (2 for EUR/USD, 0 for JPY), from Intl. */
 export function minorUnits(currency: string): number {
   try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
-      .maximumFractionDigits ?? 2;
+    return (
+      new Intl.NumberFormat('en', {
+        style: 'currency',
+        currency,
+      }).resolvedOptions().maximumFractionDigits ?? 2
+    );
   } catch {
     return 2;
   }
@@ -16,12 +20,16 @@ export function minorUnits(currency: string): number {
 /** Rounds half away from zero to the currency's minor unit. */
 export function roundMoney(amount: number, currency: string): number {
   const f = 10 ** minorUnits(currency);
-  const r = Math.sign(amount) * Math.round(Math.abs(amount) * f + Number.EPSILON) / f;
+  const r =
+    (Math.sign(amount) * Math.round(Math.abs(amount) * f + Number.EPSILON)) / f;
   return Object.is(r, -0) ? 0 : r;
 }
 
 /** A percentage change, one decimal; undefined when there is no base. */
-export function percentChange(current: number, previous: number): number | undefined {
+export function percentChange(
+  current: number,
+  previous: number,
+): number | undefined {
   if (!(Math.abs(previous) > 1e-9)) return undefined;
   return Math.round(((current - previous) / previous) * 1000) / 10;
 }
@@ -32,7 +40,8 @@ export function formatMoney(
   currency: string,
   options: { compact?: boolean; signed?: boolean; locale?: string } = {},
 ): string {
-  const digits = options.compact && Math.abs(amount) >= 1000 ? 0 : minorUnits(currency);
+  const digits =
+    options.compact && Math.abs(amount) >= 1000 ? 0 : minorUnits(currency);
   return new Intl.NumberFormat(options.locale ?? 'en-GB', {
     style: 'currency',
     currency,
@@ -48,5 +57,7 @@ export function formatMoney(
 export function formatPercent(value: number | undefined): string {
   if (value === undefined) return 'n/a';
   const sign = value > 0 ? '+' : value < 0 ? '−' : '';
-  return `${sign}${Math.abs(value).toLocaleString('en-GB', { maximumFractionDigits: 1 })} %`;
+  return `${sign}${Math.abs(value).toLocaleString('en-GB', {
+    maximumFractionDigits: 1,
+  })} %`;
 }

@@ -16,4 +16,7 @@ export const finopsBudgetSetPermission = createPermission({
   resourceType: 'catalog-entity',
 });
 
-export const finopsPermissions = [finopsCostReadPermission, finopsBudgetSetPermission];
+export const finopsPermissions = [
+  finopsCostReadPermission,
+  finopsBudgetSetPermission,
+];

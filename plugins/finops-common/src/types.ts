@@ -1,7 +1,14 @@
 /** What crosses the wire between the FinOps backend and its UI. */
 
 /** The resources OpenCost prices, as Portolan shows them. */
-export const COST_RESOURCES = ['cpu', 'memory', 'storage', 'network', 'loadBalancer', 'other'] as const;
+export const COST_RESOURCES = [
+  'cpu',
+  'memory',
+  'storage',
+  'network',
+  'loadBalancer',
+  'other',
+] as const;
 export type CostResource = (typeof COST_RESOURCES)[number];
 
 /** A calendar day in UTC: `YYYY-MM-DD`. */
@@ -89,7 +96,12 @@ export interface EntityCostResponse {
   /** The day the figures run to (inclusive): the last ingested day. */
   asOfDay?: Day;
   last30Days: PeriodComparison;
-  monthToDate: { month: string; total: number; days: number; daysInMonth: number };
+  monthToDate: {
+    month: string;
+    total: number;
+    days: number;
+    daysInMonth: number;
+  };
   daily: DailyCost[];
   requests: DailyRequests[];
   environments: string[];
@@ -183,14 +195,29 @@ export interface OrganisationCostResponse {
   freshness: CostFreshness;
   asOfDay?: Day;
   last30Days: PeriodComparison;
-  daily: Array<{ day: Day; total: number; allocated: number; unallocated: number; idle: number }>;
+  daily: Array<{
+    day: Day;
+    total: number;
+    allocated: number;
+    unallocated: number;
+    idle: number;
+  }>;
   forecast?: MonthForecast;
-  byTeam: Array<GroupCostSummary & { budget?: number; forecast?: number; forecastBreaks?: boolean }>;
+  byTeam: Array<
+    GroupCostSummary & {
+      budget?: number;
+      forecast?: number;
+      forecastBreaks?: boolean;
+    }
+  >;
   bySystem: GroupCostSummary[];
   services: ServiceCostSummary[];
   topMovers: ServiceCostSummary[];
   unallocated: { cost: number; workloads: UnallocatedWorkload[] };
-  idle: { cost: number; byCluster: Array<{ cluster: string; environment: string; cost: number }> };
+  idle: {
+    cost: number;
+    byCluster: Array<{ cluster: string; environment: string; cost: number }>;
+  };
   idleEnvironments: IdleEnvironment[];
 }
 

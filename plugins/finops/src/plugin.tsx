@@ -6,7 +6,10 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/frontend-plugin-api';
-import { EntityCardBlueprint, EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
 import { isFinopsAvailable } from '@portolan/plugin-finops-common';
 import MoneyIcon from '@material-ui/icons/AttachMoney';
 import { finopsApiRef } from './api/FinopsApi';
@@ -39,7 +42,10 @@ const costContent = EntityContentBlueprint.make({
     title: 'Costs',
     filter: isFinopsAvailable,
     loader: () =>
-      Promise.all([import('./components/CostCard'), import('./components/RightsizingCard')]).then(([a, b]) => (
+      Promise.all([
+        import('./components/CostCard'),
+        import('./components/RightsizingCard'),
+      ]).then(([a, b]) => (
         <div style={{ display: 'grid', gap: 24 }}>
           <a.CostCard />
           <b.RightsizingCard />

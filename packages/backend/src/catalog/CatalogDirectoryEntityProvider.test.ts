@@ -49,7 +49,9 @@ describe('CatalogDirectoryEntityProvider', () => {
     for (const e of (mutation as any).entities) {
       expect(e.entity.kind).toBe('Location');
       expect(e.entity.spec.type).toBe('file');
-      expect(e.locationKey).toBe(`portolan-catalog-directory:${e.entity.spec.target}`);
+      expect(e.locationKey).toBe(
+        `portolan-catalog-directory:${e.entity.spec.target}`,
+      );
     }
     // Distinct names, so each file is its own entity with its own errors.
     const names = new Set(

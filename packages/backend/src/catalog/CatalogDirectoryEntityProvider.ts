@@ -1,7 +1,4 @@
-import {
-  LoggerService,
-  SchedulerService,
-} from '@backstage/backend-plugin-api';
+import { LoggerService, SchedulerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import {
   EntityProvider,
@@ -43,7 +40,8 @@ export class CatalogDirectoryEntityProvider implements EntityProvider {
     config: Config,
     deps: { logger: LoggerService; scheduler: SchedulerService },
   ): CatalogDirectoryEntityProvider {
-    const raw = config.getOptionalStringArray(CATALOG_DIRECTORIES_CONFIG_KEY) ?? [];
+    const raw =
+      config.getOptionalStringArray(CATALOG_DIRECTORIES_CONFIG_KEY) ?? [];
     const directories = raw.map((dir, index) => {
       const resolved = path.resolve(dir);
       if (!fs.existsSync(resolved) || !fs.statSync(resolved).isDirectory()) {
@@ -100,7 +98,9 @@ export class CatalogDirectoryEntityProvider implements EntityProvider {
       })),
     });
     this.logger.info(
-      `Registered ${files.length} catalog files from ${this.directories.join(', ')}`,
+      `Registered ${files.length} catalog files from ${this.directories.join(
+        ', ',
+      )}`,
     );
   }
 }

@@ -19,7 +19,10 @@ export default createBackendModule({
       },
       async init({ config, logger, scheduler, catalog }) {
         catalog.addEntityProvider(
-          CatalogDirectoryEntityProvider.fromConfig(config, { logger, scheduler }),
+          CatalogDirectoryEntityProvider.fromConfig(config, {
+            logger,
+            scheduler,
+          }),
         );
       },
     });

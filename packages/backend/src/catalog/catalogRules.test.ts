@@ -8,11 +8,19 @@ import YAML from 'yaml';
 
 // The rules exactly as app-config.yaml sets them.
 const appConfig = YAML.parse(
-  fs.readFileSync(path.resolve(__dirname, '../../../../app-config.yaml'), 'utf8'),
+  fs.readFileSync(
+    path.resolve(__dirname, '../../../../app-config.yaml'),
+    'utf8',
+  ),
 );
 
 const doc = (kind: string, name: string, spec: object) =>
-  YAML.stringify({ apiVersion: 'backstage.io/v1alpha1', kind, metadata: { name }, spec });
+  YAML.stringify({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind,
+    metadata: { name },
+    spec,
+  });
 
 describe('catalog rules (app-config.yaml)', () => {
   jest.setTimeout(60_000);
@@ -27,17 +35,38 @@ describe('catalog rules (app-config.yaml)', () => {
     };
     const files = [
       write('catalog/org/people.yaml', doc('User', 'ada', { memberOf: [] })),
-      write('catalog/services/honest.yaml', doc('Component', 'honest', { type: 'service', lifecycle: 'production', owner: 'team-a' })),
+      write(
+        'catalog/services/honest.yaml',
+        doc('Component', 'honest', {
+          type: 'service',
+          lifecycle: 'production',
+          owner: 'team-a',
+        }),
+      ),
       // A service file that also makes its author an admin.
       write(
         'catalog/services/sneaky.yaml',
         [
-          doc('Component', 'sneaky', { type: 'service', lifecycle: 'production', owner: 'team-a' }),
-          doc('Group', 'portolan-admins', { type: 'team', children: [], members: ['mallory'] }),
+          doc('Component', 'sneaky', {
+            type: 'service',
+            lifecycle: 'production',
+            owner: 'team-a',
+          }),
+          doc('Group', 'portolan-admins', {
+            type: 'team',
+            children: [],
+            members: ['mallory'],
+          }),
         ].join('---\n'),
       ),
-      write('elsewhere/users.yaml', doc('User', 'mallory', { memberOf: ['portolan-admins'] })),
-      write('catalog/systems/systems.yaml', doc('System', 'payments', { owner: 'team-a' })),
+      write(
+        'elsewhere/users.yaml',
+        doc('User', 'mallory', { memberOf: ['portolan-admins'] }),
+      ),
+      write(
+        'catalog/systems/systems.yaml',
+        doc('System', 'payments', { owner: 'team-a' }),
+      ),
     ];
     const { server } = await startTestBackend({
       features: [
@@ -63,7 +92,12 @@ describe('catalog rules (app-config.yaml)', () => {
     let seen: string[] = [];
     for (let i = 0; i < 100; i++) {
       seen = await names();
-      if (seen.includes('User:ada') && seen.includes('Component:honest') && seen.includes('System:payments')) break;
+      if (
+        seen.includes('User:ada') &&
+        seen.includes('Component:honest') &&
+        seen.includes('System:payments')
+      )
+        break;
       await new Promise(r => setTimeout(r, 200));
     }
     // Give the refused files as long again to (not) show up.

@@ -79,7 +79,10 @@ function referencesOf(entity: Entity): Array<{ field: string; ref: string }> {
       out.push({
         field,
         ref: stringifyEntityRef(
-          parseEntityRef(String(raw), { defaultKind, defaultNamespace: 'default' }),
+          parseEntityRef(String(raw), {
+            defaultKind,
+            defaultNamespace: 'default',
+          }),
         ),
       });
     }
@@ -95,15 +98,19 @@ describe('the demo catalog (catalog/)', () => {
     expect(files.length).toBeGreaterThan(40);
   });
 
-  it.each(files.map(f => [`${path.relative(CATALOG, f.file)}: ${f.entity.kind}:${f.entity.metadata?.name}`, f.entity]))(
-    '%s is a valid entity',
-    async (_label, entity) => {
-      await expect(policy.enforce(entity as Entity)).resolves.toBeDefined();
-      const validator = kindValidators[(entity as Entity).kind];
-      expect(validator).toBeDefined();
-      await expect(validator.check(entity as Entity)).resolves.toBe(true);
-    },
-  );
+  it.each(
+    files.map(f => [
+      `${path.relative(CATALOG, f.file)}: ${f.entity.kind}:${
+        f.entity.metadata?.name
+      }`,
+      f.entity,
+    ]),
+  )('%s is a valid entity', async (_label, entity) => {
+    await expect(policy.enforce(entity as Entity)).resolves.toBeDefined();
+    const validator = kindValidators[(entity as Entity).kind];
+    expect(validator).toBeDefined();
+    await expect(validator.check(entity as Entity)).resolves.toBe(true);
+  });
 
   it('points every Location at files that exist', () => {
     const missing = byKind('Location').flatMap(l =>
@@ -135,10 +142,15 @@ describe('the demo catalog (catalog/)', () => {
       const ref = `group:default/${team.metadata.name}`;
       const members = byKind('User').filter(u =>
         (u.spec?.memberOf as string[]).some(
-          m => stringifyEntityRef(parseEntityRef(m, { defaultKind: 'group' })) === ref,
+          m =>
+            stringifyEntityRef(parseEntityRef(m, { defaultKind: 'group' })) ===
+            ref,
         ),
       );
-      expect({ team: team.metadata.name, hasMembers: members.length > 0 }).toEqual({
+      expect({
+        team: team.metadata.name,
+        hasMembers: members.length > 0,
+      }).toEqual({
         team: team.metadata.name,
         hasMembers: true,
       });
@@ -156,7 +168,9 @@ describe('the demo catalog (catalog/)', () => {
   });
 
   it('describes every service fully, with the annotations plugins read', () => {
-    const services = byKind('Component').filter(c => c.spec?.type === 'service');
+    const services = byKind('Component').filter(
+      c => c.spec?.type === 'service',
+    );
     expect(services.length).toBeGreaterThanOrEqual(12);
     const lifecycles = new Set(services.map(s => s.spec?.lifecycle));
     expect(lifecycles).toEqual(new Set(['production', 'experimental']));
@@ -168,7 +182,8 @@ describe('the demo catalog (catalog/)', () => {
         !s.metadata.description && 'description',
         !s.metadata.tags?.length && 'tags',
         !s.metadata.links?.length && 'links',
-        !(a['argocd/app-name'] || a['argocd/app-selector']) && 'argocd annotation',
+        !(a['argocd/app-name'] || a['argocd/app-selector']) &&
+          'argocd annotation',
         !a['backstage.io/kubernetes-id'] && 'kubernetes-id',
         !(s.spec?.dependsOn as string[] | undefined)?.some(d =>
           d.startsWith('resource:'),
@@ -195,8 +210,8 @@ describe('the demo catalog (catalog/)', () => {
       metadata: { name: 'ok' },
       spec: { type: 'service', lifecycle: 'production' },
     } as Entity;
-    await expect(componentEntityV1alpha1Validator.check(noOwner)).rejects.toThrow(
-      /owner/,
-    );
+    await expect(
+      componentEntityV1alpha1Validator.check(noOwner),
+    ).rejects.toThrow(/owner/);
   });
 });

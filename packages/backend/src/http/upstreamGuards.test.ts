@@ -24,7 +24,9 @@ function appWith(mount: (app: express.Express) => void) {
 }
 
 describe('kubernetesReadOnlyGuard', () => {
-  const { app, reached } = appWith(a => a.use('/api/kubernetes', kubernetesReadOnlyGuard()));
+  const { app, reached } = appWith(a =>
+    a.use('/api/kubernetes', kubernetesReadOnlyGuard()),
+  );
   beforeEach(() => reached.mockClear());
 
   it.each([
@@ -39,26 +41,41 @@ describe('kubernetesReadOnlyGuard', () => {
   });
 
   it.each([
-    ['patch', '/api/kubernetes/proxy/apis/argoproj.io/v1alpha1/namespaces/payments/rollouts/checkout-service/status'],
-    ['delete', '/api/kubernetes/proxy/api/v1/namespaces/payments/pods/checkout-1'],
+    [
+      'patch',
+      '/api/kubernetes/proxy/apis/argoproj.io/v1alpha1/namespaces/payments/rollouts/checkout-service/status',
+    ],
+    [
+      'delete',
+      '/api/kubernetes/proxy/api/v1/namespaces/payments/pods/checkout-1',
+    ],
     ['get', '/api/kubernetes/proxy/api/v1/secrets'],
     ['post', '/api/kubernetes/proxy'],
     ['post', '/api/kubernetes/clusters'],
     ['put', '/api/kubernetes/services/checkout-service'],
-  ] as const)('refuses %s %s with 403 before the plugin sees it', async (method, path) => {
-    const res = await request(app)[method](path).set('Backstage-Kubernetes-Cluster', 'prod-eu').send({});
-    expect(res.status).toBe(403);
-    expect(res.body.error.name).toBe('NotAllowedError');
-    expect(reached).not.toHaveBeenCalled();
-  });
+  ] as const)(
+    'refuses %s %s with 403 before the plugin sees it',
+    async (method, path) => {
+      const res = await request(app)
+        [method](path)
+        .set('Backstage-Kubernetes-Cluster', 'prod-eu')
+        .send({});
+      expect(res.status).toBe(403);
+      expect(res.body.error.name).toBe('NotAllowedError');
+      expect(reached).not.toHaveBeenCalled();
+    },
+  );
 });
 
 describe('writeRateLimit', () => {
-  const config = new ConfigReader({ portolan: { rateLimit: { writes: { window: { minutes: 1 }, limit: 3 } } } });
+  const config = new ConfigReader({
+    portolan: { rateLimit: { writes: { window: { minutes: 1 }, limit: 3 } } },
+  });
   const { app, reached } = appWith(a => a.use(writeRateLimit(config)));
 
   it('answers 429 once a client has made its writes for the window, and keeps reads open', async () => {
-    const action = '/api/delivery/entities/component/default/x/rollouts/actions';
+    const action =
+      '/api/delivery/entities/component/default/x/rollouts/actions';
     for (let i = 0; i < 3; i++) {
       expect((await request(app).post(action).send({})).status).toBe(200);
     }
@@ -67,16 +84,31 @@ describe('writeRateLimit', () => {
     expect(limited.body.error.message).toMatch(/at most 3 per 60 s/);
     expect(reached).toHaveBeenCalledTimes(3);
     // Reads, including reads by POST, are not limited.
-    expect((await request(app).get('/api/delivery/entities/component/default/x/rollouts')).status).toBe(200);
-    expect((await request(app).post('/api/catalog/entities/by-refs').send({})).status).toBe(200);
-    expect((await request(app).post('/api/permission/authorize').send({})).status).toBe(200);
+    expect(
+      (
+        await request(app).get(
+          '/api/delivery/entities/component/default/x/rollouts',
+        )
+      ).status,
+    ).toBe(200);
+    expect(
+      (await request(app).post('/api/catalog/entities/by-refs').send({}))
+        .status,
+    ).toBe(200);
+    expect(
+      (await request(app).post('/api/permission/authorize').send({})).status,
+    ).toBe(200);
     // Other writes share the budget.
-    expect((await request(app).post('/api/catalog/locations').send({})).status).toBe(429);
+    expect(
+      (await request(app).post('/api/catalog/locations').send({})).status,
+    ).toBe(429);
   });
 
   it('refuses a limit that is not a positive integer, naming the key', () => {
     expect(() =>
-      writeRateLimit(new ConfigReader({ portolan: { rateLimit: { writes: { limit: 0 } } } })),
+      writeRateLimit(
+        new ConfigReader({ portolan: { rateLimit: { writes: { limit: 0 } } } }),
+      ),
     ).toThrow("Invalid config value at 'portolan.rateLimit.writes.limit'");
   });
 });

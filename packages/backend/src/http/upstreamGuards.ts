@@ -31,10 +31,17 @@ export function kubernetesReadOnlyGuard(): RequestHandler {
       next();
       return;
     }
-    if (req.method === 'POST' && KUBERNETES_READ_POSTS.some(r => r.test(path))) {
+    if (
+      req.method === 'POST' &&
+      KUBERNETES_READ_POSTS.some(r => r.test(path))
+    ) {
       next();
       return;
     }
-    next(new NotAllowedError(`${req.method} ${path} is not allowed on the Kubernetes API in Portolan`));
+    next(
+      new NotAllowedError(
+        `${req.method} ${path} is not allowed on the Kubernetes API in Portolan`,
+      ),
+    );
   };
 }

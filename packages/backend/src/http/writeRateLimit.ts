@@ -15,12 +15,17 @@ export const WRITE_RATE_LIMIT_CONFIG_KEY = 'portolan.rateLimit.writes';
 const WRITE_ROUTES: Array<{ methods: string[]; path: RegExp }> = [
   { methods: ['POST', 'PUT', 'PATCH', 'DELETE'], path: /^\/api\/delivery\// },
   { methods: ['POST'], path: /^\/api\/scaffolder\/v2\/(tasks|dry-run)(\/|$)/ },
-  { methods: ['POST', 'DELETE'], path: /^\/api\/catalog\/(locations|refresh)(\/|$)/ },
+  {
+    methods: ['POST', 'DELETE'],
+    path: /^\/api\/catalog\/(locations|refresh)(\/|$)/,
+  },
   { methods: ['DELETE'], path: /^\/api\/catalog\/entities\// },
 ];
 
 export function isWriteRoute(method: string, path: string): boolean {
-  return WRITE_ROUTES.some(r => r.methods.includes(method) && r.path.test(path));
+  return WRITE_ROUTES.some(
+    r => r.methods.includes(method) && r.path.test(path),
+  );
 }
 
 /**
@@ -31,11 +36,15 @@ export function isWriteRoute(method: string, path: string): boolean {
 export function writeRateLimit(config: Config): RequestHandler {
   const settings = config.getOptionalConfig(WRITE_RATE_LIMIT_CONFIG_KEY);
   const windowMs = settings?.has('window')
-    ? durationToMilliseconds(readDurationFromConfig(settings, { key: 'window' }))
+    ? durationToMilliseconds(
+        readDurationFromConfig(settings, { key: 'window' }),
+      )
     : 60_000;
   const limit = settings?.getOptionalNumber('limit') ?? 60;
   if (!Number.isInteger(limit) || limit < 1) {
-    throw new Error(`Invalid config value at '${WRITE_RATE_LIMIT_CONFIG_KEY}.limit': must be a positive integer`);
+    throw new Error(
+      `Invalid config value at '${WRITE_RATE_LIMIT_CONFIG_KEY}.limit': must be a positive integer`,
+    );
   }
   return rateLimit({
     windowMs,
@@ -43,12 +52,15 @@ export function writeRateLimit(config: Config): RequestHandler {
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     skip: req => !isWriteRoute(req.method, req.originalUrl.split('?')[0]),
-    keyGenerator: req => ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? ''),
+    keyGenerator: req =>
+      ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? ''),
     statusCode: 429,
     message: {
       error: {
         name: 'TooManyRequestsError',
-        message: `Too many changes from this client: at most ${limit} per ${Math.round(windowMs / 1000)} s; try again shortly`,
+        message: `Too many changes from this client: at most ${limit} per ${Math.round(
+          windowMs / 1000,
+        )} s; try again shortly`,
       },
       response: { statusCode: 429 },
     },

@@ -21,7 +21,10 @@ import {
   createPermission,
 } from '@backstage/plugin-permission-common';
 import { argoCdPermissions } from '@portolan/argocd-common';
-import { deliveryPermissions, rolloutControlPermission } from '@portolan/plugin-delivery-common';
+import {
+  deliveryPermissions,
+  rolloutControlPermission,
+} from '@portolan/plugin-delivery-common';
 import { scaffolderPortolanPermissions } from '@portolan/plugin-scaffolder-backend-module-portolan';
 import { finopsPermissions } from '@portolan/plugin-finops-common';
 import { logsPermissions } from '@portolan/plugin-logs-common';
@@ -31,7 +34,9 @@ import { PortolanPermissionPolicy } from './PortolanPermissionPolicy';
 
 const policy = PortolanPermissionPolicy.fromConfig(
   new ConfigReader({
-    portolan: { permissions: { adminGroups: ['group:default/portolan-admins'] } },
+    portolan: {
+      permissions: { adminGroups: ['group:default/portolan-admins'] },
+    },
   }),
 );
 
@@ -44,7 +49,9 @@ function user(ref: string, groups: string[] = []): PolicyQueryUser {
   } as PolicyQueryUser;
 }
 
-const developer = user('user:default/ken.thompson', ['group:default/team-payments']);
+const developer = user('user:default/ken.thompson', [
+  'group:default/team-payments',
+]);
 const admin = user('user:default/margaret.hamilton', [
   'group:default/team-platform',
   'group:default/portolan-admins',
@@ -60,7 +67,10 @@ describe('PortolanPermissionPolicy', () => {
   });
 
   it('lets every signed-in user run a template', async () => {
-    const decision = await policy.handle({ permission: taskCreatePermission }, developer);
+    const decision = await policy.handle(
+      { permission: taskCreatePermission },
+      developer,
+    );
     expect(decision.result).toBe(AuthorizeResult.ALLOW);
   });
 
@@ -69,13 +79,19 @@ describe('PortolanPermissionPolicy', () => {
     ['delete a location', catalogLocationDeletePermission],
     ['delete an entity', catalogEntityDeletePermission],
     ['refresh an entity', catalogEntityRefreshPermission],
-  ])('keeps catalog writes for admins: a developer may not %s', async (_, permission) => {
-    const decision = await policy.handle({ permission }, developer);
-    expect(decision.result).toBe(AuthorizeResult.DENY);
-  });
+  ])(
+    'keeps catalog writes for admins: a developer may not %s',
+    async (_, permission) => {
+      const decision = await policy.handle({ permission }, developer);
+      expect(decision.result).toBe(AuthorizeResult.DENY);
+    },
+  );
 
   it('allows canary controls only to the owners of the entity (a condition the catalog resolves)', async () => {
-    const decision = await policy.handle({ permission: rolloutControlPermission }, developer);
+    const decision = await policy.handle(
+      { permission: rolloutControlPermission },
+      developer,
+    );
     expect(decision).toEqual({
       result: AuthorizeResult.CONDITIONAL,
       pluginId: 'catalog',
@@ -90,28 +106,46 @@ describe('PortolanPermissionPolicy', () => {
     });
   });
 
-  it("lets a user cancel only their own scaffolder tasks", async () => {
-    const decision = await policy.handle({ permission: taskCancelPermission }, developer);
+  it('lets a user cancel only their own scaffolder tasks', async () => {
+    const decision = await policy.handle(
+      { permission: taskCancelPermission },
+      developer,
+    );
     expect(decision).toMatchObject({
       result: AuthorizeResult.CONDITIONAL,
       pluginId: 'scaffolder',
       resourceType: 'scaffolder-task',
-      conditions: { rule: 'IS_TASK_OWNER', params: { createdBy: ['user:default/ken.thompson'] } },
+      conditions: {
+        rule: 'IS_TASK_OWNER',
+        params: { createdBy: ['user:default/ken.thompson'] },
+      },
     });
   });
 
   it('denies the Kubernetes proxy to everyone, admins included (it forwards writes with the cluster token)', async () => {
     for (const who of [developer, admin]) {
-      const decision = await policy.handle({ permission: kubernetesProxyPermission }, who);
+      const decision = await policy.handle(
+        { permission: kubernetesProxyPermission },
+        who,
+      );
       expect(decision.result).toBe(AuthorizeResult.DENY);
     }
   });
 
   it('denies a permission it does not know, to admins too, whatever its action says', async () => {
-    for (const attributes of [{}, { action: 'read' as const }, { action: 'create' as const }]) {
-      const permission = createPermission({ name: 'someplugin.thing.do', attributes });
+    for (const attributes of [
+      {},
+      { action: 'read' as const },
+      { action: 'create' as const },
+    ]) {
+      const permission = createPermission({
+        name: 'someplugin.thing.do',
+        attributes,
+      });
       for (const who of [developer, admin]) {
-        expect((await policy.handle({ permission }, who)).result).toBe(AuthorizeResult.DENY);
+        expect((await policy.handle({ permission }, who)).result).toBe(
+          AuthorizeResult.DENY,
+        );
       }
     }
   });
@@ -140,7 +174,9 @@ describe('PortolanPermissionPolicy', () => {
       ...finopsPermissions,
       ...logsPermissions,
     ];
-    expect(all.filter(p => !PERMISSION_RULES[p.name]).map(p => p.name)).toEqual([]);
+    expect(all.filter(p => !PERMISSION_RULES[p.name]).map(p => p.name)).toEqual(
+      [],
+    );
   });
 
   it('trusts backend-to-backend calls (no user)', async () => {
@@ -155,7 +191,9 @@ describe('PortolanPermissionPolicy', () => {
       PortolanPermissionPolicy.fromConfig(
         new ConfigReader({
           portolan: {
-            permissions: { adminGroups: ['group:default/ok', 'user:default/bob'] },
+            permissions: {
+              adminGroups: ['group:default/ok', 'user:default/bob'],
+            },
           },
         }),
       ),

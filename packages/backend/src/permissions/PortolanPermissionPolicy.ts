@@ -43,7 +43,10 @@ export const ADMIN_GROUPS_CONFIG_KEY = 'portolan.permissions.adminGroups';
 export class PortolanPermissionPolicy implements PermissionPolicy {
   static fromConfig(
     config: Config,
-    options: { logger?: LoggerService; rules?: Record<string, PermissionRule> } = {},
+    options: {
+      logger?: LoggerService;
+      rules?: Record<string, PermissionRule>;
+    } = {},
   ): PortolanPermissionPolicy {
     const raw = config.getOptionalStringArray(ADMIN_GROUPS_CONFIG_KEY) ?? [];
     const adminGroups = raw.map((ref, index) => {
@@ -83,7 +86,10 @@ export class PortolanPermissionPolicy implements PermissionPolicy {
       return { result: AuthorizeResult.ALLOW };
     }
     const { permission } = request;
-    const rule = Object.prototype.hasOwnProperty.call(this.rules, permission.name)
+    const rule = Object.prototype.hasOwnProperty.call(
+      this.rules,
+      permission.name,
+    )
       ? this.rules[permission.name]
       : undefined;
     if (!rule) {

@@ -27,7 +27,10 @@ import { Config } from '@backstage/config';
 import { Permission } from '@backstage/plugin-permission-common';
 import { argoCdReportReadPermission } from '@portolan/argocd-common';
 import { rolloutControlPermission } from '@portolan/plugin-delivery-common';
-import { finopsBudgetSetPermission, finopsCostReadPermission } from '@portolan/plugin-finops-common';
+import {
+  finopsBudgetSetPermission,
+  finopsCostReadPermission,
+} from '@portolan/plugin-finops-common';
 import { logsReadPermission } from '@portolan/plugin-logs-common';
 import { serviceUpdatePermission } from '@portolan/plugin-scaffolder-backend-module-portolan';
 
@@ -40,7 +43,12 @@ import { serviceUpdatePermission } from '@portolan/plugin-scaffolder-backend-mod
  * - `admin`: admin groups only;
  * - `nobody`: not even admins.
  */
-export type PermissionRule = 'everyone' | 'owner' | 'taskOwner' | 'admin' | 'nobody';
+export type PermissionRule =
+  | 'everyone'
+  | 'owner'
+  | 'taskOwner'
+  | 'admin'
+  | 'nobody';
 
 function rules(entries: Array<[Permission | string, PermissionRule]>) {
   return Object.fromEntries(
@@ -103,22 +111,36 @@ export const PERMISSION_RULES: Record<string, PermissionRule> = rules([
   [serviceUpdatePermission, 'owner'],
 ]);
 
-const RULE_NAMES: PermissionRule[] = ['everyone', 'owner', 'taskOwner', 'admin', 'nobody'];
+const RULE_NAMES: PermissionRule[] = [
+  'everyone',
+  'owner',
+  'taskOwner',
+  'admin',
+  'nobody',
+];
 
 /**
  * The rules in force: {@link PERMISSION_RULES} with the organisation's
  * overrides from `portolan.permissions.rules` (a list of `{ permission,
  * rule }`), e.g. `logs.read: owner` so only a service's team reads its logs.
  */
-export function permissionRulesFromConfig(config: Config): Record<string, PermissionRule> {
+export function permissionRulesFromConfig(
+  config: Config,
+): Record<string, PermissionRule> {
   const rules = { ...PERMISSION_RULES };
-  (config.getOptionalConfigArray('portolan.permissions.rules') ?? []).forEach((entry, i) => {
-    const permission = entry.getString('permission');
-    const rule = entry.getString('rule') as PermissionRule;
-    if (!RULE_NAMES.includes(rule)) {
-      throw new Error(`Invalid config value at 'portolan.permissions.rules[${i}].rule': must be one of ${RULE_NAMES.join(', ')}`);
-    }
-    rules[permission] = rule;
-  });
+  (config.getOptionalConfigArray('portolan.permissions.rules') ?? []).forEach(
+    (entry, i) => {
+      const permission = entry.getString('permission');
+      const rule = entry.getString('rule') as PermissionRule;
+      if (!RULE_NAMES.includes(rule)) {
+        throw new Error(
+          `Invalid config value at 'portolan.permissions.rules[${i}].rule': must be one of ${RULE_NAMES.join(
+            ', ',
+          )}`,
+        );
+      }
+      rules[permission] = rule;
+    },
+  );
   return rules;
 }

@@ -19,7 +19,10 @@ export default createBackendModule({
       },
       async init({ config, logger, policy }) {
         policy.setPolicy(
-          PortolanPermissionPolicy.fromConfig(config, { logger, rules: permissionRulesFromConfig(config) }),
+          PortolanPermissionPolicy.fromConfig(config, {
+            logger,
+            rules: permissionRulesFromConfig(config),
+          }),
         );
       },
     });

@@ -12,12 +12,25 @@ describe('Git stand-in, through the git CLI', () => {
   let sandbox: Awaited<ReturnType<typeof startTestSandbox>>;
   let work: string;
   const remote = (password = 'portolan-sandbox', repo = 'new-service') =>
-    sandbox.info.git.url.replace('http://', `http://portolan:${password}@`) + `/git/${repo}.git`;
+    sandbox.info.git.url.replace('http://', `http://portolan:${password}@`) +
+    `/git/${repo}.git`;
   const git = (cwd: string, ...args: string[]) =>
-    run('git', ['-c', 'user.name=Test', '-c', 'user.email=t@example.com', '-c', 'credential.helper=', ...args], {
-      cwd,
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
-    });
+    run(
+      'git',
+      [
+        '-c',
+        'user.name=Test',
+        '-c',
+        'user.email=t@example.com',
+        '-c',
+        'credential.helper=',
+        ...args,
+      ],
+      {
+        cwd,
+        env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+      },
+    );
 
   beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-git-test-'));
@@ -38,34 +51,55 @@ describe('Git stand-in, through the git CLI', () => {
     await git(src, 'push', '-q', remote(), 'main');
 
     await git(work, 'clone', '-q', remote(), 'clone');
-    expect(fs.readFileSync(path.join(work, 'clone', 'catalog-info.yaml'), 'utf8')).toBe('kind: Component\n');
+    expect(
+      fs.readFileSync(path.join(work, 'clone', 'catalog-info.yaml'), 'utf8'),
+    ).toBe('kind: Component\n');
 
-    const auth = `Basic ${Buffer.from('portolan:portolan-sandbox').toString('base64')}`;
-    const raw = await fetch(`${sandbox.info.git.url}/raw/new-service/main/catalog-info.yaml`, { headers: { Authorization: auth } });
+    const auth = `Basic ${Buffer.from('portolan:portolan-sandbox').toString(
+      'base64',
+    )}`;
+    const raw = await fetch(
+      `${sandbox.info.git.url}/raw/new-service/main/catalog-info.yaml`,
+      { headers: { Authorization: auth } },
+    );
     expect(raw.status).toBe(200);
     expect(await raw.text()).toBe('kind: Component\n');
   });
 
   it('refuses a wrong password like a real server', async () => {
-    const res = await fetch(`${sandbox.info.git.url}/git/new-service.git/info/refs?service=git-upload-pack`, {
-      headers: { Authorization: `Basic ${Buffer.from('portolan:wrong').toString('base64')}` },
-    });
+    const res = await fetch(
+      `${sandbox.info.git.url}/git/new-service.git/info/refs?service=git-upload-pack`,
+      {
+        headers: {
+          Authorization: `Basic ${Buffer.from('portolan:wrong').toString(
+            'base64',
+          )}`,
+        },
+      },
+    );
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/^Basic /);
-    await expect(git(work, 'clone', '-q', remote('wrong'), 'nope')).rejects.toThrow(/Authentication failed|401/);
+    await expect(
+      git(work, 'clone', '-q', remote('wrong'), 'nope'),
+    ).rejects.toThrow(/Authentication failed|401/);
   });
 
   it('refuses repository names that would escape its directory', async () => {
-    const auth = `Basic ${Buffer.from('portolan:portolan-sandbox').toString('base64')}`;
+    const auth = `Basic ${Buffer.from('portolan:portolan-sandbox').toString(
+      'base64',
+    )}`;
     const res = await fetch(`${sandbox.info.git.url}/api/repos`, {
       method: 'POST',
       headers: { Authorization: auth, 'Content-Type': 'application/json' },
       body: JSON.stringify({ name: '../evil' }),
     });
     expect(res.status).toBe(400);
-    const missing = await fetch(`${sandbox.info.git.url}/git/unknown.git/info/refs?service=git-upload-pack`, {
-      headers: { Authorization: auth },
-    });
+    const missing = await fetch(
+      `${sandbox.info.git.url}/git/unknown.git/info/refs?service=git-upload-pack`,
+      {
+        headers: { Authorization: auth },
+      },
+    );
     expect(missing.status).toBe(404);
   });
 });

@@ -17,7 +17,9 @@ const REPO_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 function validRepo(name: string): string {
   const bare = name.replace(/\.git$/, '');
   if (!REPO_NAME.test(bare) || bare.includes('..')) {
-    throw Object.assign(new Error(`invalid repository name '${name}'`), { status: 400 });
+    throw Object.assign(new Error(`invalid repository name '${name}'`), {
+      status: 400,
+    });
   }
   return bare;
 }
@@ -43,19 +45,30 @@ export class GitStandIn {
     // Raw files are readable without credentials, like a forge's public
     // raw endpoint, so the catalog's plain URL reader can fetch a pushed
     // catalog-info.yaml. Everything Git (clone, push) needs basic auth.
-    app.get(/^\/raw\/([^/]+)\/([^/]+)\/(.+)$/, wrap(async (req, res) => {
-      const [repo, ref, file] = [validRepo(req.params[0]), req.params[1], req.params[2]];
-      if (file.split('/').includes('..') || !/^[\w./-]+$/.test(ref)) {
-        res.status(400).type('text/plain').send('invalid path\n');
-        return;
-      }
-      try {
-        const { stdout } = await run('git', ['--git-dir', this.repoDir(repo), 'show', `${ref}:${file}`], { maxBuffer: 20 * 1024 * 1024 });
-        res.type('text/plain').send(stdout);
-      } catch {
-        res.status(404).type('text/plain').send('Not Found\n');
-      }
-    }));
+    app.get(
+      /^\/raw\/([^/]+)\/([^/]+)\/(.+)$/,
+      wrap(async (req, res) => {
+        const [repo, ref, file] = [
+          validRepo(req.params[0]),
+          req.params[1],
+          req.params[2],
+        ];
+        if (file.split('/').includes('..') || !/^[\w./-]+$/.test(ref)) {
+          res.status(400).type('text/plain').send('invalid path\n');
+          return;
+        }
+        try {
+          const { stdout } = await run(
+            'git',
+            ['--git-dir', this.repoDir(repo), 'show', `${ref}:${file}`],
+            { maxBuffer: 20 * 1024 * 1024 },
+          );
+          res.type('text/plain').send(stdout);
+        } catch {
+          res.status(404).type('text/plain').send('Not Found\n');
+        }
+      }),
+    );
     app.use((req, res, next) => {
       const header = req.headers.authorization ?? '';
       const [user, pass] = header.startsWith('Basic ')
@@ -68,19 +81,32 @@ export class GitStandIn {
       }
       next();
     });
-    app.post('/api/repos', express.json(), wrap(async (req, res) => {
-      const name = validRepo(String(req.body?.name ?? ''));
-      const created = await this.ensureRepo(name);
-      res.status(created ? 201 : 200).json({ name, cloneUrl: `/git/${name}.git` });
-    }));
+    app.post(
+      '/api/repos',
+      express.json(),
+      wrap(async (req, res) => {
+        const name = validRepo(String(req.body?.name ?? ''));
+        const created = await this.ensureRepo(name);
+        res
+          .status(created ? 201 : 200)
+          .json({ name, cloneUrl: `/git/${name}.git` });
+      }),
+    );
     app.get('/api/repos', (_req, res) => {
-      res.json(fs.readdirSync(this.root).filter(d => d.endsWith('.git')).map(d => ({ name: d.slice(0, -4) })));
+      res.json(
+        fs
+          .readdirSync(this.root)
+          .filter(d => d.endsWith('.git'))
+          .map(d => ({ name: d.slice(0, -4) })),
+      );
     });
     app.all(/^\/git\/([^/]+)(\/.*)$/, async (req, res, next) => {
       try {
         const repo = validRepo(req.params[0]);
         const rest = req.params[1];
-        const pushing = rest === '/git-receive-pack' || req.query.service === 'git-receive-pack';
+        const pushing =
+          rest === '/git-receive-pack' ||
+          req.query.service === 'git-receive-pack';
         if (!fs.existsSync(this.repoDir(repo))) {
           if (!pushing) {
             res.status(404).type('text/plain').send('Repository not found\n');
@@ -94,7 +120,10 @@ export class GitStandIn {
       }
     });
     app.use((error: any, _req: Request, res: Response, _next: NextFunction) => {
-      res.status(error?.status ?? 500).type('text/plain').send(`${error?.message ?? error}\n`);
+      res
+        .status(error?.status ?? 500)
+        .type('text/plain')
+        .send(`${error?.message ?? error}\n`);
     });
     return app;
   }

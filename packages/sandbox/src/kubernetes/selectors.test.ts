@@ -26,6 +26,8 @@ describe("the Kubernetes stand-in's label selectors", () => {
   });
 
   it('answers 400 with the API server message for a term it cannot parse', () => {
-    expect(() => parseLabelSelector('a=(b')).toThrow(/unable to parse requirement/);
+    expect(() => parseLabelSelector('a=(b')).toThrow(
+      /unable to parse requirement/,
+    );
   });
 });

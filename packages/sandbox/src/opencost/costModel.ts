@@ -76,8 +76,11 @@ const IDLE_APPS = new Set(['fraud-detector-dev']);
 export function workloadOfApp(world: World, app: App): Workload {
   const service = app.service;
   const overProvisioned = hash01(`${service}/over`) < 0.3;
-  const base = overProvisioned ? 0.08 + 0.06 * hash01(`${service}/cpu`) : 0.4 + 0.35 * hash01(`${service}/cpu`);
-  const envShare = app.environment === 'prod' ? 1 : app.environment === 'staging' ? 0.6 : 0.45;
+  const base = overProvisioned
+    ? 0.08 + 0.06 * hash01(`${service}/cpu`)
+    : 0.4 + 0.35 * hash01(`${service}/cpu`);
+  const envShare =
+    app.environment === 'prod' ? 1 : app.environment === 'staging' ? 0.6 : 0.45;
   const idle = IDLE_APPS.has(app.name);
   const prod = app.environment === 'prod';
   return {
@@ -98,16 +101,28 @@ export function workloadOfApp(world: World, app: App): Workload {
     podRamBytes: 256 * 1024 ** 2,
     replicasAt: t => world.replicasAt(app, t),
     cpuUtilisation: idle ? 0.012 : base * envShare,
-    ramUtilisation: idle ? 0.18 : Math.min(0.95, (overProvisioned ? 0.25 : 0.55) + 0.3 * hash01(`${service}/ram`)),
+    ramUtilisation: idle
+      ? 0.18
+      : Math.min(
+          0.95,
+          (overProvisioned ? 0.25 : 0.55) + 0.3 * hash01(`${service}/ram`),
+        ),
     weekendReplicas: idle || app.environment === 'dev' ? 1 : prod ? 0.6 : 0.5,
     networkGBPerDay: prod ? 20 + 60 * hash01(`${service}/net`) : 2,
     loadBalancers: prod && hash01(`${service}/lb`) < 0.35 ? 1 : 0,
-    pvBytes: hash01(`${service}/pv`) < 0.3 ? Math.round(20 + 180 * hash01(`${service}/pvsize`)) * GIB : 0,
+    pvBytes:
+      hash01(`${service}/pv`) < 0.3
+        ? Math.round(20 + 180 * hash01(`${service}/pvsize`)) * GIB
+        : 0,
   };
 }
 
 /** Cluster workloads no service claims: system add-ons, a leftover job, a bare pod. */
-export function systemWorkloads(cluster: string, environment: string, createdAt: number): Workload[] {
+export function systemWorkloads(
+  cluster: string,
+  environment: string,
+  createdAt: number,
+): Workload[] {
   const common = {
     cluster,
     environment,
@@ -151,7 +166,10 @@ export function systemWorkloads(cluster: string, environment: string, createdAt:
       namespace: 'payments',
       controller: 'legacy-reports',
       controllerKind: 'deployment',
-      labels: { 'backstage.io/kubernetes-id': 'legacy-reports', 'app.kubernetes.io/name': 'legacy-reports' },
+      labels: {
+        'backstage.io/kubernetes-id': 'legacy-reports',
+        'app.kubernetes.io/name': 'legacy-reports',
+      },
       podCpu: 0.5,
       podRamBytes: 512 * 1024 ** 2,
       replicasAt: () => 2,
@@ -194,19 +212,33 @@ export function usageOf(w: Workload, start: number, end: number): Usage {
   if (!(end > from)) return u;
   u.minutes = (end - from) / 60_000;
   const key = `${w.cluster}/${w.namespace}/${w.controller}`;
-  for (let dayStart = Math.floor(from / DAY) * DAY; dayStart < end; dayStart += DAY) {
+  for (
+    let dayStart = Math.floor(from / DAY) * DAY;
+    dayStart < end;
+    dayStart += DAY
+  ) {
     const s = Math.max(from, dayStart);
     const e = Math.min(end, dayStart + DAY);
     if (e <= s) continue;
     const dayKey = `${key}/${dayStart}`;
     const weekend = isWeekend(dayStart);
-    const scale = (weekend ? w.weekendReplicas : 1) * (1 + 0.06 * (hash01(`${dayKey}/r`) - 0.5));
-    const traffic = (weekend ? 0.8 : 1) * (1 + 0.16 * (hash01(`${dayKey}/u`) - 0.5));
+    const scale =
+      (weekend ? w.weekendReplicas : 1) *
+      (1 + 0.06 * (hash01(`${dayKey}/r`) - 0.5));
+    const traffic =
+      (weekend ? 0.8 : 1) * (1 + 0.16 * (hash01(`${dayKey}/u`) - 0.5));
     // Replica-hours, with the replica count changing mid-day when a deploy scaled it.
     let replicaHours = 0;
-    const changes = [s, ...(w.app?.replicaChanges ?? []).map(c => c.at).filter(t => t > s && t < e), e];
+    const changes = [
+      s,
+      ...(w.app?.replicaChanges ?? [])
+        .map(c => c.at)
+        .filter(t => t > s && t < e),
+      e,
+    ];
     for (let i = 0; i + 1 < changes.length; i++) {
-      replicaHours += w.replicasAt(changes[i]) * ((changes[i + 1] - changes[i]) / HOUR);
+      replicaHours +=
+        w.replicasAt(changes[i]) * ((changes[i + 1] - changes[i]) / HOUR);
     }
     replicaHours *= scale;
     const hours = (e - s) / HOUR;
@@ -215,7 +247,8 @@ export function usageOf(w: Workload, start: number, end: number): Usage {
     u.cpuRequestCoreHours += cpuReq;
     u.cpuUsageCoreHours += cpuReq * w.cpuUtilisation * traffic;
     u.ramRequestByteHours += ramReq;
-    u.ramUsageByteHours += ramReq * w.ramUtilisation * (1 + 0.05 * (hash01(`${dayKey}/m`) - 0.5));
+    u.ramUsageByteHours +=
+      ramReq * w.ramUtilisation * (1 + 0.05 * (hash01(`${dayKey}/m`) - 0.5));
     u.networkBytes += w.networkGBPerDay * 1e9 * traffic * (hours / 24);
     u.lbHours += w.loadBalancers * hours;
     u.pvByteHours += w.pvBytes * hours;

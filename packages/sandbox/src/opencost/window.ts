@@ -37,7 +37,10 @@ export function parseWindow(window: string, now: number): TimeWindow {
       return { start, end: start + 7 * DAY };
     }
     case 'month':
-      return { start: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1), end: now };
+      return {
+        start: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1),
+        end: now,
+      };
     case 'lastmonth':
       return {
         start: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1),
@@ -55,29 +58,40 @@ export function parseWindow(window: string, now: number): TimeWindow {
     return { start: now - n * UNIT[m[2]], end: now };
   }
   m = /^(\d+)[,-](\d+)$/.exec(window);
-  if (m) return checked({ start: Number(m[1]) * 1000, end: Number(m[2]) * 1000 }, window);
+  if (m)
+    return checked(
+      { start: Number(m[1]) * 1000, end: Number(m[2]) * 1000 },
+      window,
+    );
   m = new RegExp(`^(${RFC3339}),(${RFC3339})$`).exec(window);
-  if (m) return checked({ start: Date.parse(m[1]), end: Date.parse(m[2]) }, window);
+  if (m)
+    return checked({ start: Date.parse(m[1]), end: Date.parse(m[2]) }, window);
   throw new IllegalParameterError(`illegal window: ${window}`);
 }
 
 function checked(w: TimeWindow, raw: string): TimeWindow {
-  if (!(w.end > w.start)) throw new IllegalParameterError(`illegal window: ${raw}`);
+  if (!(w.end > w.start))
+    throw new IllegalParameterError(`illegal window: ${raw}`);
   return w;
 }
 
 /** A duration such as `1d`, `6h`, `30m` (OpenCost's step). */
 export function parseDuration(value: string): number {
   const m = /^(\d+)(m|h|d|w)$/.exec(value);
-  if (!m || Number(m[1]) === 0) throw new IllegalParameterError(`illegal duration: ${value}`);
+  if (!m || Number(m[1]) === 0)
+    throw new IllegalParameterError(`illegal duration: ${value}`);
   return Number(m[1]) * UNIT[m[2]];
 }
 
 /** The sets a window is split into: `step` long each (the last may be shorter); one set without a step. */
-export function splitWindow(w: TimeWindow, step: number | undefined): TimeWindow[] {
+export function splitWindow(
+  w: TimeWindow,
+  step: number | undefined,
+): TimeWindow[] {
   if (!step) return [w];
   const sets: TimeWindow[] = [];
-  for (let s = w.start; s < w.end; s += step) sets.push({ start: s, end: Math.min(s + step, w.end) });
+  for (let s = w.start; s < w.end; s += step)
+    sets.push({ start: s, end: Math.min(s + step, w.end) });
   return sets;
 }
 

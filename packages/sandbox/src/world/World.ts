@@ -75,7 +75,12 @@ export interface App {
   /** spec.source.targetRevision; undefined: main. */
   targetRevision?: string;
   /** Deploys that changed the replica count, oldest first; `replicas` is the count now. */
-  replicaChanges?: Array<{ at: number; revision: string; from: number; to: number }>;
+  replicaChanges?: Array<{
+    at: number;
+    revision: string;
+    from: number;
+    to: number;
+  }>;
 }
 
 /**
@@ -211,11 +216,21 @@ export class World {
   /** Doubles the replicas with the first successful deploy 5 to 20 days ago (no randomness used). */
   private scaleOut(app: App, now: number): void {
     const deploy = app.deploys.find(
-      d => d.result === 'succeeded' && d.startedAt >= now - 20 * DAY && d.startedAt <= now - 5 * DAY,
+      d =>
+        d.result === 'succeeded' &&
+        d.startedAt >= now - 20 * DAY &&
+        d.startedAt <= now - 5 * DAY,
     );
     if (!deploy) return;
     const from = app.replicas;
-    app.replicaChanges = [{ at: deploy.finishedAt ?? deploy.startedAt, revision: deploy.revision, from, to: from * 2 }];
+    app.replicaChanges = [
+      {
+        at: deploy.finishedAt ?? deploy.startedAt,
+        revision: deploy.revision,
+        from,
+        to: from * 2,
+      },
+    ];
     app.replicas = from * 2;
   }
 

@@ -3,11 +3,7 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { EnvironmentsService } from '../services/EnvironmentsService';
-import {
-  entityNamePart,
-  entityParams,
-  parseRequest,
-} from './parseRequest';
+import { entityNamePart, entityParams, parseRequest } from './parseRequest';
 
 const clusterParams = z.object({
   namespace: entityNamePart,

@@ -1,9 +1,17 @@
 import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
-import { TestDatabases, mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import {
+  TestDatabases,
+  mockCredentials,
+  mockServices,
+} from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { kubeconfigCluster, sandboxFetch, startTestSandbox } from '@portolan/sandbox/src/testing';
+import {
+  kubeconfigCluster,
+  sandboxFetch,
+  startTestSandbox,
+} from '@portolan/sandbox/src/testing';
 import express from 'express';
 import request from 'supertest';
 import { DeploymentStore } from '../database/DeploymentStore';
@@ -20,7 +28,11 @@ const OUTSIDER = 'user:default/linus.t';
 const cluster = (name: string, environment: string): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Resource',
-  metadata: { name, namespace: 'default', annotations: { 'portolan.dev/environment': environment } },
+  metadata: {
+    name,
+    namespace: 'default',
+    annotations: { 'portolan.dev/environment': environment },
+  },
   spec: { type: 'kubernetes-cluster', owner: 'group:default/team-platform' },
 });
 
@@ -30,10 +42,16 @@ const service = (name: string, namespace: string): Entity => ({
   metadata: {
     name,
     namespace: 'default',
-    annotations: { 'backstage.io/kubernetes-id': name, 'backstage.io/kubernetes-namespace': namespace },
+    annotations: {
+      'backstage.io/kubernetes-id': name,
+      'backstage.io/kubernetes-namespace': namespace,
+    },
   },
   spec: { type: 'service', owner: 'group:default/team-payments' },
-  relations: ['dev', 'staging', 'prod-eu'].map(c => ({ type: 'dependsOn', targetRef: `resource:default/${c}` })),
+  relations: ['dev', 'staging', 'prod-eu'].map(c => ({
+    type: 'dependsOn',
+    targetRef: `resource:default/${c}`,
+  })),
 });
 
 describe('canary controls against the sandbox', () => {
@@ -43,11 +61,14 @@ describe('canary controls against the sandbox', () => {
   let actions: RolloutActionStore;
   const audits: Array<{ options: any; outcome?: string; meta?: any }> = [];
   const path = '/entities/component/default/checkout-service/rollouts';
-  const kubePath = '/apis/argoproj.io/v1alpha1/namespaces/payments/rollouts/checkout-service';
+  const kubePath =
+    '/apis/argoproj.io/v1alpha1/namespaces/payments/rollouts/checkout-service';
 
   const kube = async () => {
     const prod = sandbox.info.kubernetes.find(c => c.name === 'prod-eu')!;
-    const res = await sandboxFetch(sandbox.info)(`${prod.url}${kubePath}`, { headers: { Authorization: `Bearer ${prod.token}` } });
+    const res = await sandboxFetch(sandbox.info)(`${prod.url}${kubePath}`, {
+      headers: { Authorization: `Bearer ${prod.token}` },
+    });
     return (await res.json()) as any;
   };
   /** The Rollouts controller's next pass (it never runs inside a request). */
@@ -57,36 +78,71 @@ describe('canary controls against the sandbox', () => {
   };
   let prodClient: RolloutsClient;
   const load = async (as = OWNER) => {
-    const res = await request(app).get(path).set('Authorization', mockCredentials.user.header(as));
+    const res = await request(app)
+      .get(path)
+      .set('Authorization', mockCredentials.user.header(as));
     expect(res.status).toBe(200);
     return res.body;
   };
   const prodRollout = async (as = OWNER) =>
     (await load(as)).rollouts.find((r: any) => r.cluster === 'prod-eu');
-  const act = (action: string, resourceVersion: string, as = OWNER, name = 'checkout-service') =>
+  const act = (
+    action: string,
+    resourceVersion: string,
+    as = OWNER,
+    name = 'checkout-service',
+  ) =>
     request(app)
       .post(`${path}/actions`)
       .set('Authorization', mockCredentials.user.header(as))
-      .send({ cluster: 'prod-eu', namespace: 'payments', name, action, resourceVersion });
+      .send({
+        cluster: 'prod-eu',
+        namespace: 'payments',
+        name,
+        action,
+        resourceVersion,
+      });
 
   beforeAll(async () => {
     sandbox = await startTestSandbox();
     // A new revision whose analysis passes starts a canary; it waits at its
     // first (indefinite) pause.
-    const target = sandbox.world.apps.find(a => a.name === 'checkout-service-prod')!;
-    sandbox.world.startDeploy(target, sandbox.clock.now(), 'ci-bot', 'ee'.padEnd(40, '3'));
+    const target = sandbox.world.apps.find(
+      a => a.name === 'checkout-service-prod',
+    )!;
+    sandbox.world.startDeploy(
+      target,
+      sandbox.clock.now(),
+      'ci-bot',
+      'ee'.padEnd(40, '3'),
+    );
     sandbox.clock.advance(1000);
     sandbox.tick();
 
     const knex = await databases.init('SQLITE_3');
-    const database = { getClient: async () => knex, migrations: { skip: false } };
+    const database = {
+      getClient: async () => knex,
+      migrations: { skip: false },
+    };
     await DeploymentStore.create({ database });
     actions = await RolloutActionStore.create({ database });
     // TLS verified against the sandbox's CA (caData), as against any cluster.
-    const clients = sandbox.info.kubernetes.map(c => new RolloutsClient(kubeconfigCluster(sandbox.info, c.name)));
+    const clients = sandbox.info.kubernetes.map(
+      c => new RolloutsClient(kubeconfigCluster(sandbox.info, c.name)),
+    );
     prodClient = clients.find(c => c.cluster.name === 'prod-eu')!;
     // A cluster that never answers: its error is reported, the rest render.
-    clients.push(new RolloutsClient({ name: 'dark', url: 'https://127.0.0.1:9', token: 't', skipTLSVerify: false }, 500));
+    clients.push(
+      new RolloutsClient(
+        {
+          name: 'dark',
+          url: 'https://127.0.0.1:9',
+          token: 't',
+          skipTLSVerify: false,
+        },
+        500,
+      ),
+    );
     const rollouts = RolloutService.create({
       clients,
       catalog: catalogServiceMock({
@@ -102,7 +158,8 @@ describe('canary controls against the sandbox', () => {
         authorize: async (_requests, options) => [
           {
             result:
-              (options.credentials.principal as { userEntityRef?: string }).userEntityRef === OWNER
+              (options.credentials.principal as { userEntityRef?: string })
+                .userEntityRef === OWNER
                 ? AuthorizeResult.ALLOW
                 : AuthorizeResult.DENY,
           },
@@ -129,8 +186,20 @@ describe('canary controls against the sandbox', () => {
       auth: mockServices.auth(),
     });
     app = express();
-    app.use(createRolloutsRouter({ rollouts, httpAuth: mockServices.httpAuth({ defaultCredentials: mockCredentials.none() }) }));
-    app.use(MiddlewareFactory.create({ config: mockServices.rootConfig(), logger: mockServices.logger.mock() }).error());
+    app.use(
+      createRolloutsRouter({
+        rollouts,
+        httpAuth: mockServices.httpAuth({
+          defaultCredentials: mockCredentials.none(),
+        }),
+      }),
+    );
+    app.use(
+      MiddlewareFactory.create({
+        config: mockServices.rootConfig(),
+        logger: mockServices.logger.mock(),
+      }).error(),
+    );
   });
   afterAll(() => sandbox.stop());
 
@@ -152,11 +221,19 @@ describe('canary controls against the sandbox', () => {
       canaryHash: 'ee'.padEnd(10, '3'),
     });
     expect(r.steps.map((s: any) => s.description)).toEqual([
-      'Set weight 20%', 'Pause until promoted', 'Set weight 50%', 'Pause 60s', 'Analysis (success-rate)', 'Set weight 100%',
+      'Set weight 20%',
+      'Pause until promoted',
+      'Set weight 50%',
+      'Pause 60s',
+      'Analysis (success-rate)',
+      'Set weight 100%',
     ]);
     expect(r.canaryImage).toMatch(/checkout-service/);
     expect(r.actions.promote.allowed).toBe(true);
-    expect(r.actions.retry).toEqual({ allowed: false, reason: 'Only an aborted rollout can be retried' });
+    expect(r.actions.retry).toEqual({
+      allowed: false,
+      reason: 'Only an aborted rollout can be retried',
+    });
   });
 
   it('refuses a user who does not own the service: 403, nothing patched, audited', async () => {
@@ -164,18 +241,31 @@ describe('canary controls against the sandbox', () => {
     const res = await act('promote', before.metadata.resourceVersion, OUTSIDER);
     expect(res.status).toBe(403);
     expect(res.body.error.message).toMatch(/only members of its owning team/);
-    expect((await kube()).metadata.resourceVersion).toBe(before.metadata.resourceVersion);
-    expect(audits[audits.length - 1]).toMatchObject({ options: { eventId: 'rollout-control', meta: { actor: OUTSIDER } }, outcome: 'fail' });
+    expect((await kube()).metadata.resourceVersion).toBe(
+      before.metadata.resourceVersion,
+    );
+    expect(audits[audits.length - 1]).toMatchObject({
+      options: { eventId: 'rollout-control', meta: { actor: OUTSIDER } },
+      outcome: 'fail',
+    });
     expect((await load(OUTSIDER)).canControl).toBe(false);
   });
 
   it('answers 409 with the current state when the rollout changed since it was read', async () => {
     const before = await kube();
-    const res = await act('promote', String(Number(before.metadata.resourceVersion) - 1));
+    const res = await act(
+      'promote',
+      String(Number(before.metadata.resourceVersion) - 1),
+    );
     expect(res.status).toBe(409);
     expect(res.body.error.message).toMatch(/changed since you loaded it/);
-    expect(res.body.rollout).toMatchObject({ currentStepIndex: 1, resourceVersion: before.metadata.resourceVersion });
-    expect((await kube()).metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    expect(res.body.rollout).toMatchObject({
+      currentStepIndex: 1,
+      resourceVersion: before.metadata.resourceVersion,
+    });
+    expect((await kube()).metadata.resourceVersion).toBe(
+      before.metadata.resourceVersion,
+    );
   });
 
   it('promotes with the kubectl-argo-rollouts patch, records and audits it; the controller moves on afterwards', async () => {
@@ -184,13 +274,28 @@ describe('canary controls against the sandbox', () => {
     expect(res.status).toBe(200);
     // The API server's answer: pause condition cleared, the step not yet
     // advanced (Argo Rollouts reacts on its own loop, as a real cluster).
-    expect(res.body.rollout).toMatchObject({ currentStepIndex: 1, pauseReasons: [] });
-    expect(res.body.record).toMatchObject({ action: 'promote', actor: OWNER, stepBefore: 1, stepAfter: 1, environment: 'prod' });
+    expect(res.body.rollout).toMatchObject({
+      currentStepIndex: 1,
+      pauseReasons: [],
+    });
+    expect(res.body.record).toMatchObject({
+      action: 'promote',
+      actor: OWNER,
+      stepBefore: 1,
+      stepAfter: 1,
+      environment: 'prod',
+    });
     controllerPass();
     // Past the pause, setWeight 50 applied, now in the timed pause.
-    expect(await prodRollout()).toMatchObject({ currentStepIndex: 3, canaryWeight: 50, phase: 'Paused' });
+    expect(await prodRollout()).toMatchObject({
+      currentStepIndex: 3,
+      canaryWeight: 50,
+      phase: 'Paused',
+    });
     expect((await kube()).status.currentStepIndex).toBe(3);
-    const stored = await actions.list({ entityRefs: ['component:default/checkout-service'] });
+    const stored = await actions.list({
+      entityRefs: ['component:default/checkout-service'],
+    });
     expect(stored).toHaveLength(1);
     expect(audits[audits.length - 1]).toMatchObject({
       outcome: 'success',
@@ -201,27 +306,48 @@ describe('canary controls against the sandbox', () => {
   it('sends the status patch first, the spec patch second, with the precondition on the first only (kubectl-argo-rollouts order)', async () => {
     let r = await prodRollout();
     const paused = await act('pause', r.resourceVersion);
-    expect(paused.body.rollout).toMatchObject({ paused: true, phase: 'Paused' });
+    expect(paused.body.rollout).toMatchObject({
+      paused: true,
+      phase: 'Paused',
+    });
     controllerPass();
     r = await prodRollout();
-    const sent: Array<{ patch: object; resourceVersion?: string; answered?: string }> = [];
+    const sent: Array<{
+      patch: object;
+      resourceVersion?: string;
+      answered?: string;
+    }> = [];
     const patchRollout = prodClient.patchRollout.bind(prodClient);
-    const spy = jest.spyOn(prodClient, 'patchRollout').mockImplementation(async (ns, name, patch, resourceVersion) => {
-      const after = await patchRollout(ns, name, patch, resourceVersion);
-      sent.push({ patch, resourceVersion, answered: after.metadata.resourceVersion });
-      // A real race: the controller reacts to the first patch before the
-      // second arrives (here: the cleared pause condition ends its own pause).
-      if (sent.length === 1) controllerPass();
-      return after;
-    });
+    const spy = jest
+      .spyOn(prodClient, 'patchRollout')
+      .mockImplementation(async (ns, name, patch, resourceVersion) => {
+        const after = await patchRollout(ns, name, patch, resourceVersion);
+        sent.push({
+          patch,
+          resourceVersion,
+          answered: after.metadata.resourceVersion,
+        });
+        // A real race: the controller reacts to the first patch before the
+        // second arrives (here: the cleared pause condition ends its own pause).
+        if (sent.length === 1) controllerPass();
+        return after;
+      });
     try {
       const res = await act('resume', r.resourceVersion);
       expect(res.status).toBe(200);
-      expect(sent.map(x => x.patch)).toEqual([{ status: { pauseConditions: null } }, { spec: { paused: false } }]);
-      expect(sent.map(x => x.resourceVersion)).toEqual([r.resourceVersion, undefined]);
+      expect(sent.map(x => x.patch)).toEqual([
+        { status: { pauseConditions: null } },
+        { spec: { paused: false } },
+      ]);
+      expect(sent.map(x => x.resourceVersion)).toEqual([
+        r.resourceVersion,
+        undefined,
+      ]);
       // The controller wrote in between: a precondition on the second patch
       // (the version the first answered) would have been a 409.
-      expect(Number(sent[1].answered)).toBeGreaterThan(Number(sent[0].answered) + 1);
+      expect(Number(sent[1].answered)).toBeGreaterThan(
+        Number(sent[0].answered) + 1,
+      );
       expect((await kube()).spec.paused).toBe(false);
       expect(res.body.rollout.paused).toBe(false);
     } finally {
@@ -235,19 +361,25 @@ describe('canary controls against the sandbox', () => {
     const getRollout = prodClient.getRollout.bind(prodClient);
     // The service reads the rollout, then the controller writes (the timed
     // pause ends), then the first patch arrives carrying the old version.
-    const spy = jest.spyOn(prodClient, 'getRollout').mockImplementationOnce(async (ns, name) => {
-      const read = await getRollout(ns, name);
-      controllerPass(61_000);
-      return read;
-    });
+    const spy = jest
+      .spyOn(prodClient, 'getRollout')
+      .mockImplementationOnce(async (ns, name) => {
+        const read = await getRollout(ns, name);
+        controllerPass(61_000);
+        return read;
+      });
     try {
       const before = await kube();
       expect(before.metadata.resourceVersion).toBe(r.resourceVersion);
       const res = await act('abort', r.resourceVersion);
       expect(res.status).toBe(409);
-      expect(res.body.error.message).toMatch(/changed while the action was sent; nothing was changed/);
+      expect(res.body.error.message).toMatch(
+        /changed while the action was sent; nothing was changed/,
+      );
       const now = await kube();
-      expect(now.metadata.resourceVersion).toBe(res.body.rollout.resourceVersion);
+      expect(now.metadata.resourceVersion).toBe(
+        res.body.rollout.resourceVersion,
+      );
       expect(now.status.abort).toBeUndefined();
     } finally {
       spy.mockRestore();
@@ -260,7 +392,10 @@ describe('canary controls against the sandbox', () => {
     let res = await act('pause', (await kube()).metadata.resourceVersion);
     expect(res.body.rollout.paused).toBe(true);
     controllerPass();
-    expect(await kube()).toMatchObject({ spec: { paused: true }, status: { phase: 'Paused', message: 'manually paused' } });
+    expect(await kube()).toMatchObject({
+      spec: { paused: true },
+      status: { phase: 'Paused', message: 'manually paused' },
+    });
     res = await act('resume', (await kube()).metadata.resourceVersion);
     expect(res.body.rollout.paused).toBe(false);
     res = await act('abort', res.body.rollout.resourceVersion);
@@ -268,10 +403,16 @@ describe('canary controls against the sandbox', () => {
     expect(res.body.rollout.aborted).toBe(true);
     controllerPass();
     const r = await prodRollout();
-    expect(r).toMatchObject({ aborted: true, phase: 'Degraded', canaryWeight: 0 });
+    expect(r).toMatchObject({
+      aborted: true,
+      phase: 'Degraded',
+      canaryWeight: 0,
+    });
     const refused = await act('promote', r.resourceVersion);
     expect(refused.status).toBe(409);
-    expect(refused.body.error.message).toBe('Promote is not possible now: The rollout was aborted; retry it first');
+    expect(refused.body.error.message).toBe(
+      'Promote is not possible now: The rollout was aborted; retry it first',
+    );
     expect(r.actions.retry.allowed).toBe(true);
     res = await act('retry', r.resourceVersion);
     expect(res.status).toBe(200);
@@ -281,10 +422,20 @@ describe('canary controls against the sandbox', () => {
 
   it("will not act on another service's rollout", async () => {
     const other = await sandboxFetch(sandbox.info)(
-      `${sandbox.info.kubernetes.find(c => c.name === 'prod-eu')!.url}/apis/argoproj.io/v1alpha1/rollouts`,
-      { headers: { Authorization: `Bearer ${sandbox.info.kubernetes.find(c => c.name === 'prod-eu')!.token}` } },
+      `${
+        sandbox.info.kubernetes.find(c => c.name === 'prod-eu')!.url
+      }/apis/argoproj.io/v1alpha1/rollouts`,
+      {
+        headers: {
+          Authorization: `Bearer ${
+            sandbox.info.kubernetes.find(c => c.name === 'prod-eu')!.token
+          }`,
+        },
+      },
     ).then(x => x.json() as any);
-    const foreign = other.items.find((x: any) => x.metadata.name !== 'checkout-service');
+    const foreign = other.items.find(
+      (x: any) => x.metadata.name !== 'checkout-service',
+    );
     const res = await request(app)
       .post(`${path}/actions`)
       .set('Authorization', mockCredentials.user.header(OWNER))
@@ -305,22 +456,47 @@ describe('canary controls against the sandbox', () => {
     /** A router over these catalog entities (the clusters are added). */
     const routerWith = (entities: Entity[]) => {
       const service = RolloutService.create({
-        clients: sandbox.info.kubernetes.map(c => new RolloutsClient(kubeconfigCluster(sandbox.info, c.name))),
+        clients: sandbox.info.kubernetes.map(
+          c => new RolloutsClient(kubeconfigCluster(sandbox.info, c.name)),
+        ),
         catalog: catalogServiceMock({
-          entities: [...entities, cluster('dev', 'dev'), cluster('staging', 'staging'), cluster('prod-eu', 'prod')],
+          entities: [
+            ...entities,
+            cluster('dev', 'dev'),
+            cluster('staging', 'staging'),
+            cluster('prod-eu', 'prod'),
+          ],
         }),
-        permissions: mockServices.permissions.mock({ authorize: async () => [{ result: AuthorizeResult.ALLOW }] }),
+        permissions: mockServices.permissions.mock({
+          authorize: async () => [{ result: AuthorizeResult.ALLOW }],
+        }),
         auditor: mockServices.auditor.mock(),
         store: actions,
         logger: mockServices.logger.mock(),
         auth: mockServices.auth(),
       });
       const router = express();
-      router.use(createRolloutsRouter({ rollouts: service, httpAuth: mockServices.httpAuth({ defaultCredentials: mockCredentials.none() }) }));
-      router.use(MiddlewareFactory.create({ config: mockServices.rootConfig(), logger: mockServices.logger.mock() }).error());
+      router.use(
+        createRolloutsRouter({
+          rollouts: service,
+          httpAuth: mockServices.httpAuth({
+            defaultCredentials: mockCredentials.none(),
+          }),
+        }),
+      );
+      router.use(
+        MiddlewareFactory.create({
+          config: mockServices.rootConfig(),
+          logger: mockServices.logger.mock(),
+        }).error(),
+      );
       return router;
     };
-    const attempt = async (router: express.Express, entity: string, target: { cluster?: string; namespace?: string; name?: string } = {}) => {
+    const attempt = async (
+      router: express.Express,
+      entity: string,
+      target: { cluster?: string; namespace?: string; name?: string } = {},
+    ) => {
       const before = await kube();
       const res = await request(router)
         .post(`/entities/component/default/${entity}/rollouts/actions`)
@@ -334,11 +510,15 @@ describe('canary controls against the sandbox', () => {
           ...target,
         });
       // Whatever the answer, the rollout is untouched.
-      expect((await kube()).metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+      expect((await kube()).metadata.resourceVersion).toBe(
+        before.metadata.resourceVersion,
+      );
       return res;
     };
-    const notHis = (entity: string, where = 'payments/checkout-service in cluster prod-eu') =>
-      `component:default/${entity} has no rollout ${where}`;
+    const notHis = (
+      entity: string,
+      where = 'payments/checkout-service in cluster prod-eu',
+    ) => `component:default/${entity} has no rollout ${where}`;
 
     it("refuses a copy of another service's kubernetes-id, for both services (neither gets it)", async () => {
       const copycat: Entity = {
@@ -346,10 +526,16 @@ describe('canary controls against the sandbox', () => {
         metadata: {
           name: 'checkout-copy',
           namespace: 'default',
-          annotations: { 'backstage.io/kubernetes-label-selector': 'backstage.io/kubernetes-id=checkout-service' },
+          annotations: {
+            'backstage.io/kubernetes-label-selector':
+              'backstage.io/kubernetes-id=checkout-service',
+          },
         },
       };
-      const router = routerWith([service('checkout-service', 'payments'), copycat]);
+      const router = routerWith([
+        service('checkout-service', 'payments'),
+        copycat,
+      ]);
       const theirs = await attempt(router, 'checkout-copy');
       expect(theirs.status).toBe(404);
       expect(theirs.body.error.message).toBe(notHis('checkout-copy'));
@@ -360,9 +546,18 @@ describe('canary controls against the sandbox', () => {
     it('refuses a selector with no key=value term (it would match every workload)', async () => {
       const greedy: Entity = {
         ...service('greedy', 'payments'),
-        metadata: { name: 'greedy', namespace: 'default', annotations: { 'backstage.io/kubernetes-label-selector': 'app!=nothing' } },
+        metadata: {
+          name: 'greedy',
+          namespace: 'default',
+          annotations: {
+            'backstage.io/kubernetes-label-selector': 'app!=nothing',
+          },
+        },
       };
-      const res = await attempt(routerWith([service('checkout-service', 'payments'), greedy]), 'greedy');
+      const res = await attempt(
+        routerWith([service('checkout-service', 'payments'), greedy]),
+        'greedy',
+      );
       expect(res.status).toBe(404);
       expect(res.body.error.message).toBe(notHis('greedy'));
     });
@@ -372,7 +567,9 @@ describe('canary controls against the sandbox', () => {
         ...service('checkout-service', 'payments'),
         relations: [{ type: 'dependsOn', targetRef: 'resource:default/dev' }],
       };
-      expect((await attempt(routerWith([devOnly]), 'checkout-service')).status).toBe(404);
+      expect(
+        (await attempt(routerWith([devOnly]), 'checkout-service')).status,
+      ).toBe(404);
       const elsewhere = service('checkout-service', 'payments-sandbox');
       const res = await attempt(routerWith([elsewhere]), 'checkout-service');
       expect(res.status).toBe(404);
@@ -380,9 +577,18 @@ describe('canary controls against the sandbox', () => {
     });
 
     it('answers the same 404 for a rollout that does not exist', async () => {
-      const res = await attempt(routerWith([service('checkout-service', 'payments')]), 'checkout-service', { name: 'no-such-rollout' });
+      const res = await attempt(
+        routerWith([service('checkout-service', 'payments')]),
+        'checkout-service',
+        { name: 'no-such-rollout' },
+      );
       expect(res.status).toBe(404);
-      expect(res.body.error.message).toBe(notHis('checkout-service', 'payments/no-such-rollout in cluster prod-eu'));
+      expect(res.body.error.message).toBe(
+        notHis(
+          'checkout-service',
+          'payments/no-such-rollout in cluster prod-eu',
+        ),
+      );
     });
   });
 
@@ -390,7 +596,13 @@ describe('canary controls against the sandbox', () => {
     const bad = await request(app)
       .post(`${path}/actions`)
       .set('Authorization', mockCredentials.user.header(OWNER))
-      .send({ cluster: 'prod-eu', namespace: 'payments', name: 'checkout-service', action: 'setWeight', resourceVersion: '1' });
+      .send({
+        cluster: 'prod-eu',
+        namespace: 'payments',
+        name: 'checkout-service',
+        action: 'setWeight',
+        resourceVersion: '1',
+      });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/'action'/);
     const anonymous = await request(app).get(path);

@@ -17,11 +17,7 @@ import { DeploymentStore } from '../database/DeploymentStore';
 import { RolloutActionStore } from '../database/RolloutActionStore';
 import { DeliveryCalendar, isTimeZone } from '../services/DeliveryCalendar';
 import { DeploymentMetricsService } from '../services/DeploymentMetricsService';
-import {
-  entityNamePart,
-  entityParams,
-  parseRequest,
-} from './parseRequest';
+import { entityNamePart, entityParams, parseRequest } from './parseRequest';
 
 const name = entityNamePart;
 const params = entityParams;

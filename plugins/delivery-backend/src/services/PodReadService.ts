@@ -1,11 +1,18 @@
-import { BackstageCredentials, PermissionsService } from '@backstage/backend-plugin-api';
+import {
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { kubernetesResourcesReadPermission } from '@backstage/plugin-kubernetes-common';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { claimSelectorProblem, matchesSelector, parseSelector } from '@portolan/argocd-common';
+import {
+  claimSelectorProblem,
+  matchesSelector,
+  parseSelector,
+} from '@portolan/argocd-common';
 import {
   KUBERNETES_ID_ANNOTATION,
   KUBERNETES_LABEL_SELECTOR_ANNOTATION,
@@ -34,7 +41,11 @@ export class PodReadService {
     catalog: CatalogService;
     permissions: PermissionsService;
   }) {
-    return new PodReadService(new Map(deps.clients.map(c => [c.cluster.name, c])), deps.catalog, deps.permissions);
+    return new PodReadService(
+      new Map(deps.clients.map(c => [c.cluster.name, c])),
+      deps.catalog,
+      deps.permissions,
+    );
   }
 
   private constructor(
@@ -65,7 +76,13 @@ export class PodReadService {
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
       const services = await this.readableServices(credentials);
-      if (!services.some(s => s.metadata.annotations?.[KUBERNETES_NAMESPACE_ANNOTATION] === ref.namespace)) {
+      if (
+        !services.some(
+          s =>
+            s.metadata.annotations?.[KUBERNETES_NAMESPACE_ANNOTATION] ===
+            ref.namespace,
+        )
+      ) {
         throw this.notFound(ref);
       }
     }
@@ -94,7 +111,11 @@ export class PodReadService {
     );
   }
 
-  private async ownerOfPod(client: RolloutsClient, ref: PodRef, credentials: BackstageCredentials) {
+  private async ownerOfPod(
+    client: RolloutsClient,
+    ref: PodRef,
+    credentials: BackstageCredentials,
+  ) {
     let labels: Record<string, string>;
     try {
       labels = await client.getPodLabels(ref.namespace, ref.pod);
@@ -104,7 +125,8 @@ export class PodReadService {
     }
     const owner = (await this.readableServices(credentials)).find(service => {
       const selector = kubernetesSelectorOf(service);
-      const namespace = service.metadata.annotations?.[KUBERNETES_NAMESPACE_ANNOTATION];
+      const namespace =
+        service.metadata.annotations?.[KUBERNETES_NAMESPACE_ANNOTATION];
       return (
         selector &&
         !claimSelectorProblem(selector) &&
@@ -117,14 +139,29 @@ export class PodReadService {
   }
 
   /** Services with workload annotations, as the caller may read them. */
-  private async readableServices(credentials: BackstageCredentials): Promise<Entity[]> {
+  private async readableServices(
+    credentials: BackstageCredentials,
+  ): Promise<Entity[]> {
     const { items } = await this.catalog.getEntities(
       {
         filter: [
-          { kind: 'component', [`metadata.annotations.${KUBERNETES_ID_ANNOTATION}`]: CATALOG_FILTER_EXISTS },
-          { kind: 'component', [`metadata.annotations.${KUBERNETES_LABEL_SELECTOR_ANNOTATION}`]: CATALOG_FILTER_EXISTS },
+          {
+            kind: 'component',
+            [`metadata.annotations.${KUBERNETES_ID_ANNOTATION}`]:
+              CATALOG_FILTER_EXISTS,
+          },
+          {
+            kind: 'component',
+            [`metadata.annotations.${KUBERNETES_LABEL_SELECTOR_ANNOTATION}`]:
+              CATALOG_FILTER_EXISTS,
+          },
         ],
-        fields: ['kind', 'metadata.namespace', 'metadata.name', 'metadata.annotations'],
+        fields: [
+          'kind',
+          'metadata.namespace',
+          'metadata.name',
+          'metadata.annotations',
+        ],
       },
       { credentials },
     );

@@ -64,8 +64,13 @@ export interface RolloutServiceDeps {
 
 /** One answer for every target an entity may not act on: no existence leak. */
 class NotThisServicesRolloutError extends NotFoundError {
-  constructor(entityRef: string, request: { cluster: string; namespace: string; name: string }) {
-    super(`${entityRef} has no rollout ${request.namespace}/${request.name} in cluster ${request.cluster}`);
+  constructor(
+    entityRef: string,
+    request: { cluster: string; namespace: string; name: string },
+  ) {
+    super(
+      `${entityRef} has no rollout ${request.namespace}/${request.name} in cluster ${request.cluster}`,
+    );
   }
 }
 
@@ -107,21 +112,36 @@ export class RolloutService {
       this.allowed(entityRef, credentials),
     ]);
     if (!selector) return { entityRef, rollouts: [], errors: [], canControl };
-    const namespace = entity.metadata.annotations?.[KUBERNETES_NAMESPACE_ANNOTATION];
+    const namespace =
+      entity.metadata.annotations?.[KUBERNETES_NAMESPACE_ANNOTATION];
     // Two calls per cluster (rollouts, analysis runs), clusters in parallel.
     const results = await Promise.all(
       clusters.map(async ({ client, environment }) => {
         const key = `${client.cluster.name}|${namespace ?? '*'}|${selector}`;
         try {
           const [rollouts, runs] = await Promise.all([
-            this.cache.read(`rollouts|${key}`, () => client.listRollouts(selector, namespace)),
-            this.cache.read(`analysisruns|${key}`, () => client.listAnalysisRuns(selector, namespace)),
+            this.cache.read(`rollouts|${key}`, () =>
+              client.listRollouts(selector, namespace),
+            ),
+            this.cache.read(`analysisruns|${key}`, () =>
+              client.listAnalysisRuns(selector, namespace),
+            ),
           ]);
           return {
-            rollouts: rollouts.map(r => rolloutView(r, runs, { cluster: client.cluster.name, environment })),
+            rollouts: rollouts.map(r =>
+              rolloutView(r, runs, {
+                cluster: client.cluster.name,
+                environment,
+              }),
+            ),
           };
         } catch (error) {
-          return { error: { cluster: client.cluster.name, message: (error as Error).message } };
+          return {
+            error: {
+              cluster: client.cluster.name,
+              message: (error as Error).message,
+            },
+          };
         }
       }),
     );
@@ -141,7 +161,9 @@ export class RolloutService {
   ): Promise<RolloutActionResponse> {
     const entity = await this.entity(ref, credentials);
     const entityRef = stringifyEntityRef(entity);
-    const actor = (credentials.principal as { userEntityRef?: string }).userEntityRef ?? 'service';
+    const actor =
+      (credentials.principal as { userEntityRef?: string }).userEntityRef ??
+      'service';
     const meta = {
       action: request.action,
       entityRef,
@@ -157,11 +179,23 @@ export class RolloutService {
       meta,
     });
     try {
-      const response = await this.actAudited(entity, entityRef, request, credentials, actor);
+      const response = await this.actAudited(
+        entity,
+        entityRef,
+        request,
+        credentials,
+        actor,
+      );
       await audit.success({
         meta: {
-          before: { step: response.record.stepBefore, phase: response.record.phaseBefore },
-          after: { step: response.record.stepAfter, phase: response.record.phaseAfter },
+          before: {
+            step: response.record.stepBefore,
+            phase: response.record.phaseBefore,
+          },
+          after: {
+            step: response.record.stepAfter,
+            phase: response.record.phaseAfter,
+          },
         },
       });
       this.deps.logger.info(
@@ -191,7 +225,12 @@ export class RolloutService {
         `You may not control ${entityRef}'s rollouts: only members of its owning team or an admin group may`,
       );
     }
-    const { client, selector, before } = await this.target(entity, entityRef, request, credentials);
+    const { client, selector, before } = await this.target(
+      entity,
+      entityRef,
+      request,
+      credentials,
+    );
     const environment = await this.environmentOf(request.cluster, credentials);
     const where = { cluster: request.cluster, environment };
     if (before.metadata.resourceVersion !== request.resourceVersion) {
@@ -204,7 +243,9 @@ export class RolloutService {
     const valid = rolloutActionAvailability(stateBefore)[request.action];
     if (!valid.allowed) {
       throw new StaleRolloutError(
-        `${ROLLOUT_ACTION_LABELS[request.action]} is not possible now: ${valid.reason}`,
+        `${ROLLOUT_ACTION_LABELS[request.action]} is not possible now: ${
+          valid.reason
+        }`,
         rolloutView(before, [], where),
       );
     }
@@ -215,10 +256,18 @@ export class RolloutService {
     let precondition: string | undefined = request.resourceVersion;
     for (const patch of rolloutPatches(request.action, before)) {
       try {
-        after = await client.patchRollout(request.namespace, request.name, patch, precondition);
+        after = await client.patchRollout(
+          request.namespace,
+          request.name,
+          patch,
+          precondition,
+        );
       } catch (error) {
         if (error instanceof ConflictError && precondition !== undefined) {
-          const current = await client.getRollout(request.namespace, request.name);
+          const current = await client.getRollout(
+            request.namespace,
+            request.name,
+          );
           throw new StaleRolloutError(
             `Rollout ${request.name} changed while the action was sent; nothing was changed`,
             rolloutView(current, [], where),
@@ -244,7 +293,10 @@ export class RolloutService {
       phaseAfter: after.status?.phase ?? 'Unknown',
     });
     if (request.action === 'abort') {
-      await this.deps.deployments?.markCanaryAborted({ entityRef, cluster: request.cluster });
+      await this.deps.deployments?.markCanaryAborted({
+        entityRef,
+        cluster: request.cluster,
+      });
     }
     const runs = await client
       .listAnalysisRuns(selector, request.namespace)
@@ -266,17 +318,28 @@ export class RolloutService {
     credentials: BackstageCredentials,
   ) {
     const refuse = (why: string) => {
-      this.deps.logger.warn(`Refused ${request.action} on ${request.cluster}/${request.namespace}/${request.name} for ${entityRef}: ${why}`);
+      this.deps.logger.warn(
+        `Refused ${request.action} on ${request.cluster}/${request.namespace}/${request.name} for ${entityRef}: ${why}`,
+      );
       return new NotThisServicesRolloutError(entityRef, request);
     };
     const selector = kubernetesSelectorOf(entity);
-    const selectorProblem = selector ? claimSelectorProblem(selector) : 'it claims no workloads';
-    if (!selector || selectorProblem) throw refuse(`its workload selector is unusable (${selectorProblem})`);
-    const clusters = await this.clustersOf(entity, credentials, { fallbackToAll: false });
-    const client = clusters.find(c => c.client.cluster.name === request.cluster)?.client;
+    const selectorProblem = selector
+      ? claimSelectorProblem(selector)
+      : 'it claims no workloads';
+    if (!selector || selectorProblem)
+      throw refuse(`its workload selector is unusable (${selectorProblem})`);
+    const clusters = await this.clustersOf(entity, credentials, {
+      fallbackToAll: false,
+    });
+    const client = clusters.find(
+      c => c.client.cluster.name === request.cluster,
+    )?.client;
     if (!client) throw refuse('not one of its clusters');
-    const namespace = entity.metadata.annotations?.[KUBERNETES_NAMESPACE_ANNOTATION];
-    if (namespace && namespace !== request.namespace) throw refuse(`not its namespace ${namespace}`);
+    const namespace =
+      entity.metadata.annotations?.[KUBERNETES_NAMESPACE_ANNOTATION];
+    if (namespace && namespace !== request.namespace)
+      throw refuse(`not its namespace ${namespace}`);
     let before;
     try {
       before = await client.getRollout(request.namespace, request.name);
@@ -287,32 +350,55 @@ export class RolloutService {
     if (!matchesSelector(before.metadata.labels, parseSelector(selector))) {
       throw refuse(`its labels do not match ${selector}`);
     }
-    const rivals = await this.rivalClaimants(entityRef, before.metadata.labels ?? {});
+    const rivals = await this.rivalClaimants(
+      entityRef,
+      before.metadata.labels ?? {},
+    );
     if (rivals.length) throw refuse(`also claimed by ${rivals.join(', ')}`);
     return { client, selector, before };
   }
 
   /** Other services whose workload selector matches these labels too. */
-  private async rivalClaimants(entityRef: string, labels: Record<string, string>): Promise<string[]> {
+  private async rivalClaimants(
+    entityRef: string,
+    labels: Record<string, string>,
+  ): Promise<string[]> {
     const { items } = await this.deps.catalog.getEntities(
       {
         filter: [
-          { kind: 'component', [`metadata.annotations.${KUBERNETES_ID_ANNOTATION}`]: CATALOG_FILTER_EXISTS },
-          { kind: 'component', [`metadata.annotations.${KUBERNETES_LABEL_SELECTOR_ANNOTATION}`]: CATALOG_FILTER_EXISTS },
+          {
+            kind: 'component',
+            [`metadata.annotations.${KUBERNETES_ID_ANNOTATION}`]:
+              CATALOG_FILTER_EXISTS,
+          },
+          {
+            kind: 'component',
+            [`metadata.annotations.${KUBERNETES_LABEL_SELECTOR_ANNOTATION}`]:
+              CATALOG_FILTER_EXISTS,
+          },
         ],
-        fields: ['kind', 'metadata.namespace', 'metadata.name', 'metadata.annotations'],
+        fields: [
+          'kind',
+          'metadata.namespace',
+          'metadata.name',
+          'metadata.annotations',
+        ],
       },
       { credentials: await this.deps.auth.getOwnServiceCredentials() },
     );
     return items.flatMap(other => {
       const ref = stringifyEntityRef(other);
       const theirs = kubernetesSelectorOf(other);
-      if (ref === entityRef || !theirs || claimSelectorProblem(theirs)) return [];
+      if (ref === entityRef || !theirs || claimSelectorProblem(theirs))
+        return [];
       return matchesSelector(labels, parseSelector(theirs)) ? [ref] : [];
     });
   }
 
-  private async allowed(entityRef: string, credentials: BackstageCredentials): Promise<boolean> {
+  private async allowed(
+    entityRef: string,
+    credentials: BackstageCredentials,
+  ): Promise<boolean> {
     const [decision] = await this.deps.permissions.authorize(
       [{ permission: rolloutControlPermission, resourceRef: entityRef }],
       { credentials },
@@ -320,9 +406,15 @@ export class RolloutService {
     return decision.result === AuthorizeResult.ALLOW;
   }
 
-  private async entity(ref: CompoundEntityRef, credentials: BackstageCredentials): Promise<Entity> {
+  private async entity(
+    ref: CompoundEntityRef,
+    credentials: BackstageCredentials,
+  ): Promise<Entity> {
     const entity = await this.deps.catalog.getEntityByRef(ref, { credentials });
-    if (!entity) throw new NotFoundError(`No entity ${stringifyEntityRef(ref)} in the catalog`);
+    if (!entity)
+      throw new NotFoundError(
+        `No entity ${stringifyEntityRef(ref)} in the catalog`,
+      );
     return entity;
   }
 
@@ -337,22 +429,42 @@ export class RolloutService {
     options: { fallbackToAll: boolean } = { fallbackToAll: true },
   ) {
     const refs = (entity.relations ?? [])
-      .filter(r => r.type === RELATION_DEPENDS_ON && parseEntityRef(r.targetRef).kind === 'resource')
+      .filter(
+        r =>
+          r.type === RELATION_DEPENDS_ON &&
+          parseEntityRef(r.targetRef).kind === 'resource',
+      )
       .map(r => r.targetRef);
     const { items } = refs.length
-      ? await this.deps.catalog.getEntitiesByRefs({ entityRefs: refs }, { credentials })
+      ? await this.deps.catalog.getEntitiesByRefs(
+          { entityRefs: refs },
+          { credentials },
+        )
       : { items: [] };
     const named = items
       .filter((e): e is Entity => !!e && isKubernetesCluster(e))
       .flatMap(e => {
         const client = this.clients.get(e.metadata.name);
-        return client ? [{ client, environment: e.metadata.annotations?.[ENVIRONMENT_ANNOTATION] }] : [];
+        return client
+          ? [
+              {
+                client,
+                environment: e.metadata.annotations?.[ENVIRONMENT_ANNOTATION],
+              },
+            ]
+          : [];
       });
     if (named.length || !options.fallbackToAll) return named;
-    return [...this.clients.values()].map(client => ({ client, environment: undefined as string | undefined }));
+    return [...this.clients.values()].map(client => ({
+      client,
+      environment: undefined as string | undefined,
+    }));
   }
 
-  private async environmentOf(cluster: string, credentials: BackstageCredentials) {
+  private async environmentOf(
+    cluster: string,
+    credentials: BackstageCredentials,
+  ) {
     const resource = await this.deps.catalog.getEntityByRef(
       { kind: 'resource', namespace: 'default', name: cluster },
       { credentials },

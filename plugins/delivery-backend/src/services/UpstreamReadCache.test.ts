@@ -9,7 +9,9 @@ describe('UpstreamReadCache', () => {
       await new Promise(r => setTimeout(r, 20));
       return { apps: calls };
     };
-    const answers = await Promise.all(Array.from({ length: 20 }, () => cache.read('argocd:prod:list', load)));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => cache.read('argocd:prod:list', load)),
+    );
     expect(calls).toBe(1);
     expect(new Set(answers.map(a => a.apps))).toEqual(new Set([1]));
     expect(await cache.read('argocd:prod:list', load)).toEqual({ apps: 1 });
@@ -23,8 +25,12 @@ describe('UpstreamReadCache', () => {
     await cache.read('rollouts|prod-eu|payments', async () => 'before');
     await cache.read('rollouts|dev|payments', async () => 'dev');
     cache.forget(key => key.includes('|prod-eu|'));
-    expect(await cache.read('rollouts|prod-eu|payments', async () => 'after')).toBe('after');
-    expect(await cache.read('rollouts|dev|payments', async () => 'not asked')).toBe('dev');
+    expect(
+      await cache.read('rollouts|prod-eu|payments', async () => 'after'),
+    ).toBe('after');
+    expect(
+      await cache.read('rollouts|dev|payments', async () => 'not asked'),
+    ).toBe('dev');
   });
 
   it('asks again after the TTL, and never keeps a failure', async () => {
@@ -35,7 +41,9 @@ describe('UpstreamReadCache', () => {
       throw new Error('Argo CD instance argocd-prod: no answer within 5 s');
     };
     await expect(cache.read('k', failing)).rejects.toThrow('no answer');
-    await expect(cache.read('k', async () => 'recovered')).resolves.toBe('recovered');
+    await expect(cache.read('k', async () => 'recovered')).resolves.toBe(
+      'recovered',
+    );
     expect(calls).toBe(1);
     await new Promise(r => setTimeout(r, 50));
     await expect(cache.read('k', async () => 'fresh')).resolves.toBe('fresh');

@@ -9,14 +9,20 @@ import { LRUCache } from 'lru-cache';
  * Failures are not cached: the next read asks again.
  */
 export class UpstreamReadCache {
-  private readonly cache: LRUCache<string, { value: unknown }, () => Promise<unknown>>;
+  private readonly cache: LRUCache<
+    string,
+    { value: unknown },
+    () => Promise<unknown>
+  >;
 
   constructor(options: { ttlMs?: number; max?: number } = {}) {
     this.cache = new LRUCache({
       max: options.max ?? 1000,
       ttl: options.ttlMs ?? 5_000,
       // lru-cache merges concurrent fetches of one key into one call.
-      fetchMethod: async (_key, _stale, { context }) => ({ value: await context() }),
+      fetchMethod: async (_key, _stale, { context }) => ({
+        value: await context(),
+      }),
     });
   }
 

@@ -7,11 +7,15 @@ import { ArgoCdReport } from '@portolan/argocd-common';
  * (`GET /api/catalog/portolan/argocd-report`, admins only).
  */
 export class ArgoCdReportClient {
-  constructor(private readonly deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {}
+  constructor(
+    private readonly deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi },
+  ) {}
 
   async getReport(): Promise<ArgoCdReport> {
     const base = await this.deps.discoveryApi.getBaseUrl('catalog');
-    const res = await this.deps.fetchApi.fetch(`${base}/portolan/argocd-report`);
+    const res = await this.deps.fetchApi.fetch(
+      `${base}/portolan/argocd-report`,
+    );
     if (!res.ok) throw await ResponseError.fromResponse(res);
     return (await res.json()) as ArgoCdReport;
   }

@@ -22,8 +22,12 @@ export class RolloutConflictError extends Error {
 
 /** The delivery backend, as the frontend sees it. */
 export interface DeliveryApi {
-  getEnvironments(entity: CompoundEntityRef): Promise<ServiceEnvironmentsResponse>;
-  getClusterServices(cluster: CompoundEntityRef): Promise<ClusterServicesResponse>;
+  getEnvironments(
+    entity: CompoundEntityRef,
+  ): Promise<ServiceEnvironmentsResponse>;
+  getClusterServices(
+    cluster: CompoundEntityRef,
+  ): Promise<ClusterServicesResponse>;
   getDeployments(
     entity: CompoundEntityRef,
     query?: { environment?: string; cursor?: string; limit?: number },
@@ -35,12 +39,20 @@ export interface DeliveryApi {
     cursor?: string;
     limit?: number;
   }): Promise<DeploymentTimelinePage>;
-  getDeploymentSummary(query?: { owner?: string; environment?: string }): Promise<DeploymentSummary>;
+  getDeploymentSummary(query?: {
+    owner?: string;
+    environment?: string;
+  }): Promise<DeploymentSummary>;
   getRollouts(entity: CompoundEntityRef): Promise<ServiceRolloutsResponse>;
   /** Throws RolloutConflictError on 409 (changed since read, or not valid now). */
-  controlRollout(entity: CompoundEntityRef, request: RolloutActionRequest): Promise<RolloutActionResponse>;
+  controlRollout(
+    entity: CompoundEntityRef,
+    request: RolloutActionRequest,
+  ): Promise<RolloutActionResponse>;
   getDora(
-    subject: { kind: 'entity'; ref: CompoundEntityRef } | { kind: 'team'; namespace: string; name: string },
+    subject:
+      | { kind: 'entity'; ref: CompoundEntityRef }
+      | { kind: 'team'; namespace: string; name: string },
     query?: { weeks?: number; environment?: string },
   ): Promise<DoraMetrics>;
 }

@@ -16,7 +16,9 @@ import { DeliveryApi, RolloutConflictError } from './DeliveryApi';
 const entityPath = (e: CompoundEntityRef) =>
   `/entities/${enc(e.kind)}/${enc(e.namespace)}/${enc(e.name)}`;
 
-function queryString(query: Record<string, string | number | undefined>): string {
+function queryString(
+  query: Record<string, string | number | undefined>,
+): string {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) {
     if (v !== undefined && v !== '') params.set(k, String(v));
@@ -28,7 +30,8 @@ function queryString(query: Record<string, string | number | undefined>): string
 const enc = encodeURIComponent;
 
 /** The browser's IANA time zone (days and weeks are counted there). */
-const browserTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+const browserTimeZone = () =>
+  Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
 /** Talks to the delivery backend through discovery and the signed-in fetch. */
 export class DeliveryClient implements DeliveryApi {
@@ -40,14 +43,18 @@ export class DeliveryClient implements DeliveryApi {
     entity: CompoundEntityRef,
   ): Promise<ServiceEnvironmentsResponse> {
     return this.get(
-      `/entities/${enc(entity.kind)}/${enc(entity.namespace)}/${enc(entity.name)}/environments`,
+      `/entities/${enc(entity.kind)}/${enc(entity.namespace)}/${enc(
+        entity.name,
+      )}/environments`,
     );
   }
 
   async getClusterServices(
     cluster: CompoundEntityRef,
   ): Promise<ClusterServicesResponse> {
-    return this.get(`/clusters/${enc(cluster.namespace)}/${enc(cluster.name)}/services`);
+    return this.get(
+      `/clusters/${enc(cluster.namespace)}/${enc(cluster.name)}/services`,
+    );
   }
 
   async getDeployments(
@@ -58,7 +65,12 @@ export class DeliveryClient implements DeliveryApi {
   }
 
   async getOrganisationDeployments(
-    query: { owner?: string; environment?: string; cursor?: string; limit?: number } = {},
+    query: {
+      owner?: string;
+      environment?: string;
+      cursor?: string;
+      limit?: number;
+    } = {},
   ): Promise<DeploymentTimelinePage> {
     return this.get(`/deployments${queryString(query)}`);
   }
@@ -66,10 +78,17 @@ export class DeliveryClient implements DeliveryApi {
   async getDeploymentSummary(
     query: { owner?: string; environment?: string } = {},
   ): Promise<DeploymentSummary> {
-    return this.get(`/deployments/summary${queryString({ ...query, timeZone: browserTimeZone() })}`);
+    return this.get(
+      `/deployments/summary${queryString({
+        ...query,
+        timeZone: browserTimeZone(),
+      })}`,
+    );
   }
 
-  async getRollouts(entity: CompoundEntityRef): Promise<ServiceRolloutsResponse> {
+  async getRollouts(
+    entity: CompoundEntityRef,
+  ): Promise<ServiceRolloutsResponse> {
     return this.get(`${entityPath(entity)}/rollouts`);
   }
 
@@ -78,21 +97,29 @@ export class DeliveryClient implements DeliveryApi {
     request: RolloutActionRequest,
   ): Promise<RolloutActionResponse> {
     const base = await this.deps.discoveryApi.getBaseUrl('delivery');
-    const res = await this.deps.fetchApi.fetch(`${base}${entityPath(entity)}/rollouts/actions`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(request),
-    });
+    const res = await this.deps.fetchApi.fetch(
+      `${base}${entityPath(entity)}/rollouts/actions`,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(request),
+      },
+    );
     if (res.status === 409) {
       const body = await res.json().catch(() => ({}));
-      throw new RolloutConflictError(body?.error?.message ?? 'The rollout changed', body?.rollout);
+      throw new RolloutConflictError(
+        body?.error?.message ?? 'The rollout changed',
+        body?.rollout,
+      );
     }
     if (!res.ok) throw await ResponseError.fromResponse(res);
     return (await res.json()) as RolloutActionResponse;
   }
 
   async getDora(
-    subject: { kind: 'entity'; ref: CompoundEntityRef } | { kind: 'team'; namespace: string; name: string },
+    subject:
+      | { kind: 'entity'; ref: CompoundEntityRef }
+      | { kind: 'team'; namespace: string; name: string },
     query: { weeks?: number; environment?: string } = {},
   ): Promise<DoraMetrics> {
     const path =
@@ -100,7 +127,9 @@ export class DeliveryClient implements DeliveryApi {
         ? `${entityPath(subject.ref)}/dora`
         : `/teams/${enc(subject.namespace)}/${enc(subject.name)}/dora`;
     // Weeks start on Monday in the user's zone, computed by the server.
-    return this.get(`${path}${queryString({ ...query, timeZone: browserTimeZone() })}`);
+    return this.get(
+      `${path}${queryString({ ...query, timeZone: browserTimeZone() })}`,
+    );
   }
 
   private async get<T>(path: string): Promise<T> {

@@ -7,7 +7,11 @@ import {
   ResponseErrorPanel,
   Table,
 } from '@backstage/core-components';
-import { discoveryApiRef, fetchApiRef, useApi } from '@backstage/frontend-plugin-api';
+import {
+  discoveryApiRef,
+  fetchApiRef,
+  useApi,
+} from '@backstage/frontend-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { Box, Chip, Grid, Typography } from '@material-ui/core';
 import { useMemo } from 'react';
@@ -25,11 +29,17 @@ export function ArgoCdReportPage() {
     () => new ArgoCdReportClient({ discoveryApi: discovery, fetchApi }),
     [discovery, fetchApi],
   );
-  const { value, loading, error } = useAsync(() => client.getReport(), [client]);
+  const { value, loading, error } = useAsync(
+    () => client.getReport(),
+    [client],
+  );
 
   return (
     <Page themeId="tool">
-      <Header title="Argo CD ↔ catalog" subtitle="Apps nobody owns, and annotations that point nowhere" />
+      <Header
+        title="Argo CD ↔ catalog"
+        subtitle="Apps nobody owns, and annotations that point nowhere"
+      />
       <Content>
         {loading && <Progress />}
         {error && <ResponseErrorPanel error={error} />}
@@ -41,8 +51,14 @@ export function ArgoCdReportPage() {
                 {value.instances.map(i => (
                   <Chip
                     key={i.instance}
-                    label={`${i.instance}: ${i.ok ? `${i.apps} apps` : i.error ?? 'unavailable'}`}
-                    style={{ background: i.ok ? '#e3f4e8' : '#fde8e8', color: i.ok ? '#1b6b34' : '#a02020', fontWeight: 600 }}
+                    label={`${i.instance}: ${
+                      i.ok ? `${i.apps} apps` : i.error ?? 'unavailable'
+                    }`}
+                    style={{
+                      background: i.ok ? '#e3f4e8' : '#fde8e8',
+                      color: i.ok ? '#1b6b34' : '#a02020',
+                      fontWeight: 600,
+                    }}
                   />
                 ))}
               </Box>
@@ -81,7 +97,13 @@ export function ArgoCdReportPage() {
                   { title: 'Project', field: 'project' },
                 ]}
                 data={value.unclaimedApps}
-                emptyContent={<Box p={2}><Typography>Every Argo CD app belongs to a catalog entity.</Typography></Box>}
+                emptyContent={
+                  <Box p={2}>
+                    <Typography>
+                      Every Argo CD app belongs to a catalog entity.
+                    </Typography>
+                  </Box>
+                }
               />
             </Grid>
             <Grid item xs={12} md={6}>
@@ -89,12 +111,24 @@ export function ArgoCdReportPage() {
                 title={`Annotations that match no app (${value.missingApps.length})`}
                 options={{ paging: false, search: false, padding: 'dense' }}
                 columns={[
-                  { title: 'Entity', render: row => <EntityRefLink entityRef={row.entityRef} /> },
-                  { title: 'Annotation', render: row => <code>{`${row.annotation}: ${row.value}`}</code> },
+                  {
+                    title: 'Entity',
+                    render: row => <EntityRefLink entityRef={row.entityRef} />,
+                  },
+                  {
+                    title: 'Annotation',
+                    render: row => (
+                      <code>{`${row.annotation}: ${row.value}`}</code>
+                    ),
+                  },
                   { title: 'Searched', render: row => row.searched.join(', ') },
                 ]}
                 data={value.missingApps}
-                emptyContent={<Box p={2}><Typography>Every annotation finds its apps.</Typography></Box>}
+                emptyContent={
+                  <Box p={2}>
+                    <Typography>Every annotation finds its apps.</Typography>
+                  </Box>
+                }
               />
             </Grid>
           </Grid>

@@ -1,12 +1,19 @@
 import { Entity } from '@backstage/catalog-model';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
-import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import {
   RolloutView,
   rolloutActionAvailability,
 } from '@portolan/plugin-delivery-common';
-import { DeliveryApi, RolloutConflictError, deliveryApiRef } from '../api/DeliveryApi';
+import {
+  DeliveryApi,
+  RolloutConflictError,
+  deliveryApiRef,
+} from '../api/DeliveryApi';
 import { CanaryControlsCard } from './CanaryControlsCard';
 
 const entity: Entity = {
@@ -67,10 +74,23 @@ describe('CanaryControlsCard', () => {
   it('shows the canary and sends the action with the version seen, after a confirmation naming service, environment and cluster', async () => {
     const getRollouts = jest
       .fn()
-      .mockResolvedValueOnce({ entityRef: 'component:default/checkout-service', rollouts: [rollout()], errors: [], canControl: true })
+      .mockResolvedValueOnce({
+        entityRef: 'component:default/checkout-service',
+        rollouts: [rollout()],
+        errors: [],
+        canControl: true,
+      })
       .mockResolvedValue({
         entityRef: 'component:default/checkout-service',
-        rollouts: [rollout({ currentStepIndex: 3, updating: false, pauseReasons: [], phase: 'Healthy', resourceVersion: '44' })],
+        rollouts: [
+          rollout({
+            currentStepIndex: 3,
+            updating: false,
+            pauseReasons: [],
+            phase: 'Healthy',
+            resourceVersion: '44',
+          }),
+        ],
         errors: [],
         canControl: true,
       });
@@ -87,14 +107,24 @@ describe('CanaryControlsCard', () => {
 
     fireEvent.click(screen.getByRole('button', { name: 'Promote' }));
     const dialog = await screen.findByRole('dialog');
-    expect(within(dialog).getByText(/component:default\/checkout-service/)).toBeInTheDocument();
+    expect(
+      within(dialog).getByText(/component:default\/checkout-service/),
+    ).toBeInTheDocument();
     expect(within(dialog).getByText(/prod-eu/)).toBeInTheDocument();
-    expect(within(dialog).getByText('prod', { exact: false })).toBeInTheDocument();
+    expect(
+      within(dialog).getByText('prod', { exact: false }),
+    ).toBeInTheDocument();
     fireEvent.click(within(dialog).getByRole('button', { name: 'Promote' }));
     await waitFor(() =>
       expect(controlRollout).toHaveBeenCalledWith(
         { kind: 'Component', namespace: 'default', name: 'checkout-service' },
-        { cluster: 'prod-eu', namespace: 'payments', name: 'checkout-service', action: 'promote', resourceVersion: '41' },
+        {
+          cluster: 'prod-eu',
+          namespace: 'payments',
+          name: 'checkout-service',
+          action: 'promote',
+          resourceVersion: '41',
+        },
       ),
     );
     expect(await screen.findByText('No update in flight')).toBeInTheDocument();
@@ -108,8 +138,17 @@ describe('CanaryControlsCard', () => {
       canControl: false,
     });
     await render({ getRollouts });
-    expect(await screen.findByText(/only members of the owning team/)).toBeInTheDocument();
-    for (const name of ['Promote', 'Promote full', 'Pause', 'Resume', 'Abort', 'Retry']) {
+    expect(
+      await screen.findByText(/only members of the owning team/),
+    ).toBeInTheDocument();
+    for (const name of [
+      'Promote',
+      'Promote full',
+      'Pause',
+      'Resume',
+      'Abort',
+      'Retry',
+    ]) {
       expect(screen.getByRole('button', { name })).toBeDisabled();
     }
   });
@@ -118,24 +157,51 @@ describe('CanaryControlsCard', () => {
     const getRollouts = jest.fn().mockResolvedValue({
       entityRef: 'component:default/checkout-service',
       rollouts: [rollout()],
-      errors: [{ cluster: 'dev', message: 'Cluster dev gave no answer within 5 s (rollouts)' }],
+      errors: [
+        {
+          cluster: 'dev',
+          message: 'Cluster dev gave no answer within 5 s (rollouts)',
+        },
+      ],
       canControl: true,
     });
     const controlRollout = jest
       .fn()
-      .mockRejectedValue(new RolloutConflictError('Rollout checkout-service changed since you loaded it', rollout()));
+      .mockRejectedValue(
+        new RolloutConflictError(
+          'Rollout checkout-service changed since you loaded it',
+          rollout(),
+        ),
+      );
     await render({ getRollouts, controlRollout });
-    expect(await screen.findByText(/dev: Cluster dev gave no answer/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/dev: Cluster dev gave no answer/),
+    ).toBeInTheDocument();
     fireEvent.click(screen.getByRole('button', { name: 'Abort' }));
-    fireEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Abort' }));
-    expect(await screen.findByText(/changed since you loaded it/)).toBeInTheDocument();
+    fireEvent.click(
+      within(await screen.findByRole('dialog')).getByRole('button', {
+        name: 'Abort',
+      }),
+    );
+    expect(
+      await screen.findByText(/changed since you loaded it/),
+    ).toBeInTheDocument();
     expect(getRollouts.mock.calls.length).toBeGreaterThan(1);
   });
 
   it('says so when the service has no rollouts', async () => {
     await render({
-      getRollouts: jest.fn().mockResolvedValue({ entityRef: 'x', rollouts: [], errors: [], canControl: true }),
+      getRollouts: jest
+        .fn()
+        .mockResolvedValue({
+          entityRef: 'x',
+          rollouts: [],
+          errors: [],
+          canControl: true,
+        }),
     });
-    expect(await screen.findByText('No Argo Rollouts for this service')).toBeInTheDocument();
+    expect(
+      await screen.findByText('No Argo Rollouts for this service'),
+    ).toBeInTheDocument();
   });
 });

@@ -6,7 +6,10 @@ import {
 } from '@backstage/core-components';
 import { alertApiRef, useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { getCompoundEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  getCompoundEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import {
   Box,
   Button,
@@ -44,14 +47,18 @@ import { RolloutConflictError, deliveryApiRef } from '../api/DeliveryApi';
 
 const ACTION_HELP: Record<RolloutAction, string> = {
   promote: 'Go to the next step',
-  'promote-full': 'Skip the remaining steps and analysis: 100% to the new version',
+  'promote-full':
+    'Skip the remaining steps and analysis: 100% to the new version',
   pause: 'Stop at the current step until resumed',
   resume: 'Continue the steps',
   abort: 'Send all traffic back to the stable version',
   retry: 'Start the aborted update again from the first step',
 };
 
-const DANGEROUS: ReadonlySet<RolloutAction> = new Set(['abort', 'promote-full']);
+const DANGEROUS: ReadonlySet<RolloutAction> = new Set([
+  'abort',
+  'promote-full',
+]);
 
 function phaseColor(phase: string): 'primary' | 'secondary' | 'default' {
   if (phase === 'Degraded') return 'secondary';
@@ -63,8 +70,12 @@ function WeightBar({ rollout }: { rollout: RolloutView }) {
   return (
     <Box>
       <Box display="flex" justifyContent="space-between">
-        <Typography variant="caption">Canary {rollout.canaryWeight}%</Typography>
-        <Typography variant="caption">Stable {rollout.stableWeight}%</Typography>
+        <Typography variant="caption">
+          Canary {rollout.canaryWeight}%
+        </Typography>
+        <Typography variant="caption">
+          Stable {rollout.stableWeight}%
+        </Typography>
       </Box>
       <LinearProgress
         variant="determinate"
@@ -76,13 +87,23 @@ function WeightBar({ rollout }: { rollout: RolloutView }) {
   );
 }
 
-function Fact({ label, children }: { label: string; children: React.ReactNode }) {
+function Fact({
+  label,
+  children,
+}: {
+  label: string;
+  children: React.ReactNode;
+}) {
   return (
     <Box mb={1}>
       <Typography variant="caption" color="textSecondary" display="block">
         {label}
       </Typography>
-      <Typography variant="body2" component="div" style={{ wordBreak: 'break-all' }}>
+      <Typography
+        variant="body2"
+        component="div"
+        style={{ wordBreak: 'break-all' }}
+      >
         {children}
       </Typography>
     </Box>
@@ -99,12 +120,23 @@ function RolloutPanel(props: {
   const where = `${r.cluster} · ${r.namespace}/${r.name}`;
   return (
     <Box mb={3} data-testid={`rollout-${r.cluster}-${r.name}`}>
-      <Box display="flex" alignItems="center" flexWrap="wrap" style={{ gap: 8 }} mb={1}>
+      <Box
+        display="flex"
+        alignItems="center"
+        flexWrap="wrap"
+        style={{ gap: 8 }}
+        mb={1}
+      >
         <Typography variant="h6">{r.environment ?? r.cluster}</Typography>
         <Typography variant="body2" color="textSecondary">
           {where}
         </Typography>
-        <Chip size="small" label={r.phase} color={phaseColor(r.phase)} data-testid="rollout-phase" />
+        <Chip
+          size="small"
+          label={r.phase}
+          color={phaseColor(r.phase)}
+          data-testid="rollout-phase"
+        />
         {r.aborted && <Chip size="small" label="Aborted" color="secondary" />}
         {r.paused && <Chip size="small" label="Paused by a user" />}
         {r.pauseReasons.map(reason => (
@@ -124,7 +156,12 @@ function RolloutPanel(props: {
           aria-label="Canary steps"
         >
           {r.steps.map(step => (
-            <Step key={step.index} data-testid={step.index === r.currentStepIndex ? 'current-step' : undefined}>
+            <Step
+              key={step.index}
+              data-testid={
+                step.index === r.currentStepIndex ? 'current-step' : undefined
+              }
+            >
               <StepLabel error={r.aborted && step.index === r.currentStepIndex}>
                 {step.description}
               </StepLabel>
@@ -132,9 +169,16 @@ function RolloutPanel(props: {
           ))}
         </Stepper>
       )}
-      <Typography variant="caption" data-testid="step-counter" display="block" gutterBottom>
+      <Typography
+        variant="caption"
+        data-testid="step-counter"
+        display="block"
+        gutterBottom
+      >
         {r.updating
-          ? `Step ${Math.min(r.currentStepIndex + 1, r.steps.length)} of ${r.steps.length}`
+          ? `Step ${Math.min(r.currentStepIndex + 1, r.steps.length)} of ${
+              r.steps.length
+            }`
           : 'No update in flight'}
       </Typography>
       <Grid container spacing={3}>
@@ -146,8 +190,8 @@ function RolloutPanel(props: {
               const reason = !canControl
                 ? 'Only the owning team or an admin may control this rollout'
                 : state.allowed
-                  ? ACTION_HELP[action]
-                  : state.reason;
+                ? ACTION_HELP[action]
+                : state.reason;
               return (
                 <Tooltip key={action} title={reason ?? ''}>
                   <span>
@@ -168,11 +212,22 @@ function RolloutPanel(props: {
         </Grid>
         <Grid item xs={12} sm={6} md={3}>
           <Fact label="Replicas (desired / updated / ready / available)">
-            {r.replicas.desired} / {r.replicas.updated} / {r.replicas.ready} / {r.replicas.available}
+            {r.replicas.desired} / {r.replicas.updated} / {r.replicas.ready} /{' '}
+            {r.replicas.available}
           </Fact>
-          {r.canaryImage && <Fact label={`Canary image (${r.canaryHash})`}>{r.canaryImage}</Fact>}
-          {r.stableImage && <Fact label={`Stable image (${r.stableHash})`}>{r.stableImage}</Fact>}
-          {!r.stableImage && r.stableHash && <Fact label="Stable ReplicaSet hash">{r.stableHash}</Fact>}
+          {r.canaryImage && (
+            <Fact label={`Canary image (${r.canaryHash})`}>
+              {r.canaryImage}
+            </Fact>
+          )}
+          {r.stableImage && (
+            <Fact label={`Stable image (${r.stableHash})`}>
+              {r.stableImage}
+            </Fact>
+          )}
+          {!r.stableImage && r.stableHash && (
+            <Fact label="Stable ReplicaSet hash">{r.stableHash}</Fact>
+          )}
         </Grid>
         <Grid item xs={12} sm={6} md={3}>
           <Typography variant="caption" color="textSecondary">
@@ -191,7 +246,17 @@ function RolloutPanel(props: {
               </TableHead>
               <TableBody>
                 {r.analysisRuns.flatMap(run =>
-                  (run.metrics.length ? run.metrics : [{ name: run.name, phase: run.phase, successful: 0, failed: 0 }]).map(m => (
+                  (run.metrics.length
+                    ? run.metrics
+                    : [
+                        {
+                          name: run.name,
+                          phase: run.phase,
+                          successful: 0,
+                          failed: 0,
+                        },
+                      ]
+                  ).map(m => (
                     <TableRow key={`${run.name}-${m.name}`}>
                       <TableCell>
                         <Tooltip title={run.name}>
@@ -200,9 +265,12 @@ function RolloutPanel(props: {
                       </TableCell>
                       <TableCell>
                         {m.phase}
-                        {m.successful + m.failed > 0 && ` (${m.successful}✓ ${m.failed}✗)`}
+                        {m.successful + m.failed > 0 &&
+                          ` (${m.successful}✓ ${m.failed}✗)`}
                       </TableCell>
-                      <TableCell>{'lastValue' in m ? m.lastValue ?? '—' : '—'}</TableCell>
+                      <TableCell>
+                        {'lastValue' in m ? m.lastValue ?? '—' : '—'}
+                      </TableCell>
                     </TableRow>
                   )),
                 )}
@@ -221,10 +289,14 @@ export function CanaryControlsCard() {
   const api = useApi(deliveryApiRef);
   const alertApi = useApi(alertApiRef);
   const ref = getCompoundEntityRef(entity);
-  const { value, loading, error, retry } = useAsyncRetry(() => api.getRollouts(ref), [
-    api, ref.kind, ref.namespace, ref.name,
-  ]);
-  const [confirm, setConfirm] = useState<{ rollout: RolloutView; action: RolloutAction }>();
+  const { value, loading, error, retry } = useAsyncRetry(
+    () => api.getRollouts(ref),
+    [api, ref.kind, ref.namespace, ref.name],
+  );
+  const [confirm, setConfirm] = useState<{
+    rollout: RolloutView;
+    action: RolloutAction;
+  }>();
   const [busy, setBusy] = useState(false);
   const [conflict, setConflict] = useState<string>();
 
@@ -249,15 +321,26 @@ export function CanaryControlsCard() {
         resourceVersion: rollout.resourceVersion,
       });
       alertApi.post({
-        message: `${ROLLOUT_ACTION_LABELS[action]}: ${rollout.name} in ${rollout.cluster} — step ${result.record.stepBefore + 1} → ${result.record.stepAfter + 1}, ${result.record.phaseAfter}`,
+        message: `${ROLLOUT_ACTION_LABELS[action]}: ${rollout.name} in ${
+          rollout.cluster
+        } — step ${result.record.stepBefore + 1} → ${
+          result.record.stepAfter + 1
+        }, ${result.record.phaseAfter}`,
         severity: 'success',
         display: 'transient',
       });
     } catch (e) {
       if (e instanceof RolloutConflictError) {
-        setConflict(`${e.message}. The view now shows the rollout as it is; check it and try again.`);
+        setConflict(
+          `${e.message}. The view now shows the rollout as it is; check it and try again.`,
+        );
       } else {
-        alertApi.post({ message: `${ROLLOUT_ACTION_LABELS[action]} failed: ${(e as Error).message}`, severity: 'error' });
+        alertApi.post({
+          message: `${ROLLOUT_ACTION_LABELS[action]} failed: ${
+            (e as Error).message
+          }`,
+          severity: 'error',
+        });
       }
     } finally {
       setBusy(false);
@@ -267,7 +350,11 @@ export function CanaryControlsCard() {
 
   const action = (
     <Tooltip title="Refresh">
-      <IconButton aria-label="Refresh rollouts" onClick={() => retry()} size="small">
+      <IconButton
+        aria-label="Refresh rollouts"
+        onClick={() => retry()}
+        size="small"
+      >
         <RefreshIcon />
       </IconButton>
     </Tooltip>
@@ -281,7 +368,11 @@ export function CanaryControlsCard() {
       <>
         {busy && <LinearProgress />}
         {conflict && (
-          <Alert severity="warning" onClose={() => setConflict(undefined)} style={{ marginBottom: 16 }}>
+          <Alert
+            severity="warning"
+            onClose={() => setConflict(undefined)}
+            style={{ marginBottom: 16 }}
+          >
             {conflict}
           </Alert>
         )}
@@ -292,7 +383,8 @@ export function CanaryControlsCard() {
         ))}
         {!value.canControl && value.rollouts.length > 0 && (
           <Alert severity="info" style={{ marginBottom: 16 }}>
-            You can watch these rollouts; only members of the owning team or an admin group can act on them.
+            You can watch these rollouts; only members of the owning team or an
+            admin group can act on them.
           </Alert>
         )}
         {value.rollouts.length === 0 && value.errors.length === 0 ? (
@@ -317,9 +409,17 @@ export function CanaryControlsCard() {
   }
 
   return (
-    <InfoCard title="Canary" subheader="Argo Rollouts, live from each cluster" action={action}>
+    <InfoCard
+      title="Canary"
+      subheader="Argo Rollouts, live from each cluster"
+      action={action}
+    >
       {body}
-      <Dialog open={!!confirm} onClose={() => setConfirm(undefined)} aria-labelledby="rollout-confirm-title">
+      <Dialog
+        open={!!confirm}
+        onClose={() => setConfirm(undefined)}
+        aria-labelledby="rollout-confirm-title"
+      >
         {confirm && (
           <>
             <DialogTitle id="rollout-confirm-title">
@@ -332,12 +432,19 @@ export function CanaryControlsCard() {
               <DialogContentText component="div">
                 <strong>Service</strong> {stringifyEntityRef(entity)}
                 <br />
-                <strong>Environment</strong> {confirm.rollout.environment ?? 'unknown'}
+                <strong>Environment</strong>{' '}
+                {confirm.rollout.environment ?? 'unknown'}
                 <br />
-                <strong>Cluster</strong> {confirm.rollout.cluster} (rollout {confirm.rollout.namespace}/{confirm.rollout.name})
+                <strong>Cluster</strong> {confirm.rollout.cluster} (rollout{' '}
+                {confirm.rollout.namespace}/{confirm.rollout.name})
                 <br />
-                <strong>Now</strong> step {Math.min(confirm.rollout.currentStepIndex + 1, confirm.rollout.steps.length)} of{' '}
-                {confirm.rollout.steps.length}, canary {confirm.rollout.canaryWeight}%
+                <strong>Now</strong> step{' '}
+                {Math.min(
+                  confirm.rollout.currentStepIndex + 1,
+                  confirm.rollout.steps.length,
+                )}{' '}
+                of {confirm.rollout.steps.length}, canary{' '}
+                {confirm.rollout.canaryWeight}%
               </DialogContentText>
             </DialogContent>
             <DialogActions>

@@ -34,12 +34,21 @@ const columns: TableColumn<ClusterService>[] = [
   { title: 'Health', render: row => <StatusChip status={row.health} /> },
   {
     title: 'Revision',
-    render: row => (row.revision ? <code>{row.revision.slice(0, 7)}</code> : null),
+    render: row =>
+      row.revision ? <code>{row.revision.slice(0, 7)}</code> : null,
   },
   { title: 'Last sync', render: row => relativeTime(row.lastSyncedAt) },
 ];
 
-function Tile({ label, value, tone }: { label: string; value: number; tone: string }) {
+function Tile({
+  label,
+  value,
+  tone,
+}: {
+  label: string;
+  value: number;
+  tone: string;
+}) {
   return (
     <Card variant="outlined" style={{ borderLeft: `4px solid ${tone}` }}>
       <CardContent style={{ padding: 12 }}>
@@ -65,7 +74,12 @@ export function ClusterServicesCard() {
   );
   if (loading) return <Progress />;
   if (error) {
-    return <ResponseErrorPanel error={error} title="Could not load the cluster's services" />;
+    return (
+      <ResponseErrorPanel
+        error={error}
+        title="Could not load the cluster's services"
+      />
+    );
   }
   if (!value) return null;
   const { summary } = value;
@@ -96,7 +110,9 @@ export function ClusterServicesCard() {
         title={`Services on ${value.cluster}`}
         subtitle={
           value.instance
-            ? `Deployed by Argo CD instance ${value.instance}${value.environment ? ` · ${value.environment}` : ''}`
+            ? `Deployed by Argo CD instance ${value.instance}${
+                value.environment ? ` · ${value.environment}` : ''
+              }`
             : undefined
         }
         options={{ paging: false, padding: 'dense' }}
@@ -104,7 +120,9 @@ export function ClusterServicesCard() {
         data={value.services}
         emptyContent={
           <Box p={2}>
-            <Typography>No Argo CD application deploys to this cluster.</Typography>
+            <Typography>
+              No Argo CD application deploys to this cluster.
+            </Typography>
           </Box>
         }
       />

@@ -19,7 +19,6 @@ import {
 } from 'recharts';
 import { commitByline, RESULT_COLORS } from './DeploymentCells';
 
-
 const ENV_ORDER = ['dev', 'staging', 'prod'];
 
 type Point =
@@ -32,30 +31,39 @@ function Details({ point }: { point: Point }) {
     return (
       <Paper style={{ padding: 8, maxWidth: 360 }}>
         <Typography variant="subtitle2">
-          {ROLLOUT_ACTION_LABELS[a.action]} by {a.actor.replace(/^user:(default\/)?/, '')}
+          {ROLLOUT_ACTION_LABELS[a.action]} by{' '}
+          {a.actor.replace(/^user:(default\/)?/, '')}
         </Typography>
         <Typography variant="body2">
-          {a.cluster} · step {a.stepBefore + 1} → {a.stepAfter + 1} · {a.phaseBefore} → {a.phaseAfter}
+          {a.cluster} · step {a.stepBefore + 1} → {a.stepAfter + 1} ·{' '}
+          {a.phaseBefore} → {a.phaseAfter}
         </Typography>
-        <Typography variant="caption">{DateTime.fromISO(a.at).toLocaleString(DateTime.DATETIME_MED)}</Typography>
+        <Typography variant="caption">
+          {DateTime.fromISO(a.at).toLocaleString(DateTime.DATETIME_MED)}
+        </Typography>
       </Paper>
     );
   }
   const d = point.d;
   return (
     <Paper style={{ padding: 8, maxWidth: 360 }}>
-      <Typography variant="subtitle2" style={{ color: RESULT_COLORS[d.result].fg }}>
+      <Typography
+        variant="subtitle2"
+        style={{ color: RESULT_COLORS[d.result].fg }}
+      >
         {d.result} · {d.environment}
         {d.cluster ? ` (${d.cluster})` : ''}
       </Typography>
       <Typography variant="body2">
-        <code>{d.revision.slice(0, 7)}</code> {d.commit?.message?.split('\n')[0] ?? ''}
+        <code>{d.revision.slice(0, 7)}</code>{' '}
+        {d.commit?.message?.split('\n')[0] ?? ''}
       </Typography>
       <Typography variant="caption" display="block">
         {commitByline(d)}
       </Typography>
       <Typography variant="caption" display="block">
-        {DateTime.fromISO(d.startedAt).toLocaleString(DateTime.DATETIME_MED)} · {d.app}
+        {DateTime.fromISO(d.startedAt).toLocaleString(DateTime.DATETIME_MED)} ·{' '}
+        {d.app}
       </Typography>
       <Typography variant="caption" color="textSecondary">
         Click the marker to open it in Argo CD
@@ -68,10 +76,20 @@ function Details({ point }: { point: Point }) {
  * Deploys on a time axis, one lane per environment, markers coloured by
  * result; canary actions as diamonds. Hover for details, click for Argo CD.
  */
-export function DeploymentLanes(props: { deployments: Deployment[]; actions?: RolloutActionRecord[] }) {
+export function DeploymentLanes(props: {
+  deployments: Deployment[];
+  actions?: RolloutActionRecord[];
+}) {
   const { deployments, actions = [] } = props;
-  const environments = [...new Set([...deployments.map(d => d.environment), ...actions.flatMap(a => (a.environment ? [a.environment] : []))])].sort(
-    (a, b) => (ENV_ORDER.indexOf(a) + 1 || 99) - (ENV_ORDER.indexOf(b) + 1 || 99) || a.localeCompare(b),
+  const environments = [
+    ...new Set([
+      ...deployments.map(d => d.environment),
+      ...actions.flatMap(a => (a.environment ? [a.environment] : [])),
+    ]),
+  ].sort(
+    (a, b) =>
+      (ENV_ORDER.indexOf(a) + 1 || 99) - (ENV_ORDER.indexOf(b) + 1 || 99) ||
+      a.localeCompare(b),
   );
   if (deployments.length === 0) {
     return (
@@ -84,19 +102,37 @@ export function DeploymentLanes(props: { deployments: Deployment[]; actions?: Ro
   const byResult = new Map<DeploymentResult, Point[]>();
   for (const d of deployments) {
     const points = byResult.get(d.result) ?? [];
-    points.push({ kind: 'deploy', x: Date.parse(d.startedAt), y: lane(d.environment), d });
+    points.push({
+      kind: 'deploy',
+      x: Date.parse(d.startedAt),
+      y: lane(d.environment),
+      d,
+    });
     byResult.set(d.result, points);
   }
-  const actionPoints: Point[] = actions.map(a => ({ kind: 'action', x: Date.parse(a.at), y: lane(a.environment), a }));
-  const xs = [...deployments.map(d => Date.parse(d.startedAt)), ...actionPoints.map(p => p.x)];
+  const actionPoints: Point[] = actions.map(a => ({
+    kind: 'action',
+    x: Date.parse(a.at),
+    y: lane(a.environment),
+    a,
+  }));
+  const xs = [
+    ...deployments.map(d => Date.parse(d.startedAt)),
+    ...actionPoints.map(p => p.x),
+  ];
   const span = Math.max(...xs) - Math.min(...xs);
   const pad = Math.max(span * 0.02, 60_000);
-  const sameDay = DateTime.fromMillis(Math.min(...xs)).hasSame(DateTime.fromMillis(Math.max(...xs)), 'day');
+  const sameDay = DateTime.fromMillis(Math.min(...xs)).hasSame(
+    DateTime.fromMillis(Math.max(...xs)),
+    'day',
+  );
   // Times alone only while every marker is on one day.
-  const format = span > 4 * 86_400_000 ? 'd LLL' : sameDay ? 'HH:mm' : 'ccc HH:mm';
+  const format =
+    span > 4 * 86_400_000 ? 'd LLL' : sameDay ? 'HH:mm' : 'ccc HH:mm';
   const open = (p?: { payload?: Point }) => {
     const point = p?.payload;
-    if (point?.kind === 'deploy' && point.d.argoCdUrl) window.open(point.d.argoCdUrl, '_blank', 'noopener');
+    if (point?.kind === 'deploy' && point.d.argoCdUrl)
+      window.open(point.d.argoCdUrl, '_blank', 'noopener');
   };
   return (
     <Box data-testid="deployment-lanes" height={90 + environments.length * 56}>
@@ -122,7 +158,14 @@ export function DeploymentLanes(props: { deployments: Deployment[]; actions?: Ro
             name="Environment"
           />
           <ZAxis range={[90, 90]} />
-          <Tooltip cursor={false} content={({ payload }) => (payload?.[0] ? <Details point={payload[0].payload as Point} /> : null)} />
+          <Tooltip
+            cursor={false}
+            content={({ payload }) =>
+              payload?.[0] ? (
+                <Details point={payload[0].payload as Point} />
+              ) : null
+            }
+          />
           <Legend />
           {[...byResult.entries()].map(([result, points]) => (
             <Scatter
@@ -136,7 +179,13 @@ export function DeploymentLanes(props: { deployments: Deployment[]; actions?: Ro
             />
           ))}
           {actionPoints.length > 0 && (
-            <Scatter name="canary action" data={actionPoints} fill="#6a1b9a" shape="diamond" isAnimationActive={false} />
+            <Scatter
+              name="canary action"
+              data={actionPoints}
+              fill="#6a1b9a"
+              shape="diamond"
+              isAnimationActive={false}
+            />
           )}
         </ScatterChart>
       </ResponsiveContainer>

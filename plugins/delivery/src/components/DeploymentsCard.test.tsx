@@ -186,14 +186,12 @@ describe('DeploymentsCard', () => {
           [
             deliveryApiRef,
             {
-              getDeployments: jest
-                .fn()
-                .mockResolvedValue({
-                  items: [
-                    deploy(1, 'succeeded'),
-                    { ...deploy(2, 'failed'), environment: 'dev' },
-                  ],
-                }),
+              getDeployments: jest.fn().mockResolvedValue({
+                items: [
+                  deploy(1, 'succeeded'),
+                  { ...deploy(2, 'failed'), environment: 'dev' },
+                ],
+              }),
               getDora,
             } as Partial<DeliveryApi>,
           ],

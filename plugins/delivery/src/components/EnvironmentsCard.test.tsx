@@ -1,6 +1,9 @@
 import { Entity } from '@backstage/catalog-model';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
-import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import { screen } from '@testing-library/react';
 import { ServiceEnvironmentsResponse } from '@portolan/plugin-delivery-common';
 import { DeliveryApi, deliveryApiRef } from '../api/DeliveryApi';
@@ -11,7 +14,9 @@ const entity: Entity = {
   kind: 'Component',
   metadata: {
     name: 'checkout-service',
-    annotations: { 'argocd/app-selector': 'backstage.io/kubernetes-id=checkout-service' },
+    annotations: {
+      'argocd/app-selector': 'backstage.io/kubernetes-id=checkout-service',
+    },
   },
   spec: { type: 'service', lifecycle: 'production', owner: 'team-payments' },
 };
@@ -69,12 +74,18 @@ describe('EnvironmentsCard', () => {
     const getEnvironments = jest.fn().mockResolvedValue(response);
     await renderCard({ getEnvironments });
 
-    expect(await screen.findByText('checkout-service-staging')).toBeInTheDocument();
+    expect(
+      await screen.findByText('checkout-service-staging'),
+    ).toBeInTheDocument();
     expect(screen.getByText('OutOfSync')).toBeInTheDocument();
     expect(screen.getByText('Healthy')).toBeInTheDocument();
     expect(screen.getByText('3f2a9c1')).toBeInTheDocument();
-    expect(screen.getByText('Retry card authorisation once on timeout')).toBeInTheDocument();
-    expect(screen.getByText('Barbara Liskov · 5 minutes ago')).toBeInTheDocument();
+    expect(
+      screen.getByText('Retry card authorisation once on timeout'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('Barbara Liskov · 5 minutes ago'),
+    ).toBeInTheDocument();
     expect(getEnvironments).toHaveBeenCalledWith({
       kind: 'Component',
       namespace: 'default',
@@ -83,9 +94,13 @@ describe('EnvironmentsCard', () => {
   });
 
   it('names the system that failed for an environment, and still shows the others', async () => {
-    await renderCard({ getEnvironments: jest.fn().mockResolvedValue(response) });
+    await renderCard({
+      getEnvironments: jest.fn().mockResolvedValue(response),
+    });
     expect(
-      await screen.findByText('Argo CD instance argocd-prod: no answer within 5 s'),
+      await screen.findByText(
+        'Argo CD instance argocd-prod: no answer within 5 s',
+      ),
     ).toBeInTheDocument();
     expect(screen.getByText('checkout-service-staging')).toBeInTheDocument();
   });
@@ -105,6 +120,8 @@ describe('EnvironmentsCard', () => {
     await renderCard({
       getEnvironments: jest.fn().mockRejectedValue(new Error('backend down')),
     });
-    expect((await screen.findAllByText(/backend down/)).length).toBeGreaterThan(0);
+    expect((await screen.findAllByText(/backend down/)).length).toBeGreaterThan(
+      0,
+    );
   });
 });

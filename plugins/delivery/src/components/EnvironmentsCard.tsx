@@ -7,10 +7,7 @@ import {
   TableColumn,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import {
-  EntityRefLink,
-  useEntity,
-} from '@backstage/plugin-catalog-react';
+import { EntityRefLink, useEntity } from '@backstage/plugin-catalog-react';
 import { getCompoundEntityRef } from '@backstage/catalog-model';
 import { Box, Tooltip, Typography } from '@material-ui/core';
 import { ServiceEnvironment } from '@portolan/plugin-delivery-common';
@@ -51,7 +48,12 @@ const columns: TableColumn<ServiceEnvironment>[] = [
     title: 'Status',
     render: row =>
       row.app ? (
-        <Box display="flex" flexDirection="column" style={{ gap: 4 }} alignItems="flex-start">
+        <Box
+          display="flex"
+          flexDirection="column"
+          style={{ gap: 4 }}
+          alignItems="flex-start"
+        >
           <StatusChip status={row.app.sync} />
           <StatusChip status={row.app.health} />
         </Box>
@@ -74,7 +76,10 @@ const columns: TableColumn<ServiceEnvironment>[] = [
             </Typography>
           )}
           <Typography variant="caption" display="block" color="textSecondary">
-            {[app.commit?.author.replace(/\s*<.*>$/, ''), relativeTime(app.lastSyncedAt)]
+            {[
+              app.commit?.author.replace(/\s*<.*>$/, ''),
+              relativeTime(app.lastSyncedAt),
+            ]
               .filter(Boolean)
               .join(' · ')}
           </Typography>
@@ -102,7 +107,9 @@ export function EnvironmentsCard() {
     );
   }
   if (error) {
-    return <ResponseErrorPanel error={error} title="Could not load environments" />;
+    return (
+      <ResponseErrorPanel error={error} title="Could not load environments" />
+    );
   }
   const rows = value?.environments ?? [];
   return (
@@ -124,8 +131,8 @@ export function EnvironmentsCard() {
         <Box p={2}>
           <Typography>
             This service is not deployed to any cluster yet. Add the clusters it
-            runs on to <code>spec.dependsOn</code>, and its Argo CD apps with the{' '}
-            <code>argocd/app-selector</code> annotation.
+            runs on to <code>spec.dependsOn</code>, and its Argo CD apps with
+            the <code>argocd/app-selector</code> annotation.
           </Typography>
         </Box>
       }

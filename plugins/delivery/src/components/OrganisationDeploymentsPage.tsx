@@ -12,25 +12,52 @@ import {
 import { useApi } from '@backstage/frontend-plugin-api';
 import { catalogApiRef, EntityRefLink } from '@backstage/plugin-catalog-react';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
-import { Box, Button, Grid, MenuItem, Paper, TextField, Typography } from '@material-ui/core';
+import {
+  Box,
+  Button,
+  Grid,
+  MenuItem,
+  Paper,
+  TextField,
+  Typography,
+} from '@material-ui/core';
 import { Deployment } from '@portolan/plugin-delivery-common';
 import { useCallback, useEffect, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { deliveryApiRef } from '../api/DeliveryApi';
-import { DeploymentChange, RelativeTimestamp, ResultChip } from './DeploymentCells';
+import {
+  DeploymentChange,
+  RelativeTimestamp,
+  ResultChip,
+} from './DeploymentCells';
 import { DeploymentLanes } from './DeploymentLanes';
 import { DoraTiles } from './DoraTiles';
 import { relativeTime } from './relativeTime';
 
 const columns: TableColumn<Deployment>[] = [
-  { title: 'Service', render: d => <EntityRefLink entityRef={d.entityRef} hideIcon /> },
+  {
+    title: 'Service',
+    render: d => <EntityRefLink entityRef={d.entityRef} hideIcon />,
+  },
   { title: 'Environment', field: 'environment' },
   { title: 'Result', render: d => <ResultChip result={d.result} /> },
-  { title: 'Change', cellStyle: { minWidth: 260 }, render: d => <DeploymentChange d={d} /> },
+  {
+    title: 'Change',
+    cellStyle: { minWidth: 260 },
+    render: d => <DeploymentChange d={d} />,
+  },
   { title: 'Started', render: d => <RelativeTimestamp at={d.startedAt} /> },
 ];
 
-function Figure({ label, value, testId }: { label: string; value?: number; testId: string }) {
+function Figure({
+  label,
+  value,
+  testId,
+}: {
+  label: string;
+  value?: number;
+  testId: string;
+}) {
   return (
     <Paper variant="outlined" style={{ padding: 16 }} data-testid={testId}>
       <Typography variant="overline" color="textSecondary">
@@ -55,15 +82,31 @@ export function OrganisationDeploymentsPage() {
   const teams = useAsync(async () => {
     const { items: groups } = await catalogApi.getEntities({
       filter: { kind: 'group' },
-      fields: ['kind', 'metadata.namespace', 'metadata.name', 'metadata.title', 'spec.profile.displayName'],
+      fields: [
+        'kind',
+        'metadata.namespace',
+        'metadata.name',
+        'metadata.title',
+        'spec.profile.displayName',
+      ],
     });
     return groups
-      .map(g => ({ ref: stringifyEntityRef(g), title: (g.spec as any)?.profile?.displayName ?? g.metadata.title ?? g.metadata.name }))
+      .map(g => ({
+        ref: stringifyEntityRef(g),
+        title:
+          (g.spec as any)?.profile?.displayName ??
+          g.metadata.title ??
+          g.metadata.name,
+      }))
       .sort((a, b) => a.title.localeCompare(b.title));
   }, [catalogApi]);
 
   const summary = useAsync(
-    () => api.getDeploymentSummary({ owner: owner || undefined, environment: environment || undefined }),
+    () =>
+      api.getDeploymentSummary({
+        owner: owner || undefined,
+        environment: environment || undefined,
+      }),
     [api, owner, environment],
   );
 
@@ -95,9 +138,14 @@ export function OrganisationDeploymentsPage() {
   const team = owner ? parseEntityRef(owner) : undefined;
   return (
     <Page themeId="tool">
-      <Header title="Deployments" subtitle="Every deploy of every service, from Argo CD history" />
+      <Header
+        title="Deployments"
+        subtitle="Every deploy of every service, from Argo CD history"
+      />
       <Content>
-        <ContentHeader title={team ? `Team ${team.name}` : 'Whole organisation'}>
+        <ContentHeader
+          title={team ? `Team ${team.name}` : 'Whole organisation'}
+        >
           <Box display="flex" style={{ gap: 12 }}>
             <TextField
               select
@@ -137,36 +185,67 @@ export function OrganisationDeploymentsPage() {
         </ContentHeader>
         <Grid container spacing={3}>
           <Grid item xs={6} md={3}>
-            <Figure label="Deploys today" value={summary.value?.today} testId="deploys-today" />
+            <Figure
+              label="Deploys today"
+              value={summary.value?.today}
+              testId="deploys-today"
+            />
           </Grid>
           <Grid item xs={6} md={3}>
-            <Figure label="Deploys this week" value={summary.value?.thisWeek} testId="deploys-this-week" />
+            <Figure
+              label="Deploys this week"
+              value={summary.value?.thisWeek}
+              testId="deploys-this-week"
+            />
           </Grid>
           <Grid item xs={6} md={3}>
-            <Figure label="Last 7 days" value={summary.value?.lastSevenDays} testId="deploys-last-seven-days" />
+            <Figure
+              label="Last 7 days"
+              value={summary.value?.lastSevenDays}
+              testId="deploys-last-seven-days"
+            />
           </Grid>
           <Grid item xs={6} md={3}>
-            <Typography variant="body2" color="textSecondary" style={{ paddingTop: 16 }}>
+            <Typography
+              variant="body2"
+              color="textSecondary"
+              style={{ paddingTop: 16 }}
+            >
               {summary.error
                 ? `Could not count deploys: ${summary.error.message}`
                 : summary.value?.lastIngestedAt
-                  ? `Argo CD history ingested ${relativeTime(summary.value.lastIngestedAt)}.`
-                  : 'Waiting for the first ingestion from Argo CD.'}
+                ? `Argo CD history ingested ${relativeTime(
+                    summary.value.lastIngestedAt,
+                  )}.`
+                : 'Waiting for the first ingestion from Argo CD.'}
             </Typography>
           </Grid>
           {team && (
             <Grid item xs={12}>
-              <DoraTiles subject={{ kind: 'team', namespace: team.namespace, name: team.name }} environment={environment || 'prod'} />
+              <DoraTiles
+                subject={{
+                  kind: 'team',
+                  namespace: team.namespace,
+                  name: team.name,
+                }}
+                environment={environment || 'prod'}
+              />
             </Grid>
           )}
           <Grid item xs={12}>
             {error ? (
-              <ResponseErrorPanel error={error} title="Could not load deployments" />
+              <ResponseErrorPanel
+                error={error}
+                title="Could not load deployments"
+              />
             ) : loading && items.length === 0 ? (
               <Progress />
             ) : (
               <>
-                <InfoCard title="By environment" subheader={`The latest ${items.length} deploys`}>
+                <InfoCard
+                  title="By environment"
+                  subheader={`The latest ${items.length} deploys`}
+                >
                   <DeploymentLanes deployments={items} />
                 </InfoCard>
                 <Box mt={3}>
@@ -184,7 +263,11 @@ export function OrganisationDeploymentsPage() {
                 </Box>
                 {cursor && (
                   <Box mt={1} display="flex" justifyContent="center">
-                    <Button variant="outlined" disabled={loading} onClick={() => load(cursor)}>
+                    <Button
+                      variant="outlined"
+                      disabled={loading}
+                      onClick={() => load(cursor)}
+                    >
                       {loading ? 'Loading…' : 'Older deploys'}
                     </Button>
                   </Box>

@@ -1,6 +1,14 @@
 import { Entity } from '@backstage/catalog-model';
-import { CatalogProcessor, CatalogProcessorEmit, LocationSpec, processingResult } from '@backstage/plugin-catalog-node';
-import { MONTHLY_BUDGET_ANNOTATION, parseBudgetAnnotation } from '@portolan/plugin-finops-common';
+import {
+  CatalogProcessor,
+  CatalogProcessorEmit,
+  LocationSpec,
+  processingResult,
+} from '@backstage/plugin-catalog-node';
+import {
+  MONTHLY_BUDGET_ANNOTATION,
+  parseBudgetAnnotation,
+} from '@portolan/plugin-finops-common';
 
 /**
  * A `portolan.dev/monthly-budget` that is not a positive amount, or names a
@@ -14,12 +22,21 @@ export class BudgetAnnotationProcessor implements CatalogProcessor {
     return 'PortolanBudgetAnnotationProcessor';
   }
 
-  async postProcessEntity(entity: Entity, location: LocationSpec, emit: CatalogProcessorEmit): Promise<Entity> {
+  async postProcessEntity(
+    entity: Entity,
+    location: LocationSpec,
+    emit: CatalogProcessorEmit,
+  ): Promise<Entity> {
     const value = entity.metadata.annotations?.[MONTHLY_BUDGET_ANNOTATION];
     const kind = entity.kind.toLocaleLowerCase('en-US');
     if (value === undefined) return entity;
     if (kind !== 'component' && kind !== 'group') {
-      emit(processingResult.inputError(location, `${MONTHLY_BUDGET_ANNOTATION} is only read on Components and Groups, not on a ${entity.kind}`));
+      emit(
+        processingResult.inputError(
+          location,
+          `${MONTHLY_BUDGET_ANNOTATION} is only read on Components and Groups, not on a ${entity.kind}`,
+        ),
+      );
       return entity;
     }
     try {

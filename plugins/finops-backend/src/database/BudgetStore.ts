@@ -13,7 +13,10 @@ export interface StoredBudget {
 /** Budgets set in Portolan and the alerts sent about them. The only code touching those tables. */
 export class BudgetStore {
   /** Runs the plugin's migrations first (through CostStore), unless skipped. */
-  static async create(options: { database: DatabaseService; skipMigrations?: boolean }): Promise<BudgetStore> {
+  static async create(options: {
+    database: DatabaseService;
+    skipMigrations?: boolean;
+  }): Promise<BudgetStore> {
     await CostStore.create(options);
     return new BudgetStore(await options.database.getClient());
   }
@@ -21,7 +24,9 @@ export class BudgetStore {
   private constructor(private readonly db: Knex) {}
 
   async get(entityRef: string): Promise<StoredBudget | undefined> {
-    const r = await this.db('finops_budgets').where('entity_ref', entityRef).first();
+    const r = await this.db('finops_budgets')
+      .where('entity_ref', entityRef)
+      .first();
     return r ? toBudget(r) : undefined;
   }
 
@@ -31,13 +36,24 @@ export class BudgetStore {
 
   /** Changes whenever a budget is set or removed (for caches of derived answers). */
   async version(): Promise<string> {
-    const r = await this.db('finops_budgets').count({ n: '*' }).max({ at: 'set_at' }).first();
-    return `${r?.n ?? 0}:${r?.at instanceof Date ? r.at.toISOString() : r?.at ?? ''}`;
+    const r = await this.db('finops_budgets')
+      .count({ n: '*' })
+      .max({ at: 'set_at' })
+      .first();
+    return `${r?.n ?? 0}:${
+      r?.at instanceof Date ? r.at.toISOString() : r?.at ?? ''
+    }`;
   }
 
   async set(budget: StoredBudget): Promise<void> {
     await this.db('finops_budgets')
-      .insert({ entity_ref: budget.entityRef, amount: budget.amount, currency: budget.currency, set_by: budget.setBy, set_at: budget.setAt })
+      .insert({
+        entity_ref: budget.entityRef,
+        amount: budget.amount,
+        currency: budget.currency,
+        set_by: budget.setBy,
+        set_at: budget.setAt,
+      })
       .onConflict('entity_ref')
       .merge();
   }
@@ -51,7 +67,13 @@ export class BudgetStore {
    * already sent (so an alert goes out once per period, whichever replica
    * or cycle gets there first).
    */
-  async claimAlert(entityRef: string, period: string, budget: number, forecast: number, at: Date): Promise<boolean> {
+  async claimAlert(
+    entityRef: string,
+    period: string,
+    budget: number,
+    forecast: number,
+    at: Date,
+  ): Promise<boolean> {
     const inserted = await this.db('finops_budget_alerts')
       .insert({ entity_ref: entityRef, period, budget, forecast, sent_at: at })
       .onConflict(['entity_ref', 'period'])
@@ -61,11 +83,17 @@ export class BudgetStore {
   }
 
   async releaseAlert(entityRef: string, period: string): Promise<void> {
-    await this.db('finops_budget_alerts').where({ entity_ref: entityRef, period }).delete();
+    await this.db('finops_budget_alerts')
+      .where({ entity_ref: entityRef, period })
+      .delete();
   }
 
-  async alerts(entityRef: string): Promise<Array<{ period: string; budget: number; forecast: number }>> {
-    return (await this.db('finops_budget_alerts').where('entity_ref', entityRef)).map(r => ({
+  async alerts(
+    entityRef: string,
+  ): Promise<Array<{ period: string; budget: number; forecast: number }>> {
+    return (
+      await this.db('finops_budget_alerts').where('entity_ref', entityRef)
+    ).map(r => ({
       period: r.period,
       budget: Number(r.budget),
       forecast: Number(r.forecast),
@@ -79,6 +107,9 @@ function toBudget(r: any): StoredBudget {
     amount: Number(r.amount),
     currency: r.currency,
     setBy: r.set_by,
-    setAt: r.set_at instanceof Date ? r.set_at : new Date(typeof r.set_at === 'number' ? r.set_at : String(r.set_at)),
+    setAt:
+      r.set_at instanceof Date
+        ? r.set_at
+        : new Date(typeof r.set_at === 'number' ? r.set_at : String(r.set_at)),
   };
 }

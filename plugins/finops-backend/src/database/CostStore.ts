@@ -1,7 +1,13 @@
-import { DatabaseService, resolvePackagePath } from '@backstage/backend-plugin-api';
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
 
-const migrationsDir = resolvePackagePath('@portolan/plugin-finops-backend', 'migrations');
+const migrationsDir = resolvePackagePath(
+  '@portolan/plugin-finops-backend',
+  'migrations',
+);
 
 /** Stand-ins for what no entity claims, in the per-entity rollup. */
 export const UNALLOCATED_REF = '__unallocated__';
@@ -50,7 +56,8 @@ export interface EntityInfo {
 function toDate(v: unknown): Date | undefined {
   if (v === null || v === undefined) return undefined;
   if (v instanceof Date) return v;
-  if (typeof v === 'number' || /^\d+$/.test(String(v))) return new Date(Number(v));
+  if (typeof v === 'number' || /^\d+$/.test(String(v)))
+    return new Date(Number(v));
   return new Date(String(v));
 }
 
@@ -85,10 +92,16 @@ function fromRow(r: any): WorkloadCostRow {
 
 /** Daily costs, the catalog as ingestion saw it, and ingestion state. The only code touching those tables. */
 export class CostStore {
-  static async create(options: { database: DatabaseService; skipMigrations?: boolean }): Promise<CostStore> {
+  static async create(options: {
+    database: DatabaseService;
+    skipMigrations?: boolean;
+  }): Promise<CostStore> {
     const client = await options.database.getClient();
     if (!options.database.migrations?.skip && !options.skipMigrations) {
-      await client.migrate.latest({ directory: migrationsDir, tableName: 'finops_knex_migrations' });
+      await client.migrate.latest({
+        directory: migrationsDir,
+        tableName: 'finops_knex_migrations',
+      });
     }
     return new CostStore(client);
   }
@@ -100,13 +113,22 @@ export class CostStore {
    * double counts) and recomputes the per-entity rollup of those days, in
    * one transaction.
    */
-  async replaceDays(cluster: string, days: string[], rows: WorkloadCostRow[]): Promise<void> {
+  async replaceDays(
+    cluster: string,
+    days: string[],
+    rows: WorkloadCostRow[],
+  ): Promise<void> {
     if (!days.length) return;
     await this.db.transaction(async tx => {
       for (let i = 0; i < days.length; i += 100) {
-        await tx('finops_workload_costs').where('cluster', cluster).whereIn('day', days.slice(i, i + 100)).delete();
+        await tx('finops_workload_costs')
+          .where('cluster', cluster)
+          .whereIn('day', days.slice(i, i + 100))
+          .delete();
       }
-      const records = rows.map(r => Object.fromEntries(COLUMNS.map(([k, c]) => [c, (r as any)[k] ?? null])));
+      const records = rows.map(r =>
+        Object.fromEntries(COLUMNS.map(([k, c]) => [c, (r as any)[k] ?? null])),
+      );
       // 19 columns a row: stay under SQLite's 999 bound parameters.
       for (let i = 0; i < records.length; i += 50) {
         await tx('finops_workload_costs').insert(records.slice(i, i + 50));
@@ -117,7 +139,9 @@ export class CostStore {
         await tx.raw(
           `INSERT INTO finops_entity_daily (entity_ref, day, total_cost)
            SELECT CASE WHEN kind = 'idle' THEN ? ELSE COALESCE(entity_ref, ?) END AS ref, day, SUM(total_cost)
-           FROM finops_workload_costs WHERE day IN (${chunk.map(() => '?').join(',')})
+           FROM finops_workload_costs WHERE day IN (${chunk
+             .map(() => '?')
+             .join(',')})
            GROUP BY 1, 2`,
           [IDLE_REF, UNALLOCATED_REF, ...chunk],
         );
@@ -137,9 +161,20 @@ export class CostStore {
     }));
   }
 
-  async recordSuccess(cluster: string, lastDay: string, at: Date): Promise<void> {
+  async recordSuccess(
+    cluster: string,
+    lastDay: string,
+    at: Date,
+  ): Promise<void> {
     await this.db('finops_ingestion_state')
-      .insert({ cluster, last_day: lastDay, last_success_at: at, last_attempt_at: at, last_error: null, failures: 0 })
+      .insert({
+        cluster,
+        last_day: lastDay,
+        last_success_at: at,
+        last_attempt_at: at,
+        last_error: null,
+        failures: 0,
+      })
       .onConflict('cluster')
       .merge();
   }
@@ -148,13 +183,21 @@ export class CostStore {
     await this.db('finops_ingestion_state')
       .insert({ cluster, last_attempt_at: at, last_error: error, failures: 1 })
       .onConflict('cluster')
-      .merge({ last_attempt_at: at, last_error: error, failures: this.db.raw('finops_ingestion_state.failures + 1') });
+      .merge({
+        last_attempt_at: at,
+        last_error: error,
+        failures: this.db.raw('finops_ingestion_state.failures + 1'),
+      });
   }
 
   /** Keeps the entities table in step with the catalog (owners, systems, annotation budgets). */
   async syncEntities(entities: EntityInfo[]): Promise<void> {
     await this.db.transaction(async tx => {
-      const known = new Set<string>((await tx('finops_entities').select('entity_ref')).map(r => r.entity_ref));
+      const known = new Set<string>(
+        (await tx('finops_entities').select('entity_ref')).map(
+          r => r.entity_ref,
+        ),
+      );
       const records = entities.map(e => ({
         entity_ref: e.entityRef,
         title: e.title ?? null,
@@ -163,20 +206,32 @@ export class CostStore {
         annotation_budget: e.annotationBudget ?? null,
       }));
       for (let i = 0; i < records.length; i += 150) {
-        await tx('finops_entities').insert(records.slice(i, i + 150)).onConflict('entity_ref').merge();
+        await tx('finops_entities')
+          .insert(records.slice(i, i + 150))
+          .onConflict('entity_ref')
+          .merge();
       }
-      const gone = [...known].filter(ref => !entities.some(e => e.entityRef === ref));
-      for (let i = 0; i < gone.length; i += 200) await tx('finops_entities').whereIn('entity_ref', gone.slice(i, i + 200)).delete();
+      const gone = [...known].filter(
+        ref => !entities.some(e => e.entityRef === ref),
+      );
+      for (let i = 0; i < gone.length; i += 200)
+        await tx('finops_entities')
+          .whereIn('entity_ref', gone.slice(i, i + 200))
+          .delete();
     });
   }
 
   async entity(entityRef: string): Promise<EntityInfo | undefined> {
-    const r = await this.db('finops_entities').where('entity_ref', entityRef).first();
+    const r = await this.db('finops_entities')
+      .where('entity_ref', entityRef)
+      .first();
     return r ? toEntity(r) : undefined;
   }
 
   async entitiesOwnedBy(ownerRef: string): Promise<EntityInfo[]> {
-    return (await this.db('finops_entities').where('owner_ref', ownerRef)).map(toEntity);
+    return (await this.db('finops_entities').where('owner_ref', ownerRef)).map(
+      toEntity,
+    );
   }
 
   async entities(): Promise<EntityInfo[]> {
@@ -184,7 +239,11 @@ export class CostStore {
   }
 
   /** An entity's workload rows between two days (inclusive). */
-  async workloadRows(entityRef: string, from: string, to: string): Promise<WorkloadCostRow[]> {
+  async workloadRows(
+    entityRef: string,
+    from: string,
+    to: string,
+  ): Promise<WorkloadCostRow[]> {
     const rows = await this.db('finops_workload_costs')
       .where('entity_ref', entityRef)
       .andWhere('day', '>=', from)
@@ -194,27 +253,52 @@ export class CostStore {
   }
 
   /** Every workload row between two days, for rows no entity claims or all (right-sizing, idle). */
-  async rowsBetween(from: string, to: string, options: { unallocatedOnly?: boolean } = {}): Promise<WorkloadCostRow[]> {
-    const q = this.db('finops_workload_costs').where('day', '>=', from).andWhere('day', '<=', to);
-    if (options.unallocatedOnly) q.whereNull('entity_ref').andWhere('kind', 'workload');
+  async rowsBetween(
+    from: string,
+    to: string,
+    options: { unallocatedOnly?: boolean } = {},
+  ): Promise<WorkloadCostRow[]> {
+    const q = this.db('finops_workload_costs')
+      .where('day', '>=', from)
+      .andWhere('day', '<=', to);
+    if (options.unallocatedOnly)
+      q.whereNull('entity_ref').andWhere('kind', 'workload');
     return (await q).map(fromRow);
   }
 
   /** Daily totals of some entities (or of everything, per entity ref) between two days. */
-  async entityDaily(from: string, to: string, entityRefs?: string[]): Promise<Array<{ entityRef: string; day: string; total: number }>> {
+  async entityDaily(
+    from: string,
+    to: string,
+    entityRefs?: string[],
+  ): Promise<Array<{ entityRef: string; day: string; total: number }>> {
     const out: Array<{ entityRef: string; day: string; total: number }> = [];
     const read = async (refs?: string[]) => {
-      const q = this.db('finops_entity_daily').select('entity_ref', 'day', 'total_cost').where('day', '>=', from).andWhere('day', '<=', to);
+      const q = this.db('finops_entity_daily')
+        .select('entity_ref', 'day', 'total_cost')
+        .where('day', '>=', from)
+        .andWhere('day', '<=', to);
       if (refs) q.whereIn('entity_ref', refs);
-      for (const r of await q) out.push({ entityRef: r.entity_ref, day: r.day, total: Number(r.total_cost) });
+      for (const r of await q)
+        out.push({
+          entityRef: r.entity_ref,
+          day: r.day,
+          total: Number(r.total_cost),
+        });
     };
     if (!entityRefs) await read();
-    else for (let i = 0; i < entityRefs.length; i += 500) await read(entityRefs.slice(i, i + 500));
+    else
+      for (let i = 0; i < entityRefs.length; i += 500)
+        await read(entityRefs.slice(i, i + 500));
     return out;
   }
 
   /** A team's daily total (its entities summed per day, in SQL). */
-  async ownerDaily(ownerRef: string, from: string, to: string): Promise<Array<{ day: string; total: number }>> {
+  async ownerDaily(
+    ownerRef: string,
+    from: string,
+    to: string,
+  ): Promise<Array<{ day: string; total: number }>> {
     const rows = await this.db('finops_entity_daily as d')
       .join('finops_entities as e', 'e.entity_ref', 'd.entity_ref')
       .where('e.owner_ref', ownerRef)
@@ -230,33 +314,93 @@ export class CostStore {
    * Per entity (of one owner, or all), the cost of [from, mid) and [mid, to]
    * (the previous and the current period), in SQL.
    */
-  async periodTotals(from: string, mid: string, to: string, ownerRef?: string): Promise<Array<{ entityRef: string; last: number; previous: number }>> {
+  async periodTotals(
+    from: string,
+    mid: string,
+    to: string,
+    ownerRef?: string,
+  ): Promise<Array<{ entityRef: string; last: number; previous: number }>> {
     const q = this.db('finops_entity_daily as d')
       .where('d.day', '>=', from)
       .andWhere('d.day', '<=', to)
       .groupBy('d.entity_ref')
       .select('d.entity_ref')
-      .select(this.db.raw('SUM(CASE WHEN d.day >= ? THEN d.total_cost ELSE 0 END) AS last', [mid]))
-      .select(this.db.raw('SUM(CASE WHEN d.day < ? THEN d.total_cost ELSE 0 END) AS previous', [mid]));
-    if (ownerRef) q.join('finops_entities as e', 'e.entity_ref', 'd.entity_ref').where('e.owner_ref', ownerRef);
-    return (await q).map((r: any) => ({ entityRef: r.entity_ref, last: Number(r.last), previous: Number(r.previous) }));
+      .select(
+        this.db.raw(
+          'SUM(CASE WHEN d.day >= ? THEN d.total_cost ELSE 0 END) AS last',
+          [mid],
+        ),
+      )
+      .select(
+        this.db.raw(
+          'SUM(CASE WHEN d.day < ? THEN d.total_cost ELSE 0 END) AS previous',
+          [mid],
+        ),
+      );
+    if (ownerRef)
+      q.join('finops_entities as e', 'e.entity_ref', 'd.entity_ref').where(
+        'e.owner_ref',
+        ownerRef,
+      );
+    return (await q).map((r: any) => ({
+      entityRef: r.entity_ref,
+      last: Number(r.last),
+      previous: Number(r.previous),
+    }));
   }
 
   /** The organisation's daily totals, split into allocated, unallocated and idle, in SQL. */
-  async organisationDaily(from: string, to: string): Promise<Array<{ day: string; allocated: number; unallocated: number; idle: number }>> {
+  async organisationDaily(
+    from: string,
+    to: string,
+  ): Promise<
+    Array<{ day: string; allocated: number; unallocated: number; idle: number }>
+  > {
     const rows = await this.db('finops_entity_daily')
       .where('day', '>=', from)
       .andWhere('day', '<=', to)
       .groupBy('day')
       .select('day')
-      .select(this.db.raw('SUM(CASE WHEN entity_ref = ? THEN total_cost ELSE 0 END) AS unallocated', [UNALLOCATED_REF]))
-      .select(this.db.raw('SUM(CASE WHEN entity_ref = ? THEN total_cost ELSE 0 END) AS idle', [IDLE_REF]))
-      .select(this.db.raw('SUM(CASE WHEN entity_ref NOT IN (?, ?) THEN total_cost ELSE 0 END) AS allocated', [UNALLOCATED_REF, IDLE_REF]));
-    return rows.map((r: any) => ({ day: r.day, allocated: Number(r.allocated), unallocated: Number(r.unallocated), idle: Number(r.idle) }));
+      .select(
+        this.db.raw(
+          'SUM(CASE WHEN entity_ref = ? THEN total_cost ELSE 0 END) AS unallocated',
+          [UNALLOCATED_REF],
+        ),
+      )
+      .select(
+        this.db.raw(
+          'SUM(CASE WHEN entity_ref = ? THEN total_cost ELSE 0 END) AS idle',
+          [IDLE_REF],
+        ),
+      )
+      .select(
+        this.db.raw(
+          'SUM(CASE WHEN entity_ref NOT IN (?, ?) THEN total_cost ELSE 0 END) AS allocated',
+          [UNALLOCATED_REF, IDLE_REF],
+        ),
+      );
+    return rows.map((r: any) => ({
+      day: r.day,
+      allocated: Number(r.allocated),
+      unallocated: Number(r.unallocated),
+      idle: Number(r.idle),
+    }));
   }
 
   /** Unallocated workloads and idle capacity over a period, summed in SQL. */
-  async unallocatedAndIdle(from: string, to: string): Promise<Array<{ kind: string; cluster: string; environment: string; namespace: string; workload: string; cost: number }>> {
+  async unallocatedAndIdle(
+    from: string,
+    to: string,
+  ): Promise<
+    Array<{
+      kind: string;
+      cluster: string;
+      environment: string;
+      namespace: string;
+      workload: string;
+      cost: number;
+    }>
+  > {
     const rows = await this.db('finops_workload_costs')
       .where('day', '>=', from)
       .andWhere('day', '<=', to)
@@ -268,7 +412,19 @@ export class CostStore {
   }
 
   /** Per entity, environment and cluster: CPU used and requested (minute-weighted) over a period, in SQL. */
-  async utilisation(from: string, to: string): Promise<Array<{ entityRef: string; environment: string; cluster: string; used: number; requested: number; days: number }>> {
+  async utilisation(
+    from: string,
+    to: string,
+  ): Promise<
+    Array<{
+      entityRef: string;
+      environment: string;
+      cluster: string;
+      used: number;
+      requested: number;
+      days: number;
+    }>
+  > {
     const rows = await this.db('finops_workload_costs')
       .where('day', '>=', from)
       .andWhere('day', '<=', to)
@@ -279,28 +435,50 @@ export class CostStore {
       .select(this.db.raw('SUM(cpu_usage * minutes) AS used'))
       .select(this.db.raw('SUM(cpu_request * minutes) AS requested'))
       .select(this.db.raw('COUNT(DISTINCT day) AS days'));
-    return rows.map((r: any) => ({ entityRef: r.entity_ref, environment: r.environment, cluster: r.cluster, used: Number(r.used), requested: Number(r.requested), days: Number(r.days) }));
+    return rows.map((r: any) => ({
+      entityRef: r.entity_ref,
+      environment: r.environment,
+      cluster: r.cluster,
+      used: Number(r.used),
+      requested: Number(r.requested),
+      days: Number(r.days),
+    }));
   }
 
   /** Rows of some entities between two days. */
-  async rowsOf(entityRefs: string[], from: string, to: string): Promise<WorkloadCostRow[]> {
+  async rowsOf(
+    entityRefs: string[],
+    from: string,
+    to: string,
+  ): Promise<WorkloadCostRow[]> {
     const out: WorkloadCostRow[] = [];
     for (let i = 0; i < entityRefs.length; i += 200) {
-      const rows = await this.db('finops_workload_costs').whereIn('entity_ref', entityRefs.slice(i, i + 200)).andWhere('day', '>=', from).andWhere('day', '<=', to);
+      const rows = await this.db('finops_workload_costs')
+        .whereIn('entity_ref', entityRefs.slice(i, i + 200))
+        .andWhere('day', '>=', from)
+        .andWhere('day', '<=', to);
       out.push(...rows.map(fromRow));
     }
     return out;
   }
 
   /** Daily totals of a team's entities, per entity and day. */
-  async ownerTotals(ownerRef: string, from: string, to: string): Promise<Array<{ entityRef: string; day: string; total: number }>> {
+  async ownerTotals(
+    ownerRef: string,
+    from: string,
+    to: string,
+  ): Promise<Array<{ entityRef: string; day: string; total: number }>> {
     const rows = await this.db('finops_entity_daily as d')
       .join('finops_entities as e', 'e.entity_ref', 'd.entity_ref')
       .where('e.owner_ref', ownerRef)
       .andWhere('d.day', '>=', from)
       .andWhere('d.day', '<=', to)
       .select('d.entity_ref', 'd.day', 'd.total_cost');
-    return rows.map(r => ({ entityRef: r.entity_ref, day: r.day, total: Number(r.total_cost) }));
+    return rows.map(r => ({
+      entityRef: r.entity_ref,
+      day: r.day,
+      total: Number(r.total_cost),
+    }));
   }
 }
 
@@ -310,6 +488,9 @@ function toEntity(r: any): EntityInfo {
     title: r.title ?? undefined,
     ownerRef: r.owner_ref ?? undefined,
     systemRef: r.system_ref ?? undefined,
-    annotationBudget: r.annotation_budget === null || r.annotation_budget === undefined ? undefined : Number(r.annotation_budget),
+    annotationBudget:
+      r.annotation_budget === null || r.annotation_budget === undefined
+        ? undefined
+        : Number(r.annotation_budget),
   };
 }

@@ -34,7 +34,14 @@ const BETAS = [0, 0.02, 0.1];
 const GAMMAS = [0.05, 0.1, 0.2, 0.4];
 const PHIS = [0.8, 0.95];
 
-function run(y: number[], m: number, alpha: number, beta: number, gamma: number, phi: number) {
+function run(
+  y: number[],
+  m: number,
+  alpha: number,
+  beta: number,
+  gamma: number,
+  phi: number,
+) {
   const first = y.slice(0, m);
   const second = y.slice(m, 2 * m);
   const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
@@ -59,15 +66,26 @@ function run(y: number[], m: number, alpha: number, beta: number, gamma: number,
 }
 
 /** Fits the model; needs at least two full periods (14 days). */
-export function fitHoltWinters(y: number[], period = 7): HoltWintersModel | undefined {
+export function fitHoltWinters(
+  y: number[],
+  period = 7,
+): HoltWintersModel | undefined {
   if (y.length < 2 * period) return undefined;
-  let best: (ReturnType<typeof run> & { alpha: number; beta: number; gamma: number; phi: number }) | undefined;
+  let best:
+    | (ReturnType<typeof run> & {
+        alpha: number;
+        beta: number;
+        gamma: number;
+        phi: number;
+      })
+    | undefined;
   for (const alpha of ALPHAS)
     for (const beta of BETAS)
       for (const gamma of GAMMAS)
         for (const phi of PHIS) {
           const r = run(y, period, alpha, beta, gamma, phi);
-          if (!best || r.sse < best.sse) best = { ...r, alpha, beta, gamma, phi };
+          if (!best || r.sse < best.sse)
+            best = { ...r, alpha, beta, gamma, phi };
         }
   const b = best!;
   return {
@@ -84,17 +102,24 @@ export function fitHoltWinters(y: number[], period = 7): HoltWintersModel | unde
 }
 
 /** Point forecasts and their variances for h = 1..horizon. */
-export function forecastHoltWinters(model: HoltWintersModel, horizon: number): { mean: number[]; variance: number[] } {
+export function forecastHoltWinters(
+  model: HoltWintersModel,
+  horizon: number,
+): { mean: number[]; variance: number[] } {
   const mean: number[] = [];
   const variance: number[] = [];
   let damp = 0;
   let sum = 0;
   for (let h = 1; h <= horizon; h++) {
     damp += model.phi ** h;
-    mean.push(model.level + damp * model.trend + model.season[(h - 1) % model.period]);
+    mean.push(
+      model.level + damp * model.trend + model.season[(h - 1) % model.period],
+    );
     if (h > 1) {
       const j = h - 1;
-      const c = model.alpha * (1 + j * model.beta) + (j % model.period === 0 ? model.gamma : 0);
+      const c =
+        model.alpha * (1 + j * model.beta) +
+        (j % model.period === 0 ? model.gamma : 0);
       sum += c * c;
     }
     variance.push(model.sigma ** 2 * (1 + sum));
@@ -113,7 +138,15 @@ export const Z_80 = 1.2815515655446004;
 export function forecastDaily(
   y: number[],
   horizon: number,
-): { method: string; mean: number[]; low: number[]; high: number[]; sumVariance: number } | undefined {
+):
+  | {
+      method: string;
+      mean: number[];
+      low: number[];
+      high: number[];
+      sumVariance: number;
+    }
+  | undefined {
   if (y.length < 3 || horizon <= 0) return undefined;
   const model = fitHoltWinters(y);
   let mean: number[];
@@ -124,15 +157,25 @@ export function forecastDaily(
     method = 'Holt-Winters (additive, damped trend, weekly seasonality)';
   } else {
     const avg = y.reduce((a, b) => a + b, 0) / y.length;
-    const sd = Math.sqrt(y.reduce((a, b) => a + (b - avg) ** 2, 0) / Math.max(1, y.length - 1));
+    const sd = Math.sqrt(
+      y.reduce((a, b) => a + (b - avg) ** 2, 0) / Math.max(1, y.length - 1),
+    );
     mean = Array(horizon).fill(avg);
     variance = Array(horizon).fill(sd * sd);
     method = 'mean of the days so far (less than two weeks of data)';
   }
   mean = mean.map(v => Math.max(0, v));
-  const low = mean.map((v, i) => Math.max(0, v - Z_80 * Math.sqrt(variance[i])));
+  const low = mean.map((v, i) =>
+    Math.max(0, v - Z_80 * Math.sqrt(variance[i])),
+  );
   const high = mean.map((v, i) => v + Z_80 * Math.sqrt(variance[i]));
-  return { method, mean, low, high, sumVariance: variance.reduce((a, b) => a + b, 0) };
+  return {
+    method,
+    mean,
+    low,
+    high,
+    sumVariance: variance.reduce((a, b) => a + b, 0),
+  };
 }
 
 /** Mean absolute percentage error, in percent. */
@@ -152,12 +195,21 @@ export function mape(actual: number[], predicted: number[]): number {
  * Holds out the last `holdout` days, forecasts them from the rest, and
  * compares with the naive forecast (the mean of the last 30 days before).
  */
-export function backtest(y: number[], holdout = 14): { holtWinters: number; naive: number } | undefined {
+export function backtest(
+  y: number[],
+  holdout = 14,
+): { holtWinters: number; naive: number } | undefined {
   if (y.length < holdout + 14) return undefined;
   const train = y.slice(0, y.length - holdout);
   const test = y.slice(y.length - holdout);
   const f = forecastDaily(train, holdout)!;
   const last30 = train.slice(-30);
   const naive = last30.reduce((a, b) => a + b, 0) / last30.length;
-  return { holtWinters: mape(test, f.mean), naive: mape(test, test.map(() => naive)) };
+  return {
+    holtWinters: mape(test, f.mean),
+    naive: mape(
+      test,
+      test.map(() => naive),
+    ),
+  };
 }

@@ -55,7 +55,11 @@ export interface AllocationQuery {
 }
 
 export class OpenCostError extends Error {
-  constructor(readonly cluster: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly cluster: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(`OpenCost for cluster ${cluster}: ${message}`, options);
     this.name = 'OpenCostError';
   }
@@ -72,7 +76,12 @@ export class OpenCostClient {
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
 
-  constructor(options: { cluster: string; url: string; timeoutMs?: number; fetch?: typeof fetch }) {
+  constructor(options: {
+    cluster: string;
+    url: string;
+    timeoutMs?: number;
+    fetch?: typeof fetch;
+  }) {
     this.cluster = options.cluster;
     this.baseUrl = options.url.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 30_000;
@@ -80,9 +89,13 @@ export class OpenCostClient {
   }
 
   /** The allocation sets of a window (one per step), oldest first. */
-  async allocations(query: AllocationQuery): Promise<Array<Record<string, OpenCostAllocation>>> {
+  async allocations(
+    query: AllocationQuery,
+  ): Promise<Array<Record<string, OpenCostAllocation>>> {
     const params = new URLSearchParams({
-      window: `${Math.floor(query.start / 1000)},${Math.floor(query.end / 1000)}`,
+      window: `${Math.floor(query.start / 1000)},${Math.floor(
+        query.end / 1000,
+      )}`,
       aggregate: query.aggregate,
       accumulate: 'false',
       idle: String(query.idle ?? true),
@@ -90,15 +103,22 @@ export class OpenCostClient {
     if (query.step) params.set('step', query.step);
     let res: Response;
     try {
-      res = await this.fetchImpl(`${this.baseUrl}/allocation/compute?${params}`, {
-        headers: { Accept: 'application/json' },
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      res = await this.fetchImpl(
+        `${this.baseUrl}/allocation/compute?${params}`,
+        {
+          headers: { Accept: 'application/json' },
+          signal: AbortSignal.timeout(this.timeoutMs),
+        },
+      );
     } catch (error) {
       const reason =
         (error as Error)?.name === 'TimeoutError'
           ? `no answer within ${this.timeoutMs / 1000} s`
-          : `unreachable (${(error as any)?.cause?.code ?? (error as Error)?.message ?? 'network error'})`;
+          : `unreachable (${
+              (error as any)?.cause?.code ??
+              (error as Error)?.message ??
+              'network error'
+            })`;
       throw new OpenCostError(this.cluster, reason, { cause: error });
     }
     if (!res.ok) {
@@ -109,12 +129,22 @@ export class OpenCostClient {
       } catch {
         message = '';
       }
-      throw new OpenCostError(this.cluster, `HTTP ${res.status}${message ? `: ${String(message).slice(0, 200)}` : ''}`);
+      throw new OpenCostError(
+        this.cluster,
+        `HTTP ${res.status}${
+          message ? `: ${String(message).slice(0, 200)}` : ''
+        }`,
+      );
     }
-    const parsed = responseSchema.safeParse(await res.json().catch(() => undefined));
+    const parsed = responseSchema.safeParse(
+      await res.json().catch(() => undefined),
+    );
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new OpenCostError(this.cluster, `unexpected answer (${issue.path.join('.')}: ${issue.message})`);
+      throw new OpenCostError(
+        this.cluster,
+        `unexpected answer (${issue.path.join('.')}: ${issue.message})`,
+      );
     }
     return parsed.data.data.map(set => set ?? {});
   }

@@ -1,5 +1,9 @@
 import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
-import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   ENVIRONMENT_ANNOTATION,
@@ -13,7 +17,15 @@ import { WorkloadClaims } from './WorkloadClaims';
 
 export interface IngestionSummary {
   entities: number;
-  clusters: Array<{ cluster: string; ok: boolean; days: number; calls: number; rows: number; unallocated: number; error?: string }>;
+  clusters: Array<{
+    cluster: string;
+    ok: boolean;
+    days: number;
+    calls: number;
+    rows: number;
+    unallocated: number;
+    error?: string;
+  }>;
 }
 
 /**
@@ -41,7 +53,9 @@ export class CostIngester {
     return new CostIngester(deps);
   }
 
-  private constructor(private readonly deps: Parameters<typeof CostIngester.create>[0]) {}
+  private constructor(
+    private readonly deps: Parameters<typeof CostIngester.create>[0],
+  ) {}
 
   private now() {
     return this.deps.now?.() ?? Date.now();
@@ -50,21 +64,37 @@ export class CostIngester {
   async run(): Promise<IngestionSummary> {
     const { store, logger } = this.deps;
     const entities = await this.entities();
-    const services = entities.filter(e => e.kind.toLocaleLowerCase('en-US') === 'component');
+    const services = entities.filter(
+      e => e.kind.toLocaleLowerCase('en-US') === 'component',
+    );
     const claims = new WorkloadClaims(services);
     const environments = this.environments(entities);
     await store.syncEntities(this.entityInfo(entities));
 
-    const states = new Map((await store.ingestionStates()).map(s => [s.cluster, s]));
+    const states = new Map(
+      (await store.ingestionStates()).map(s => [s.cluster, s]),
+    );
     const yesterday = dayOf(startOfDay(this.now()) - DAY_MS);
     const summary: IngestionSummary = { entities: claims.size, clusters: [] };
     for (const client of this.deps.clients) {
       const state = states.get(client.cluster);
-      const from = state?.lastDay ?? addDays(yesterday, 1 - this.deps.backfillDays);
+      const from =
+        state?.lastDay ?? addDays(yesterday, 1 - this.deps.backfillDays);
       const days = from <= yesterday ? daysBetween(from, yesterday) : [];
-      const result = { cluster: client.cluster, ok: true, days: 0, calls: 0, rows: 0, unallocated: 0, error: undefined as string | undefined };
+      const result = {
+        cluster: client.cluster,
+        ok: true,
+        days: 0,
+        calls: 0,
+        rows: 0,
+        unallocated: 0,
+        error: undefined as string | undefined,
+      };
       summary.clusters.push(result);
-      const environment = environments.get(client.cluster) ?? this.deps.environments?.[client.cluster] ?? client.cluster;
+      const environment =
+        environments.get(client.cluster) ??
+        this.deps.environments?.[client.cluster] ??
+        client.cluster;
       for (let i = 0; i < days.length; i += this.deps.daysPerCall) {
         const chunk = days.slice(i, i + this.deps.daysPerCall);
         try {
@@ -76,40 +106,69 @@ export class CostIngester {
             aggregate: 'namespace,controller',
             idle: true,
           });
-          const rows = sets.flatMap(set => this.rowsOf(set, client.cluster, environment, claims));
+          const rows = sets.flatMap(set =>
+            this.rowsOf(set, client.cluster, environment, claims),
+          );
           const stored = new Set(rows.map(r => r.day));
           await store.replaceDays(client.cluster, chunk, rows);
           result.days += chunk.length;
           result.rows += rows.length;
-          result.unallocated += rows.filter(r => r.kind === 'workload' && !r.entityRef).length;
+          result.unallocated += rows.filter(
+            r => r.kind === 'workload' && !r.entityRef,
+          ).length;
           // The last day OpenCost answered for; the next run starts there.
           const last = [...stored].sort().pop() ?? chunk[chunk.length - 1];
           await store.recordSuccess(client.cluster, last, new Date(this.now()));
         } catch (error) {
           result.ok = false;
           result.error = (error as Error).message;
-          await store.recordFailure(client.cluster, result.error, new Date(this.now()));
-          logger.warn(`FinOps ingestion from ${client.cluster} stopped at ${chunk[0]}: ${result.error}`);
+          await store.recordFailure(
+            client.cluster,
+            result.error,
+            new Date(this.now()),
+          );
+          logger.warn(
+            `FinOps ingestion from ${client.cluster} stopped at ${chunk[0]}: ${result.error}`,
+          );
           break;
         }
       }
-      if (!days.length && state) await store.recordSuccess(client.cluster, state.lastDay ?? yesterday, new Date(this.now()));
+      if (!days.length && state)
+        await store.recordSuccess(
+          client.cluster,
+          state.lastDay ?? yesterday,
+          new Date(this.now()),
+        );
     }
     return summary;
   }
 
   /** Workload rows of one allocation set (one day). */
-  private rowsOf(set: Record<string, OpenCostAllocation>, cluster: string, environment: string, claims: WorkloadClaims): WorkloadCostRow[] {
+  private rowsOf(
+    set: Record<string, OpenCostAllocation>,
+    cluster: string,
+    environment: string,
+    claims: WorkloadClaims,
+  ): WorkloadCostRow[] {
     const rows = new Map<string, WorkloadCostRow>();
     for (const [name, a] of Object.entries(set)) {
       const day = a.window.start.slice(0, 10);
       const idle = name === '__idle__';
       const [nameNamespace, nameController] = name.split('/');
-      const namespace = idle ? '' : a.properties.namespace ?? nameNamespace ?? '';
-      const workload = idle ? '__idle__' : a.properties.controller ?? nameController ?? '__unallocated__';
+      const namespace = idle
+        ? ''
+        : a.properties.namespace ?? nameNamespace ?? '';
+      const workload = idle
+        ? '__idle__'
+        : a.properties.controller ?? nameController ?? '__unallocated__';
       const entityRef = idle
         ? undefined
-        : claims.ownerOf({ cluster, namespace, controller: workload, labels: a.properties.labels });
+        : claims.ownerOf({
+            cluster,
+            namespace,
+            controller: workload,
+            labels: a.properties.labels,
+          });
       const row: WorkloadCostRow = {
         day,
         cluster,
@@ -123,7 +182,8 @@ export class CostIngester {
         pvCost: a.pvCost + a.pvCostAdjustment,
         networkCost: a.networkCost + a.networkCostAdjustment,
         lbCost: a.loadBalancerCost + a.loadBalancerCostAdjustment,
-        otherCost: a.gpuCost + a.gpuCostAdjustment + a.sharedCost + a.externalCost,
+        otherCost:
+          a.gpuCost + a.gpuCostAdjustment + a.sharedCost + a.externalCost,
         totalCost: a.totalCost,
         cpuRequest: a.cpuCoreRequestAverage,
         cpuUsage: a.cpuCoreUsageAverage,
@@ -136,7 +196,19 @@ export class CostIngester {
       if (!prev) rows.set(key, row);
       else {
         // Two allocations under one name (a controller name reused): added up.
-        for (const k of ['cpuCost', 'ramCost', 'pvCost', 'networkCost', 'lbCost', 'otherCost', 'totalCost', 'cpuRequest', 'cpuUsage', 'ramRequest', 'ramUsage'] as const) {
+        for (const k of [
+          'cpuCost',
+          'ramCost',
+          'pvCost',
+          'networkCost',
+          'lbCost',
+          'otherCost',
+          'totalCost',
+          'cpuRequest',
+          'cpuUsage',
+          'ramRequest',
+          'ramUsage',
+        ] as const) {
           prev[k] += row[k];
         }
       }
@@ -153,7 +225,16 @@ export class CostIngester {
           { kind: 'resource', 'spec.type': 'kubernetes-cluster' },
           { kind: 'group' },
         ],
-        fields: ['kind', 'metadata.name', 'metadata.namespace', 'metadata.title', 'metadata.annotations', 'spec.owner', 'spec.system', 'spec.type'],
+        fields: [
+          'kind',
+          'metadata.name',
+          'metadata.namespace',
+          'metadata.title',
+          'metadata.annotations',
+          'spec.owner',
+          'spec.system',
+          'spec.type',
+        ],
       },
       { credentials: await this.deps.auth.getOwnServiceCredentials() },
     );
@@ -165,7 +246,8 @@ export class CostIngester {
     const map = new Map<string, string>();
     for (const e of entities) {
       const env = e.metadata.annotations?.[ENVIRONMENT_ANNOTATION];
-      if (e.kind.toLocaleLowerCase('en-US') === 'resource' && env) map.set(e.metadata.name, env);
+      if (e.kind.toLocaleLowerCase('en-US') === 'resource' && env)
+        map.set(e.metadata.name, env);
     }
     return map;
   }
@@ -179,7 +261,10 @@ export class CostIngester {
       let annotationBudget: number | undefined;
       if (raw !== undefined) {
         try {
-          annotationBudget = parseBudgetAnnotation(raw, this.deps.currency).amount;
+          annotationBudget = parseBudgetAnnotation(
+            raw,
+            this.deps.currency,
+          ).amount;
         } catch {
           // The catalog processor reports it on the entity; here it counts as none.
         }
@@ -187,7 +272,12 @@ export class CostIngester {
       const ref = (value: unknown, defaultKind: string) => {
         if (typeof value !== 'string' || !value) return undefined;
         try {
-          return stringifyEntityRef(parseEntityRef(value, { defaultKind, defaultNamespace: e.metadata.namespace ?? 'default' }));
+          return stringifyEntityRef(
+            parseEntityRef(value, {
+              defaultKind,
+              defaultNamespace: e.metadata.namespace ?? 'default',
+            }),
+          );
         } catch {
           return undefined;
         }
@@ -195,8 +285,10 @@ export class CostIngester {
       out.push({
         entityRef: stringifyEntityRef(e),
         title: e.metadata.title,
-        ownerRef: kind === 'component' ? ref(e.spec?.owner, 'group') : undefined,
-        systemRef: kind === 'component' ? ref(e.spec?.system, 'system') : undefined,
+        ownerRef:
+          kind === 'component' ? ref(e.spec?.owner, 'group') : undefined,
+        systemRef:
+          kind === 'component' ? ref(e.spec?.system, 'system') : undefined,
         annotationBudget,
       });
     }

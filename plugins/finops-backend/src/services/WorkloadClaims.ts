@@ -1,5 +1,8 @@
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import { KUBERNETES_NAMESPACE_ANNOTATION, workloadSelectorOf } from '@portolan/plugin-finops-common';
+import {
+  KUBERNETES_NAMESPACE_ANNOTATION,
+  workloadSelectorOf,
+} from '@portolan/plugin-finops-common';
 
 /** OpenCost reports label names sanitised as Prometheus does. */
 export function sanitizeLabelName(name: string): string {
@@ -22,18 +25,32 @@ export function parseSelector(selector: string): Term[] | undefined {
   for (const raw of parts.map(p => p.trim()).filter(Boolean)) {
     let m = /^([^\s!=]+)\s*(==|=|!=)\s*(\S*)$/.exec(raw);
     if (m) {
-      terms.push({ op: m[2] === '!=' ? 'ne' : 'eq', key: sanitizeLabelName(m[1]), values: [m[3]] });
+      terms.push({
+        op: m[2] === '!=' ? 'ne' : 'eq',
+        key: sanitizeLabelName(m[1]),
+        values: [m[3]],
+      });
       continue;
     }
     m = /^(\S+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(raw);
     if (m) {
-      const values = m[3].split(',').map(v => v.trim()).filter(Boolean);
-      terms.push({ op: m[2] === 'in' ? 'eq' : 'ne', key: sanitizeLabelName(m[1]), values });
+      const values = m[3]
+        .split(',')
+        .map(v => v.trim())
+        .filter(Boolean);
+      terms.push({
+        op: m[2] === 'in' ? 'eq' : 'ne',
+        key: sanitizeLabelName(m[1]),
+        values,
+      });
       continue;
     }
     m = /^(!?)([^\s!=()]+)$/.exec(raw);
     if (m) {
-      terms.push({ op: m[1] ? 'absent' : 'exists', key: sanitizeLabelName(m[2]) });
+      terms.push({
+        op: m[1] ? 'absent' : 'exists',
+        key: sanitizeLabelName(m[2]),
+      });
       continue;
     }
     return undefined;
@@ -73,7 +90,11 @@ export interface Workload {
  * entities claim belongs to neither (it is counted as unallocated).
  */
 export class WorkloadClaims {
-  private readonly claims: Array<{ ref: string; namespace?: string; terms: Term[] }> = [];
+  private readonly claims: Array<{
+    ref: string;
+    namespace?: string;
+    terms: Term[];
+  }> = [];
 
   constructor(entities: Entity[]) {
     for (const entity of entities) {
@@ -82,7 +103,8 @@ export class WorkloadClaims {
       if (!terms) continue;
       this.claims.push({
         ref: stringifyEntityRef(entity),
-        namespace: entity.metadata.annotations?.[KUBERNETES_NAMESPACE_ANNOTATION],
+        namespace:
+          entity.metadata.annotations?.[KUBERNETES_NAMESPACE_ANNOTATION],
         terms,
       });
     }
@@ -96,7 +118,9 @@ export class WorkloadClaims {
   ownerOf(w: Workload): string | undefined {
     // Without labels (some OpenCost versions drop them on aggregation), a
     // controller named like the kubernetes-id label is the workload's.
-    const labels = w.labels ?? { [sanitizeLabelName('backstage.io/kubernetes-id')]: w.controller };
+    const labels = w.labels ?? {
+      [sanitizeLabelName('backstage.io/kubernetes-id')]: w.controller,
+    };
     let found: string | undefined;
     for (const c of this.claims) {
       if (c.namespace && c.namespace !== w.namespace) continue;

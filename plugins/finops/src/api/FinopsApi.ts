@@ -12,7 +12,10 @@ import {
 export interface FinopsApi {
   getEntityCost(entity: CompoundEntityRef): Promise<EntityCostResponse>;
   getRightsizing(entity: CompoundEntityRef): Promise<RightsizingResponse>;
-  setBudget(entity: CompoundEntityRef, amount: number | null | string): Promise<SetBudgetResponse>;
+  setBudget(
+    entity: CompoundEntityRef,
+    amount: number | null | string,
+  ): Promise<SetBudgetResponse>;
   getTeamCost(team: CompoundEntityRef): Promise<TeamCostResponse>;
   getOrganisationCost(): Promise<OrganisationCostResponse>;
   /** The service's deploys since a day (delivery API), for markers on the trend. */

@@ -1,5 +1,14 @@
 import { ResponseError } from '@backstage/errors';
-import { Button, Dialog, DialogActions, DialogContent, DialogTitle, InputAdornment, TextField, Typography } from '@material-ui/core';
+import {
+  Button,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogTitle,
+  InputAdornment,
+  TextField,
+  Typography,
+} from '@material-ui/core';
 import { useState } from 'react';
 
 /** Sets (or clears) a service's monthly budget; the server's 400 is shown as it says. */
@@ -11,7 +20,9 @@ export function BudgetDialog(props: {
   /** A number, null to remove, or what was typed when it is not a number (the server says why). */
   onSave(amount: number | null | string): Promise<void>;
 }) {
-  const [value, setValue] = useState(props.current !== undefined ? String(props.current) : '');
+  const [value, setValue] = useState(
+    props.current !== undefined ? String(props.current) : '',
+  );
   const [error, setError] = useState<string>();
   const [saving, setSaving] = useState(false);
   const save = async (amount: number | null | string) => {
@@ -37,13 +48,24 @@ export function BudgetDialog(props: {
           label="Budget per month"
           value={value}
           onChange={e => setValue(e.target.value)}
-          InputProps={{ endAdornment: <InputAdornment position="end">{props.currency}</InputAdornment> }}
-          inputProps={{ inputMode: 'decimal', 'aria-label': 'Budget per month' }}
+          InputProps={{
+            endAdornment: (
+              <InputAdornment position="end">{props.currency}</InputAdornment>
+            ),
+          }}
+          inputProps={{
+            inputMode: 'decimal',
+            'aria-label': 'Budget per month',
+          }}
           error={!!error}
-          helperText={error ?? 'The owning team is notified once a month if the forecast goes above it.'}
+          helperText={
+            error ??
+            'The owning team is notified once a month if the forecast goes above it.'
+          }
         />
         <Typography variant="caption" color="textSecondary">
-          Set here, it takes precedence over the service's portolan.dev/monthly-budget annotation.
+          Set here, it takes precedence over the service's
+          portolan.dev/monthly-budget annotation.
         </Typography>
       </DialogContent>
       <DialogActions>
@@ -55,7 +77,14 @@ export function BudgetDialog(props: {
         <Button onClick={props.onClose} disabled={saving}>
           Cancel
         </Button>
-        <Button color="primary" variant="contained" disabled={saving} onClick={() => save(/^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value)}>
+        <Button
+          color="primary"
+          variant="contained"
+          disabled={saving}
+          onClick={() =>
+            save(/^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value)
+          }
+        >
           Save budget
         </Button>
       </DialogActions>

@@ -1,9 +1,23 @@
-import { getCompoundEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
-import { InfoCard, Progress, ResponseErrorPanel } from '@backstage/core-components';
+import {
+  getCompoundEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { usePermission } from '@backstage/plugin-permission-react';
-import { Box, Button, Chip, Grid, Typography, makeStyles } from '@material-ui/core';
+import {
+  Box,
+  Button,
+  Chip,
+  Grid,
+  Typography,
+  makeStyles,
+} from '@material-ui/core';
 import { Alert, ToggleButton, ToggleButtonGroup } from '@material-ui/lab';
 import {
   COST_RESOURCES,
@@ -20,7 +34,11 @@ import { CostTrendChart } from './CostTrendChart';
 import { cores, money, refName, shortDay } from './format';
 
 const useStyles = makeStyles(theme => ({
-  tile: { padding: theme.spacing(1, 1.5), borderLeft: `3px solid ${theme.palette.divider}`, height: '100%' },
+  tile: {
+    padding: theme.spacing(1, 1.5),
+    borderLeft: `3px solid ${theme.palette.divider}`,
+    height: '100%',
+  },
   figure: { fontSize: 22, fontWeight: 600, lineHeight: 1.3 },
   up: { color: theme.palette.error.main },
   down: { color: theme.palette.success.main },
@@ -28,10 +46,19 @@ const useStyles = makeStyles(theme => ({
   ok: { borderLeftColor: theme.palette.success.main },
 }));
 
-function Tile(props: { label: string; figure: string; detail?: React.ReactNode; className?: string; testId?: string }) {
+function Tile(props: {
+  label: string;
+  figure: string;
+  detail?: React.ReactNode;
+  className?: string;
+  testId?: string;
+}) {
   const classes = useStyles();
   return (
-    <Box className={`${classes.tile} ${props.className ?? ''}`} data-testid={props.testId}>
+    <Box
+      className={`${classes.tile} ${props.className ?? ''}`}
+      data-testid={props.testId}
+    >
       <Typography variant="overline" color="textSecondary">
         {props.label}
       </Typography>
@@ -46,13 +73,21 @@ function Tile(props: { label: string; figure: string; detail?: React.ReactNode; 
 }
 
 /** When the data is old, says as of when and why. */
-export function FreshnessNote({ cost }: { cost: Pick<EntityCostResponse, 'freshness'> }) {
+export function FreshnessNote({
+  cost,
+}: {
+  cost: Pick<EntityCostResponse, 'freshness'>;
+}) {
   const f = cost.freshness;
   if (f.status === 'ok') return null;
   return (
     <Alert severity="warning" style={{ marginBottom: 8 }}>
       {f.status === 'never'
-        ? `No cost data yet${f.reason ? `: ${f.reason}` : ' (the first ingestion from OpenCost has not finished)'}.`
+        ? `No cost data yet${
+            f.reason
+              ? `: ${f.reason}`
+              : ' (the first ingestion from OpenCost has not finished)'
+          }.`
         : `Costs as of ${shortDay(f.lastDay!)} — ${f.reason}.`}
     </Alert>
   );
@@ -66,26 +101,47 @@ export function CostCard() {
   const ref = getCompoundEntityRef(entity);
   const [by, setBy] = useState<'environment' | 'resource'>('environment');
   const [budgetOpen, setBudgetOpen] = useState(false);
-  const { allowed: canSetBudget } = usePermission({ permission: finopsBudgetSetPermission, resourceRef: stringifyEntityRef(entity) });
+  const { allowed: canSetBudget } = usePermission({
+    permission: finopsBudgetSetPermission,
+    resourceRef: stringifyEntityRef(entity),
+  });
   const state = useAsyncRetry(async () => {
     const cost = await api.getEntityCost(ref);
     const since = cost.daily[0]?.day;
-    const deploys = since ? await api.getDeploys(ref, since).catch(() => []) : [];
+    const deploys = since
+      ? await api.getDeploys(ref, since).catch(() => [])
+      : [];
     return { cost, deploys };
   }, [api, stringifyEntityRef(entity)]);
 
   const view = useMemo(() => {
     if (!state.value) return undefined;
     const { cost, deploys } = state.value;
-    const jumps = findCostJumps(cost.daily, deploys, { thresholdPercent: cost.costJumpThresholdPercent, requests: cost.requests });
+    const jumps = findCostJumps(cost.daily, deploys, {
+      thresholdPercent: cost.costJumpThresholdPercent,
+      requests: cost.requests,
+    });
     const shown = cost.daily.slice(-30);
-    const envTotals = cost.environments.map(e => ({ e, v: shown.reduce((s, d) => s + (d.byEnvironment[e] ?? 0), 0) }));
+    const envTotals = cost.environments.map(e => ({
+      e,
+      v: shown.reduce((s, d) => s + (d.byEnvironment[e] ?? 0), 0),
+    }));
     const mainEnv = envTotals.sort((a, b) => b.v - a.v)[0]?.e;
     return { cost, deploys, jumps, shown, mainEnv };
   }, [state.value]);
 
-  if (state.loading && !state.value) return <InfoCard title="Cost"><Progress /></InfoCard>;
-  if (state.error) return <InfoCard title="Cost"><ResponseErrorPanel error={state.error} /></InfoCard>;
+  if (state.loading && !state.value)
+    return (
+      <InfoCard title="Cost">
+        <Progress />
+      </InfoCard>
+    );
+  if (state.error)
+    return (
+      <InfoCard title="Cost">
+        <ResponseErrorPanel error={state.error} />
+      </InfoCard>
+    );
   if (!view) return null;
   const { cost, deploys, jumps, shown, mainEnv } = view;
   const c = cost.currency;
@@ -95,16 +151,31 @@ export function CostCard() {
   return (
     <InfoCard
       title="Cost"
-      subheader={cost.asOfDay ? `Daily cost from OpenCost, through ${shortDay(cost.asOfDay)} (UTC)` : undefined}
+      subheader={
+        cost.asOfDay
+          ? `Daily cost from OpenCost, through ${shortDay(cost.asOfDay)} (UTC)`
+          : undefined
+      }
       action={
-        <Button size="small" variant="outlined" disabled={!canSetBudget} onClick={() => setBudgetOpen(true)} title={canSetBudget ? undefined : 'Only the owning team can set the budget'}>
+        <Button
+          size="small"
+          variant="outlined"
+          disabled={!canSetBudget}
+          onClick={() => setBudgetOpen(true)}
+          title={
+            canSetBudget ? undefined : 'Only the owning team can set the budget'
+          }
+        >
           {b?.source === 'portolan' ? 'Change budget' : 'Set budget'}
         </Button>
       }
     >
       <FreshnessNote cost={cost} />
       {!cost.daily.some(d => d.total > 0) ? (
-        <Typography color="textSecondary">No costs recorded for this service: no workload in any cluster carries its Kubernetes label.</Typography>
+        <Typography color="textSecondary">
+          No costs recorded for this service: no workload in any cluster carries
+          its Kubernetes label.
+        </Typography>
       ) : (
         <>
           <Grid container spacing={2}>
@@ -114,33 +185,57 @@ export function CostCard() {
                 figure={money(change.total, c)}
                 testId="cost-last-30-days"
                 detail={
-                  <span className={change.change > 0 ? classes.up : classes.down}>
-                    {money(change.change, c)} ({formatPercent(change.changePercent)}) vs previous 30 days
+                  <span
+                    className={change.change > 0 ? classes.up : classes.down}
+                  >
+                    {money(change.change, c)} (
+                    {formatPercent(change.changePercent)}) vs previous 30 days
                   </span>
                 }
               />
             </Grid>
             <Grid item xs={6} md={3}>
-              <Tile label={`Month to date (${cost.monthToDate.days} of ${cost.monthToDate.daysInMonth} days)`} figure={money(cost.monthToDate.total, c)} />
+              <Tile
+                label={`Month to date (${cost.monthToDate.days} of ${cost.monthToDate.daysInMonth} days)`}
+                figure={money(cost.monthToDate.total, c)}
+              />
             </Grid>
             <Grid item xs={6} md={3}>
               <Tile
                 label="Month-end forecast"
                 testId="cost-forecast"
                 figure={f ? money(f.monthEnd, c) : '—'}
-                detail={f ? `80 %: ${money(f.low, c)} – ${money(f.high, c)}` : 'needs 3 days of data'}
+                detail={
+                  f
+                    ? `80 %: ${money(f.low, c)} – ${money(f.high, c)}`
+                    : 'needs 3 days of data'
+                }
               />
             </Grid>
             <Grid item xs={6} md={3}>
               <Tile
-                label={b ? (b.source === 'team' ? `Team budget (${refName(b.teamRef ?? '')})` : 'Monthly budget') : 'Monthly budget'}
+                label={
+                  b
+                    ? b.source === 'team'
+                      ? `Team budget (${refName(b.teamRef ?? '')})`
+                      : 'Monthly budget'
+                    : 'Monthly budget'
+                }
                 testId="cost-budget"
-                className={b ? (b.forecastBreaks ? classes.breaks : classes.ok) : undefined}
+                className={
+                  b
+                    ? b.forecastBreaks
+                      ? classes.breaks
+                      : classes.ok
+                    : undefined
+                }
                 figure={b ? money(b.amount, c) : 'None'}
                 detail={
                   b ? (
                     b.forecastBreaks ? (
-                      <span className={classes.up}>Forecast breaks the budget</span>
+                      <span className={classes.up}>
+                        Forecast breaks the budget
+                      </span>
                     ) : b.forecastMayBreak ? (
                       'Within budget; the upper forecast is above it'
                     ) : (
@@ -154,18 +249,42 @@ export function CostCard() {
             </Grid>
           </Grid>
           {jumps.map(j => (
-            <Alert key={j.revision} severity={j.changePercent > 0 ? 'warning' : 'success'} style={{ marginTop: 12 }} data-testid="cost-jump">
+            <Alert
+              key={j.revision}
+              severity={j.changePercent > 0 ? 'warning' : 'success'}
+              style={{ marginTop: 12 }}
+              data-testid="cost-jump"
+            >
               <strong>
-                {formatPercent(j.changePercent)}/day since {j.revision.slice(0, 7)}
+                {formatPercent(j.changePercent)}/day since{' '}
+                {j.revision.slice(0, 7)}
               </strong>{' '}
-              ({j.environment}, {shortDay(j.day)}): {money(j.before, c)} → {money(j.after, c)} a day
-              {j.cpuCores ? `; CPU requests ${cores(j.cpuCores.before)} → ${cores(j.cpuCores.after)}` : ''}
+              ({j.environment}, {shortDay(j.day)}): {money(j.before, c)} →{' '}
+              {money(j.after, c)} a day
+              {j.cpuCores
+                ? `; CPU requests ${cores(j.cpuCores.before)} → ${cores(
+                    j.cpuCores.after,
+                  )}`
+                : ''}
               {j.message ? ` — “${j.message}”` : ''}
             </Alert>
           ))}
-          <Box display="flex" alignItems="center" justifyContent="space-between" mt={2}>
-            <Typography variant="subtitle2">Daily cost, last 30 days{f ? `, and the forecast to the end of ${f.month}` : ''}</Typography>
-            <ToggleButtonGroup size="small" exclusive value={by} onChange={(_, v) => v && setBy(v)}>
+          <Box
+            display="flex"
+            alignItems="center"
+            justifyContent="space-between"
+            mt={2}
+          >
+            <Typography variant="subtitle2">
+              Daily cost, last 30 days
+              {f ? `, and the forecast to the end of ${f.month}` : ''}
+            </Typography>
+            <ToggleButtonGroup
+              size="small"
+              exclusive
+              value={by}
+              onChange={(_, v) => v && setBy(v)}
+            >
               <ToggleButton value="environment">By environment</ToggleButton>
               <ToggleButton value="resource">By resource</ToggleButton>
             </ToggleButtonGroup>
@@ -173,7 +292,13 @@ export function CostCard() {
           <CostTrendChart
             daily={shown}
             by={by}
-            keys={by === 'environment' ? cost.environments : COST_RESOURCES.filter(r => shown.some(d => d.byResource[r] > 0))}
+            keys={
+              by === 'environment'
+                ? cost.environments
+                : COST_RESOURCES.filter(r =>
+                    shown.some(d => d.byResource[r] > 0),
+                  )
+            }
             forecast={f}
             deploys={deploys}
             jumps={jumps}
@@ -181,8 +306,22 @@ export function CostCard() {
             markerEnvironments={mainEnv ? [mainEnv] : []}
           />
           <Box mt={1} display="flex" gridGap={8} flexWrap="wrap">
-            <Chip size="small" variant="outlined" label={`Deploys to ${mainEnv ?? 'production'} marked; red: changed the daily cost by more than ${cost.costJumpThresholdPercent ?? 25} %`} />
-            {f && <Chip size="small" variant="outlined" label={`Forecast: ${f.method}`} />}
+            <Chip
+              size="small"
+              variant="outlined"
+              label={`Deploys to ${
+                mainEnv ?? 'production'
+              } marked; red: changed the daily cost by more than ${
+                cost.costJumpThresholdPercent ?? 25
+              } %`}
+            />
+            {f && (
+              <Chip
+                size="small"
+                variant="outlined"
+                label={`Forecast: ${f.method}`}
+              />
+            )}
           </Box>
         </>
       )}

@@ -17,7 +17,11 @@ import {
  * through the backend's `oidc` auth provider module.
  */
 export const oidcAuthApiRef = createApiRef<
-  OAuthApi & OpenIdConnectApi & ProfileInfoApi & BackstageIdentityApi & SessionApi
+  OAuthApi &
+    OpenIdConnectApi &
+    ProfileInfoApi &
+    BackstageIdentityApi &
+    SessionApi
 >({ id: 'portolan.auth.oidc' });
 
 export const oidcAuthApi = ApiBlueprint.make({
@@ -25,7 +29,11 @@ export const oidcAuthApi = ApiBlueprint.make({
   params: defineParams =>
     defineParams({
       api: oidcAuthApiRef,
-      deps: { discoveryApi: discoveryApiRef, oauthRequestApi: oauthRequestApiRef, configApi: configApiRef },
+      deps: {
+        discoveryApi: discoveryApiRef,
+        oauthRequestApi: oauthRequestApiRef,
+        configApi: configApiRef,
+      },
       factory: ({ discoveryApi, oauthRequestApi, configApi }) =>
         OAuth2.create({
           configApi,

@@ -2,7 +2,9 @@ import { ResponseError } from '@backstage/errors';
 import { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import { KubernetesProxyApi } from '@backstage/plugin-kubernetes-react';
 
-type Event = Awaited<ReturnType<KubernetesProxyApi['getEventsByInvolvedObjectName']>>[number];
+type Event = Awaited<
+  ReturnType<KubernetesProxyApi['getEventsByInvolvedObjectName']>
+>[number];
 
 const enc = encodeURIComponent;
 
@@ -14,7 +16,9 @@ const enc = encodeURIComponent;
  * the portal is not offered.
  */
 export class ReadOnlyKubernetesProxyClient implements KubernetesProxyApi {
-  constructor(private readonly deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {}
+  constructor(
+    private readonly deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi },
+  ) {}
 
   async getPodLogs(request: {
     podName: string;
@@ -26,7 +30,9 @@ export class ReadOnlyKubernetesProxyClient implements KubernetesProxyApi {
     const params = new URLSearchParams({ container: request.containerName });
     if (request.previous) params.set('previous', 'true');
     const res = await this.get(
-      `/clusters/${enc(request.clusterName)}/namespaces/${enc(request.namespace)}/pods/${enc(request.podName)}/log?${params}`,
+      `/clusters/${enc(request.clusterName)}/namespaces/${enc(
+        request.namespace,
+      )}/pods/${enc(request.podName)}/log?${params}`,
     );
     return { text: await res.text() };
   }
@@ -37,13 +43,17 @@ export class ReadOnlyKubernetesProxyClient implements KubernetesProxyApi {
     namespace: string;
   }): Promise<Event[]> {
     const res = await this.get(
-      `/clusters/${enc(request.clusterName)}/namespaces/${enc(request.namespace)}/objects/${enc(request.involvedObjectName)}/events`,
+      `/clusters/${enc(request.clusterName)}/namespaces/${enc(
+        request.namespace,
+      )}/objects/${enc(request.involvedObjectName)}/events`,
     );
     return ((await res.json()) as { items: Event[] }).items;
   }
 
   async deletePod(): Promise<{ text: string }> {
-    throw new Error('Deleting pods is not possible from Portolan: the cluster is changed through Git and Argo CD');
+    throw new Error(
+      'Deleting pods is not possible from Portolan: the cluster is changed through Git and Argo CD',
+    );
   }
 
   private async get(path: string): Promise<Response> {

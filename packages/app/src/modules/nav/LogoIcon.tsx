@@ -15,7 +15,14 @@ export const LogoIcon = () => {
       role="img"
       aria-label="Portolan"
     >
-      <circle cx="16" cy="16" r="14.5" fill="none" stroke="#7df3e1" strokeWidth="1.5" />
+      <circle
+        cx="16"
+        cy="16"
+        r="14.5"
+        fill="none"
+        stroke="#7df3e1"
+        strokeWidth="1.5"
+      />
       <path d="M16 2 L19 16 L16 30 L13 16 Z" fill="#7df3e1" />
       <path d="M2 16 L16 13 L30 16 L16 19 Z" fill="#4fb3a6" />
       <circle cx="16" cy="16" r="2" fill="#0b2e2a" />
