@@ -26,6 +26,26 @@ export interface Config {
        * members may perform every write in the portal.
        */
       adminGroups?: string[];
+      /**
+       * Overrides of the policy's rule for a permission (see
+       * packages/backend/src/permissions/permissionRules.ts), e.g.
+       * `{ permission: logs.read, rule: owner }` so only a service's team
+       * reads its logs.
+       */
+      rules?: Array<{
+        permission: string;
+        rule: 'everyone' | 'owner' | 'taskOwner' | 'admin' | 'nobody';
+      }>;
+    };
+    rateLimit?: {
+      /**
+       * Rate limit of write routes (canary actions, template runs, catalog
+       * registrations), per client address. Default: 60 per minute.
+       */
+      writes?: {
+        window?: { minutes?: number; seconds?: number; hours?: number };
+        limit?: number;
+      };
     };
   };
 }

@@ -28,7 +28,7 @@ import {
 import { scaffolderPortolanPermissions } from '@portolan/plugin-scaffolder-backend-module-portolan';
 import { finopsPermissions } from '@portolan/plugin-finops-common';
 import { logsPermissions } from '@portolan/plugin-logs-common';
-import { PERMISSION_RULES } from './permissionRules';
+import { PERMISSION_RULES, permissionRulesFromConfig } from './permissionRules';
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import { PortolanPermissionPolicy } from './PortolanPermissionPolicy';
 
@@ -177,6 +177,45 @@ describe('PortolanPermissionPolicy', () => {
     expect(all.filter(p => !PERMISSION_RULES[p.name]).map(p => p.name)).toEqual(
       [],
     );
+  });
+
+  it('takes an organisation override from portolan.permissions.rules, and refuses an unknown rule naming the key', async () => {
+    const rules = permissionRulesFromConfig(
+      new ConfigReader({
+        portolan: {
+          permissions: { rules: [{ permission: 'logs.read', rule: 'owner' }] },
+        },
+      }),
+    );
+    expect(rules['logs.read']).toBe('owner');
+    expect(rules['catalog.location.create']).toBe('admin');
+    const strict = PortolanPermissionPolicy.fromConfig(
+      new ConfigReader({
+        portolan: {
+          permissions: { adminGroups: ['group:default/portolan-admins'] },
+        },
+      }),
+      { rules },
+    );
+    const logsRead = createPermission({
+      name: 'logs.read',
+      attributes: { action: 'read' },
+      resourceType: 'catalog-entity',
+    });
+    expect(
+      (await strict.handle({ permission: logsRead }, developer)).result,
+    ).toBe(AuthorizeResult.CONDITIONAL);
+    expect(() =>
+      permissionRulesFromConfig(
+        new ConfigReader({
+          portolan: {
+            permissions: {
+              rules: [{ permission: 'logs.read', rule: 'anyone' }],
+            },
+          },
+        }),
+      ),
+    ).toThrow("Invalid config value at 'portolan.permissions.rules[0].rule'");
   });
 
   it('trusts backend-to-backend calls (no user)', async () => {
