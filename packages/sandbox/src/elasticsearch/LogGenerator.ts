@@ -252,14 +252,16 @@ export class LogGenerator {
       for (let j = 0; j < n; j++, k++) {
         const trace = this.index.generatedTrace(slot, envIndex, k);
         const offset = rng.int(SLOT_MS - 200);
-        const caller = rng.int(live.length);
-        if (caller !== i) {
+        // Another service of the environment called it, and logs the failure.
+        if (live.length > 1) {
+          const caller = (i + 1 + rng.int(live.length - 1)) % live.length;
+          const template = templates.callerOfFailure.get(live[i].app.service) ?? templates.callerOfFailure.values().next().value!;
           pending[caller].push({
             offset,
-            level: this.index.levelId(templates.callerOfFailure[0].level),
+            level: this.index.levelId(template.level),
             pod: pickPod(phases[caller]),
             trace,
-            template: templates.callerOfFailure[0],
+            template,
             param: rng.u32(),
           });
         }

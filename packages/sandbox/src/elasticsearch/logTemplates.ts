@@ -155,7 +155,8 @@ export class LogTemplates {
   readonly all: LogTemplate[] = [];
   readonly background: LogTemplate[];
   readonly traced: LogTemplate[];
-  readonly callerOfFailure: LogTemplate[];
+  /** Per failing service: what its callers log (the upstream named). */
+  readonly callerOfFailure = new Map<string, LogTemplate>();
   readonly burst: LogTemplate[];
   readonly secret: LogTemplate[];
   private readonly vocab: Record<string, Vocabulary>;
@@ -165,7 +166,9 @@ export class LogTemplates {
     const make = (specs: TemplateSpec[]) => specs.map(s => this.add(s));
     this.background = make(BACKGROUND);
     this.traced = make(TRACED);
-    this.callerOfFailure = make(CALLER_OF_FAILURE);
+    for (const service of services) {
+      this.callerOfFailure.set(service, this.add({ ...CALLER_OF_FAILURE[0], text: CALLER_OF_FAILURE[0].text.replace('{upstream}', service) }));
+    }
     this.burst = make(BURST);
     this.secret = make(SECRET);
   }

@@ -1,0 +1,124 @@
+// Log search (issue 12) through the backend over the sandbox's seeded week:
+// p95 of a 7-day one-service text + level search with 10 concurrent users
+// (budget 300 ms), backend overhead over the same query sent straight to
+// Elasticsearch (budget 15 ms), page 50 vs page 1 (ratio budget 1.5), and
+// Elasticsearch requests per results page counted at the stand-in (exactly 1).
+// BENCH_PORTAL_URL + BENCH_DATA_DIR reuse a running portal; else one is started.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { percentile, startPortal, table, writeResult } from './lib.mjs';
+
+let base = process.env.BENCH_PORTAL_URL;
+let dataDir = process.env.BENCH_DATA_DIR;
+let stop = () => {};
+if (!base) ({ base, dataDir, stop } = await startPortal({ port: 7407, sandboxBasePort: 7500, name: 'logs-search' }));
+const sandbox = JSON.parse(readFileSync(join(dataDir, 'sandbox.json'), 'utf8'));
+const es = sandbox.elasticsearch;
+const esAuth = `Basic ${Buffer.from(`${es.username}:${es.password}`).toString('base64')}`;
+// An admin through sandbox sign-in (reads every service whatever logs.read's rule), else guest.
+const signIn = await fetch(`${base}/api/auth/sandbox/refresh`, {
+  headers: { 'X-Requested-With': 'XMLHttpRequest', 'x-portolan-sandbox-user': 'margaret.hamilton' },
+});
+const token = signIn.ok
+  ? (await signIn.json()).backstageIdentity.token
+  : (await (await fetch(`${base}/api/auth/guest/refresh`, { headers: { 'X-Requested-With': 'XMLHttpRequest' } })).json()).backstageIdentity.token;
+const services = ['checkout-service', 'cart-service', 'web-shop', 'search-service', 'payment-gateway'];
+const to = new Date();
+const from = new Date(to.getTime() - 7 * 86_400_000);
+const words = ['timeout', 'connection', 'refused', 'pool', 'upstream'];
+const searchUrl = (svc, extra = '') =>
+  `${base}/api/logs/entities/component/default/${svc}/search?from=${from.toISOString()}&to=${to.toISOString()}&q=${words[svc.length % words.length]}&level=error&level=warn&size=100${extra}`;
+const get = async url => {
+  const t = performance.now();
+  const res = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
+  const body = await res.json();
+  if (!res.ok) throw new Error(`${res.status} ${JSON.stringify(body).slice(0, 200)}`);
+  return { ms: performance.now() - t, body };
+};
+const counts = async () => (await fetch(`${es.url}/_sandbox/requests`)).json();
+
+// Warm up (the stand-in writes its week on the first request; field caps get cached).
+for (const svc of services) await get(searchUrl(svc));
+
+// 1. p95, 10 concurrent users, 200 searches.
+const latencies = [];
+let next = 0;
+await Promise.all(
+  Array.from({ length: 10 }, async () => {
+    while (next < 200) {
+      const i = next++;
+      latencies.push((await get(searchUrl(services[i % services.length]))).ms);
+    }
+  }),
+);
+
+// 2. Overhead: the same query straight to Elasticsearch (what the backend sends), sequential.
+const direct = [];
+const through = [];
+for (let i = 0; i < 40; i++) {
+  const svc = services[i % services.length];
+  through.push((await get(searchUrl(svc))).ms);
+  const body = {
+    query: { bool: { filter: [{ term: { 'service.name': svc } }, { range: { '@timestamp': { gte: from.toISOString(), lte: to.toISOString() } } }, { terms: { 'log.level': ['error', 'warn'] } }], must: [{ match: { message: { query: words[svc.length % words.length], operator: 'and' } } }] } },
+    size: 100,
+    sort: [{ '@timestamp': { order: 'desc' } }],
+    track_total_hits: 100000,
+    highlight: { pre_tags: ['\uE000'], post_tags: ['\uE001'], fields: { message: { number_of_fragments: 0 } } },
+    aggs: {
+      histogram: { date_histogram: { field: '@timestamp', fixed_interval: '3h', min_doc_count: 0, extended_bounds: { min: from.getTime(), max: to.getTime() } }, aggs: { levels: { terms: { field: 'log.level', size: 8 } } } },
+      environment: { terms: { field: 'service.environment', size: 20 } },
+      level: { terms: { field: 'log.level', size: 10 } },
+      pod: { terms: { field: 'kubernetes.pod.name', size: 50 } },
+    },
+  };
+  const t = performance.now();
+  const res = await fetch(`${es.url}/logs-*/_search`, { method: 'POST', headers: { Authorization: esAuth, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  await res.json();
+  direct.push(performance.now() - t);
+}
+
+// 3. Page 50 vs page 1, and 4. requests per page at the stand-in.
+const deepUrl = svc => `${base}/api/logs/entities/component/default/${svc}/search?from=${from.toISOString()}&to=${to.toISOString()}&size=100`;
+const page1 = [];
+const page50 = [];
+let searches = 0;
+let pages = 0;
+let pitOpens = 0;
+for (const svc of services.slice(0, 3)) {
+  const before = await counts();
+  let res = await get(deepUrl(svc));
+  page1.push(res.ms);
+  pages++;
+  for (let p = 2; p <= 50; p++) {
+    res = await get(`${deepUrl(svc)}&cursor=${encodeURIComponent(res.body.nextCursor)}`);
+    pages++;
+    if (p === 50) page50.push(res.ms);
+  }
+  const after = await counts();
+  searches += after.search - before.search;
+  pitOpens += after.openPointInTime - before.openPointInTime;
+}
+stop();
+
+const median = v => percentile(v, 50);
+const result = {
+  p50Ms: median(latencies),
+  p95Ms: percentile(latencies, 95),
+  overheadMs: median(through) - median(direct),
+  throughMedianMs: median(through),
+  directMedianMs: median(direct),
+  page1Ms: median(page1),
+  page50Ms: median(page50),
+  page50Ratio: median(page50) / median(page1),
+  searchesPerPage: searches / pages,
+  pitOpensPerResultSet: pitOpens / 3,
+  lines: Number((await fetch(`${es.url}/_cat/indices?format=json`, { headers: { Authorization: esAuth } }).then(r => r.json()).catch(() => [])).reduce?.((n, r) => n + Number(r['docs.count']), 0) ?? 0),
+};
+table([
+  ['7-day text+level search, 10 users, 200 requests', `p50 ${result.p50Ms.toFixed(1)} ms, p95 ${result.p95Ms.toFixed(1)} ms (budget 300)`],
+  ['backend overhead (median through − direct)', `${result.overheadMs.toFixed(1)} ms (budget 15; ${result.throughMedianMs.toFixed(1)} vs ${result.directMedianMs.toFixed(1)})`],
+  ['page 50 / page 1', `${result.page50Ratio.toFixed(2)} (${result.page50Ms.toFixed(1)} / ${result.page1Ms.toFixed(1)} ms; budget 1.5)`],
+  ['Elasticsearch _search requests per page', `${result.searchesPerPage.toFixed(2)} (${pitOpens} point-in-time opens for 3 result sets of 50 pages)`],
+]);
+writeResult('logs-search', result);
+process.exit(0);
