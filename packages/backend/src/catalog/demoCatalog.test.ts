@@ -56,6 +56,14 @@ const refs = new Set(
 );
 
 /** Every entity reference an entity makes, with the default kind for each field. */
+/** A relation field's value as a list: arrays as they are, a single ref wrapped, nothing as []. */
+function asList(value: unknown): unknown[] {
+  if (Array.isArray(value)) {
+    return value;
+  }
+  return value ? [value] : [];
+}
+
 function referencesOf(entity: Entity): Array<{ field: string; ref: string }> {
   const spec = (entity.spec ?? {}) as Record<string, unknown>;
   const fields: Array<[string, string]> = [
@@ -74,7 +82,7 @@ function referencesOf(entity: Entity): Array<{ field: string; ref: string }> {
   const out: Array<{ field: string; ref: string }> = [];
   for (const [field, defaultKind] of fields) {
     const value = spec[field];
-    const list = Array.isArray(value) ? value : value ? [value] : [];
+    const list = asList(value);
     for (const raw of list) {
       out.push({
         field,

@@ -347,6 +347,7 @@ describe('startupConfigChecksServiceFactory', () => {
         mockServices.rootConfig.factory({ data: realSystems }),
       ],
     });
+    expect(backend.server.listening).toBe(true);
     await backend.stop();
   });
 });

@@ -127,7 +127,7 @@ const RULE_NAMES: PermissionRule[] = [
 export function permissionRulesFromConfig(
   config: Config,
 ): Record<string, PermissionRule> {
-  const rules = { ...PERMISSION_RULES };
+  const inForce = { ...PERMISSION_RULES };
   (config.getOptionalConfigArray('portolan.permissions.rules') ?? []).forEach(
     (entry, i) => {
       const permission = entry.getString('permission');
@@ -139,8 +139,8 @@ export function permissionRulesFromConfig(
           )}`,
         );
       }
-      rules[permission] = rule;
+      inForce[permission] = rule;
     },
   );
-  return rules;
+  return inForce;
 }
