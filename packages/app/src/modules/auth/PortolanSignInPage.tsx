@@ -17,7 +17,7 @@ import type { SignInPageProps } from '@backstage/plugin-app-react';
 import { Box, Button, Grid, TextField, Typography } from '@material-ui/core';
 import { Alert } from '@material-ui/lab';
 import { oidcAuthApiRef } from './oidcAuthApi';
-import React, { useState } from 'react';
+import { useEffect, useState } from 'react';
 
 const PROVIDERS: Record<string, SignInProviderConfig | 'guest'> = {
   guest: 'guest',
@@ -130,7 +130,7 @@ function SandboxSignInPage(props: SignInPageProps & { guest: boolean }) {
   if (choice) {
     const ErrorComponent = ({ error }: { error?: Error }) => {
       // Back to the picker, saying why.
-      React.useEffect(() => {
+      useEffect(() => {
         window.localStorage.removeItem(CHOICE_KEY);
         setFailed(sandboxSignInFailure(error));
         setChoice(undefined);
