@@ -455,7 +455,7 @@ describe('canary controls against the sandbox', () => {
   describe('binds every action to the workloads the entity really has (computed on the server)', () => {
     /** A router over these catalog entities (the clusters are added). */
     const routerWith = (entities: Entity[]) => {
-      const service = RolloutService.create({
+      const rolloutService = RolloutService.create({
         clients: sandbox.info.kubernetes.map(
           c => new RolloutsClient(kubeconfigCluster(sandbox.info, c.name)),
         ),
@@ -478,7 +478,7 @@ describe('canary controls against the sandbox', () => {
       const router = express();
       router.use(
         createRolloutsRouter({
-          rollouts: service,
+          rollouts: rolloutService,
           httpAuth: mockServices.httpAuth({
             defaultCredentials: mockCredentials.none(),
           }),
