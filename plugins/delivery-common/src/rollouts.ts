@@ -145,6 +145,18 @@ export interface RolloutActionRecord {
 }
 
 /**
+ * Not allowed, for the reason of the first blocker that holds (in the order
+ * given); allowed when none does.
+ */
+function unless(...blockers: Array<[blocked: boolean, reason: string]>): {
+  allowed: boolean;
+  reason?: string;
+} {
+  const blocker = blockers.find(([blocked]) => blocked);
+  return blocker ? { allowed: false, reason: blocker[1] } : { allowed: true };
+}
+
+/**
  * Whether an action is valid in a state, following what the Rollouts
  * controller will do with the patch (../shared/specs/README.md):
  * nothing to promote, abort or pause once the rollout is complete, no
@@ -153,34 +165,24 @@ export interface RolloutActionRecord {
 export function rolloutActionAvailability(
   s: RolloutState,
 ): Record<RolloutAction, { allowed: boolean; reason?: string }> {
-  const no = (reason: string) => ({ allowed: false, reason });
-  const yes = { allowed: true };
   const canary = s.strategy === 'canary';
   const pausedNow = s.paused || s.pauseReasons.length > 0;
   const idle = 'No update is rolling out';
   const abortedReason = 'The rollout was aborted; retry it first';
   return {
-    promote: s.aborted
-      ? no(abortedReason)
-      : !s.updating
-      ? no(idle)
-      : !canary
-      ? no('Only canary rollouts have steps')
-      : yes,
-    'promote-full': s.aborted
-      ? no(abortedReason)
-      : !s.updating
-      ? no(idle)
-      : yes,
-    pause: s.aborted
-      ? no('The rollout was aborted')
-      : !s.updating
-      ? no(idle)
-      : s.paused
-      ? no('Already paused')
-      : yes,
-    resume: s.aborted ? no(abortedReason) : !pausedNow ? no('Not paused') : yes,
-    abort: s.aborted ? no('Already aborted') : !s.updating ? no(idle) : yes,
-    retry: s.aborted ? yes : no('Only an aborted rollout can be retried'),
+    promote: unless(
+      [s.aborted, abortedReason],
+      [!s.updating, idle],
+      [!canary, 'Only canary rollouts have steps'],
+    ),
+    'promote-full': unless([s.aborted, abortedReason], [!s.updating, idle]),
+    pause: unless(
+      [s.aborted, 'The rollout was aborted'],
+      [!s.updating, idle],
+      [s.paused, 'Already paused'],
+    ),
+    resume: unless([s.aborted, abortedReason], [!pausedNow, 'Not paused']),
+    abort: unless([s.aborted, 'Already aborted'], [!s.updating, idle]),
+    retry: unless([!s.aborted, 'Only an aborted rollout can be retried']),
   };
 }

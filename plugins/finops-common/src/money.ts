@@ -53,10 +53,16 @@ export function formatMoney(
   }).format(amount);
 }
 
+/** `+` above zero, the minus sign `−` below, nothing for zero. */
+function signOf(value: number): string {
+  if (value > 0) return '+';
+  return value < 0 ? '−' : '';
+}
+
 /** `+12.5 %`, `−3 %`. */
 export function formatPercent(value: number | undefined): string {
   if (value === undefined) return 'n/a';
-  const sign = value > 0 ? '+' : value < 0 ? '−' : '';
+  const sign = signOf(value);
   return `${sign}${Math.abs(value).toLocaleString('en-GB', {
     maximumFractionDigits: 1,
   })} %`;

@@ -13,6 +13,8 @@ import {
 } from '@portolan/plugin-delivery-common';
 import { DeliveryApi, RolloutConflictError } from './DeliveryApi';
 
+const enc = encodeURIComponent;
+
 const entityPath = (e: CompoundEntityRef) =>
   `/entities/${enc(e.kind)}/${enc(e.namespace)}/${enc(e.name)}`;
 
@@ -27,11 +29,9 @@ function queryString(
   return qs ? `?${qs}` : '';
 }
 
-const enc = encodeURIComponent;
-
 /** The browser's IANA time zone (days and weeks are counted there). */
 const browserTimeZone = () =>
-  Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  new Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
 /** Talks to the delivery backend through discovery and the signed-in fetch. */
 export class DeliveryClient implements DeliveryApi {

@@ -41,7 +41,7 @@ import {
   RolloutAction,
   RolloutView,
 } from '@portolan/plugin-delivery-common';
-import React, { useCallback, useEffect, useState } from 'react';
+import { ReactNode, useCallback, useEffect, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { RolloutConflictError, deliveryApiRef } from '../api/DeliveryApi';
 
@@ -59,6 +59,18 @@ const DANGEROUS: ReadonlySet<RolloutAction> = new Set([
   'abort',
   'promote-full',
 ]);
+
+/** A button's tooltip: why the user may not act, what the action does, or why it is not valid now. */
+function actionTooltip(
+  canControl: boolean,
+  action: RolloutAction,
+  state: RolloutView['actions'][RolloutAction],
+): string | undefined {
+  if (!canControl) {
+    return 'Only the owning team or an admin may control this rollout';
+  }
+  return state.allowed ? ACTION_HELP[action] : state.reason;
+}
 
 function phaseColor(phase: string): 'primary' | 'secondary' | 'default' {
   if (phase === 'Degraded') return 'secondary';
@@ -87,13 +99,7 @@ function WeightBar({ rollout }: { rollout: RolloutView }) {
   );
 }
 
-function Fact({
-  label,
-  children,
-}: {
-  label: string;
-  children: React.ReactNode;
-}) {
+function Fact({ label, children }: { label: string; children: ReactNode }) {
   return (
     <Box mb={1}>
       <Typography variant="caption" color="textSecondary" display="block">
@@ -187,11 +193,7 @@ function RolloutPanel(props: {
           <Box mt={2} display="flex" flexWrap="wrap" style={{ gap: 8 }}>
             {ROLLOUT_ACTIONS.map(action => {
               const state = r.actions[action];
-              const reason = !canControl
-                ? 'Only the owning team or an admin may control this rollout'
-                : state.allowed
-                ? ACTION_HELP[action]
-                : state.reason;
+              const reason = actionTooltip(canControl, action, state);
               return (
                 <Tooltip key={action} title={reason ?? ''}>
                   <span>
@@ -360,7 +362,7 @@ export function CanaryControlsCard() {
     </Tooltip>
   );
 
-  let body: React.ReactNode;
+  let body: ReactNode;
   if (loading && !value) body = <Progress />;
   else if (error && !value) body = <ResponseErrorPanel error={error} />;
   else if (value) {
@@ -453,6 +455,7 @@ export function CanaryControlsCard() {
                 onClick={run}
                 color={DANGEROUS.has(confirm.action) ? 'secondary' : 'primary'}
                 variant="contained"
+                // eslint-disable-next-line jsx-a11y/no-autofocus -- the user just chose this action; the confirmation dialog focuses its confirm button so Enter confirms and Escape cancels
                 autoFocus
               >
                 {ROLLOUT_ACTION_LABELS[confirm.action]}

@@ -25,6 +25,15 @@ type Point =
   | { kind: 'deploy'; x: number; y: number; d: Deployment }
   | { kind: 'action'; x: number; y: number; a: RolloutActionRecord };
 
+/**
+ * The time axis' Luxon format: dates over more than four days, times alone
+ * only while every marker is on one day, weekday and time in between.
+ */
+function tickFormat(spanMillis: number, sameDay: boolean): string {
+  if (spanMillis > 4 * 86_400_000) return 'd LLL';
+  return sameDay ? 'HH:mm' : 'ccc HH:mm';
+}
+
 function Details({ point }: { point: Point }) {
   if (point.kind === 'action') {
     const a = point.a;
@@ -126,9 +135,7 @@ export function DeploymentLanes(props: {
     DateTime.fromMillis(Math.max(...xs)),
     'day',
   );
-  // Times alone only while every marker is on one day.
-  const format =
-    span > 4 * 86_400_000 ? 'd LLL' : sameDay ? 'HH:mm' : 'ccc HH:mm';
+  const format = tickFormat(span, sameDay);
   const open = (p?: { payload?: Point }) => {
     const point = p?.payload;
     if (point?.kind === 'deploy' && point.d.argoCdUrl)

@@ -16,6 +16,26 @@ import { deliveryApiRef } from '../api/DeliveryApi';
 import { relativeTime } from './relativeTime';
 import { StatusChip } from './StatusChip';
 
+/** The environment's Argo CD application, or why it could not be read. */
+function ArgoCdAppCell({ row }: { row: ServiceEnvironment }) {
+  if (row.error) {
+    return (
+      <Typography variant="body2" color="error" role="alert">
+        {row.error.system}: {row.error.message}
+      </Typography>
+    );
+  }
+  if (!row.app) return null;
+  return (
+    <Box>
+      <Link to={row.app.url}>{row.app.name}</Link>
+      <Typography variant="caption" display="block" color="textSecondary">
+        {row.instance}
+      </Typography>
+    </Box>
+  );
+}
+
 const columns: TableColumn<ServiceEnvironment>[] = [
   {
     title: 'Environment',
@@ -30,19 +50,7 @@ const columns: TableColumn<ServiceEnvironment>[] = [
   {
     title: 'Argo CD app',
     cellStyle: { minWidth: 220 },
-    render: row =>
-      row.error ? (
-        <Typography variant="body2" color="error" role="alert">
-          {row.error.system}: {row.error.message}
-        </Typography>
-      ) : row.app ? (
-        <Box>
-          <Link to={row.app.url}>{row.app.name}</Link>
-          <Typography variant="caption" display="block" color="textSecondary">
-            {row.instance}
-          </Typography>
-        </Box>
-      ) : null,
+    render: row => <ArgoCdAppCell row={row} />,
   },
   {
     title: 'Status',

@@ -68,6 +68,80 @@ function Figure({
   );
 }
 
+/** A line under the figures: how fresh the Argo CD history is, or why the figures are missing. */
+function ingestionNote(summary: {
+  error?: Error;
+  value?: { lastIngestedAt?: string };
+}): string {
+  if (summary.error) {
+    return `Could not count deploys: ${summary.error.message}`;
+  }
+  if (summary.value?.lastIngestedAt) {
+    return `Argo CD history ingested ${relativeTime(
+      summary.value.lastIngestedAt,
+    )}.`;
+  }
+  return 'Waiting for the first ingestion from Argo CD.';
+}
+
+/** The deploys loaded so far, by environment and as a table, with a button for older ones. */
+function DeploysListing({
+  error,
+  loading,
+  items,
+  cursor,
+  onOlder,
+}: {
+  error?: Error;
+  loading: boolean;
+  items: Deployment[];
+  cursor?: string;
+  onOlder(from: string): void;
+}) {
+  if (error) {
+    return (
+      <ResponseErrorPanel error={error} title="Could not load deployments" />
+    );
+  }
+  if (loading && items.length === 0) {
+    return <Progress />;
+  }
+  return (
+    <>
+      <InfoCard
+        title="By environment"
+        subheader={`The latest ${items.length} deploys`}
+      >
+        <DeploymentLanes deployments={items} />
+      </InfoCard>
+      <Box mt={3}>
+        <Table<Deployment>
+          title="Latest deploys"
+          options={{ paging: false, search: false, padding: 'dense' }}
+          columns={columns}
+          data={items}
+          emptyContent={
+            <Box p={2}>
+              <Typography>No deploys match these filters.</Typography>
+            </Box>
+          }
+        />
+      </Box>
+      {cursor && (
+        <Box mt={1} display="flex" justifyContent="center">
+          <Button
+            variant="outlined"
+            disabled={loading}
+            onClick={() => onOlder(cursor)}
+          >
+            {loading ? 'Loading…' : 'Older deploys'}
+          </Button>
+        </Box>
+      )}
+    </>
+  );
+}
+
 /** Every deploy in the organisation: today, this week, by team and environment. */
 export function OrganisationDeploymentsPage() {
   const api = useApi(deliveryApiRef);
@@ -211,13 +285,7 @@ export function OrganisationDeploymentsPage() {
               color="textSecondary"
               style={{ paddingTop: 16 }}
             >
-              {summary.error
-                ? `Could not count deploys: ${summary.error.message}`
-                : summary.value?.lastIngestedAt
-                ? `Argo CD history ingested ${relativeTime(
-                    summary.value.lastIngestedAt,
-                  )}.`
-                : 'Waiting for the first ingestion from Argo CD.'}
+              {ingestionNote(summary)}
             </Typography>
           </Grid>
           {team && (
@@ -233,47 +301,13 @@ export function OrganisationDeploymentsPage() {
             </Grid>
           )}
           <Grid item xs={12}>
-            {error ? (
-              <ResponseErrorPanel
-                error={error}
-                title="Could not load deployments"
-              />
-            ) : loading && items.length === 0 ? (
-              <Progress />
-            ) : (
-              <>
-                <InfoCard
-                  title="By environment"
-                  subheader={`The latest ${items.length} deploys`}
-                >
-                  <DeploymentLanes deployments={items} />
-                </InfoCard>
-                <Box mt={3}>
-                  <Table<Deployment>
-                    title="Latest deploys"
-                    options={{ paging: false, search: false, padding: 'dense' }}
-                    columns={columns}
-                    data={items}
-                    emptyContent={
-                      <Box p={2}>
-                        <Typography>No deploys match these filters.</Typography>
-                      </Box>
-                    }
-                  />
-                </Box>
-                {cursor && (
-                  <Box mt={1} display="flex" justifyContent="center">
-                    <Button
-                      variant="outlined"
-                      disabled={loading}
-                      onClick={() => load(cursor)}
-                    >
-                      {loading ? 'Loading…' : 'Older deploys'}
-                    </Button>
-                  </Box>
-                )}
-              </>
-            )}
+            <DeploysListing
+              error={error}
+              loading={loading}
+              items={items}
+              cursor={cursor}
+              onOlder={load}
+            />
           </Grid>
         </Grid>
       </Content>

@@ -43,6 +43,7 @@ export function BudgetDialog(props: {
       <DialogTitle>Monthly budget</DialogTitle>
       <DialogContent>
         <TextField
+          // eslint-disable-next-line jsx-a11y/no-autofocus -- the dialog's only field, opened by the user to type a budget
           autoFocus
           fullWidth
           label="Budget per month"

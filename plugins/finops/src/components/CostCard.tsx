@@ -21,6 +21,7 @@ import {
 import { Alert, ToggleButton, ToggleButtonGroup } from '@material-ui/lab';
 import {
   COST_RESOURCES,
+  BudgetView,
   EntityCostResponse,
   findCostJumps,
   finopsBudgetSetPermission,
@@ -69,6 +70,38 @@ function Tile(props: {
         </Typography>
       )}
     </Box>
+  );
+}
+
+/** The budget tile's title: the team's budget when it applies, otherwise the service's. */
+function budgetLabel(budget?: BudgetView): string {
+  return budget?.source === 'team'
+    ? `Team budget (${refName(budget.teamRef ?? '')})`
+    : 'Monthly budget';
+}
+
+/** The budget tile's border: red when the forecast breaks it, green otherwise, plain without one. */
+function budgetClassName(
+  budget: BudgetView | undefined,
+  classes: ReturnType<typeof useStyles>,
+): string | undefined {
+  if (!budget) return undefined;
+  return budget.forecastBreaks ? classes.breaks : classes.ok;
+}
+
+/** Under the budget: how the forecast compares, or how to set one. */
+function BudgetDetail({ budget }: { budget?: BudgetView }) {
+  const classes = useStyles();
+  if (!budget) return <>Set one, or annotate portolan.dev/monthly-budget</>;
+  if (budget.forecastBreaks) {
+    return <span className={classes.up}>Forecast breaks the budget</span>;
+  }
+  return (
+    <>
+      {budget.forecastMayBreak
+        ? 'Within budget; the upper forecast is above it'
+        : 'Forecast within budget'}
+    </>
   );
 }
 
@@ -214,37 +247,11 @@ export function CostCard() {
             </Grid>
             <Grid item xs={6} md={3}>
               <Tile
-                label={
-                  b
-                    ? b.source === 'team'
-                      ? `Team budget (${refName(b.teamRef ?? '')})`
-                      : 'Monthly budget'
-                    : 'Monthly budget'
-                }
+                label={budgetLabel(b)}
                 testId="cost-budget"
-                className={
-                  b
-                    ? b.forecastBreaks
-                      ? classes.breaks
-                      : classes.ok
-                    : undefined
-                }
+                className={budgetClassName(b, classes)}
                 figure={b ? money(b.amount, c) : 'None'}
-                detail={
-                  b ? (
-                    b.forecastBreaks ? (
-                      <span className={classes.up}>
-                        Forecast breaks the budget
-                      </span>
-                    ) : b.forecastMayBreak ? (
-                      'Within budget; the upper forecast is above it'
-                    ) : (
-                      'Forecast within budget'
-                    )
-                  ) : (
-                    'Set one, or annotate portolan.dev/monthly-budget'
-                  )
-                }
+                detail={<BudgetDetail budget={b} />}
               />
             </Grid>
           </Grid>

@@ -18,6 +18,7 @@ import {
   MonthForecast,
   PeriodComparison,
   ServiceCostSummary,
+  TeamCostResponse,
   formatPercent,
 } from '@portolan/plugin-finops-common';
 import { useState } from 'react';
@@ -360,6 +361,12 @@ function OrganisationView() {
   );
 }
 
+/** Beside the team's budget: how the forecast compares, or how to set one. */
+function teamBudgetNote(budget: TeamCostResponse['budget']): string {
+  if (!budget) return 'annotate portolan.dev/monthly-budget on the group';
+  return budget.forecastBreaks ? 'Forecast breaks it' : 'Forecast within it';
+}
+
 function TeamView({ teamRef }: { teamRef: string }) {
   const api = useApi(finopsApiRef);
   const state = useAsync(
@@ -382,11 +389,7 @@ function TeamView({ teamRef }: { teamRef: string }) {
             [
               'Team budget',
               t.budget ? money(t.budget.amount, c) : 'None',
-              t.budget
-                ? t.budget.forecastBreaks
-                  ? 'Forecast breaks it'
-                  : 'Forecast within it'
-                : 'annotate portolan.dev/monthly-budget on the group',
+              teamBudgetNote(t.budget),
             ],
             ['Services', String(t.services.length)],
           ]}
