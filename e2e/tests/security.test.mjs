@@ -10,7 +10,10 @@ import {
   baseUrl,
   eventually,
   guestToken,
+  launchBrowser,
   sandboxInfo,
+  screenshot,
+  signedInAs,
   userToken,
 } from '../lib.mjs';
 
@@ -166,6 +169,52 @@ describe('security: no signed-in user reaches beyond what they own', () => {
     );
     assert.equal(res.status, 200, res.text);
     assert.ok(res.body.items.length > 0);
+  });
+
+  it("shows a pod's log in the Kubernetes tab through the read-only route, with the proxy closed", async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await signedInAs(
+        browser,
+        OWNER,
+        '/catalog/default/component/checkout-service/kubernetes',
+      );
+      await page.getByText('prod-eu').first().click();
+      // The Rollout's pods (its pod count comes after dev's, staging's and
+      // prod-eu's), then one pod's drawer, then its logs.
+      await page
+        .getByText(/^\d+ pods$/)
+        .nth(3)
+        .click();
+      await page
+        .getByText(/^checkout-service-[0-9a-f]+-[0-9a-f]+$/)
+        .first()
+        .click();
+      await page.getByRole('button', { name: /logs/i }).first().click();
+      await page
+        .getByText(/checkout-service handled GET/)
+        .first()
+        .waitFor({ timeout: 30_000 });
+      await screenshot(page, 'kubernetes-pod-logs');
+    } finally {
+      await browser.close();
+    }
+    // The same log is refused for a pod of another team's service.
+    const all = await kube(prod, '/api/v1/pods');
+    const foreign = all.body.items.find(
+      p => p.metadata.namespace !== 'payments',
+    );
+    const res = await call(
+      `/api/delivery/clusters/prod-eu/namespaces/${foreign.metadata.namespace}/pods/${foreign.metadata.name}/log`,
+      tokens.owner,
+    );
+    // Reads are broad: another team's pod is readable too, but never a pod no service claims.
+    assert.ok([200, 404].includes(res.status), `${res.status}`);
+    const system = await call(
+      '/api/delivery/clusters/prod-eu/namespaces/kube-system/pods/coredns-0/log',
+      tokens.owner,
+    );
+    assert.equal(system.status, 404);
   });
 
   it('keeps catalog writes for admins: registering, refreshing and deleting are refused to everyone else', async () => {
