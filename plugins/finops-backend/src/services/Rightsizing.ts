@@ -19,6 +19,8 @@ const MIN_RAM = 16 * 1024 ** 2;
 /** An environment using less than this share of its requested CPU is idle. */
 export const IDLE_UTILISATION = 0.05;
 
+const round3 = (v: number) => Math.round(v * 1000) / 1000;
+
 export function percentile(values: number[], p: number): number {
   if (!values.length) return 0;
   const sorted = [...values].sort((a, b) => a - b);
@@ -117,8 +119,6 @@ export function rightsize(
   }
   return out.sort((a, b) => b.monthlySaving - a.monthlySaving);
 }
-
-const round3 = (v: number) => Math.round(v * 1000) / 1000;
 
 /**
  * Environments that use (almost) nothing of what they request over the
