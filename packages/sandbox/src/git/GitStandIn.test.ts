@@ -11,9 +11,13 @@ jest.setTimeout(30_000);
 describe('Git stand-in, through the git CLI', () => {
   let sandbox: Awaited<ReturnType<typeof startTestSandbox>>;
   let work: string;
-  const remote = (password = 'portolan-sandbox', repo = 'new-service') =>
-    sandbox.info.git.url.replace('http://', `http://portolan:${password}@`) +
-    `/git/${repo}.git`;
+  const remote = (password = 'portolan-sandbox', repo = 'new-service') => {
+    const base = sandbox.info.git.url.replace(
+      'http://',
+      `http://portolan:${password}@`,
+    );
+    return `${base}/git/${repo}.git`;
+  };
   const git = (cwd: string, ...args: string[]) =>
     run(
       'git',

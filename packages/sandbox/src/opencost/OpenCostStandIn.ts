@@ -124,14 +124,12 @@ export class OpenCostStandIn {
     const handler: express.RequestHandler = (req, res) => {
       this.calls.push(req.originalUrl);
       if (!this.available) {
-        res
-          .status(503)
-          .json({
-            code: 503,
-            status: 'error',
-            data: null,
-            message: 'Service Unavailable',
-          });
+        res.status(503).json({
+          code: 503,
+          status: 'error',
+          data: null,
+          message: 'Service Unavailable',
+        });
         return;
       }
       try {
@@ -144,14 +142,12 @@ export class OpenCostStandIn {
         res.json({ code: 200, status: 'success', data: this.compute(query) });
       } catch (error) {
         if (error instanceof IllegalParameterError) {
-          res
-            .status(400)
-            .json({
-              code: 400,
-              status: 'error',
-              data: null,
-              message: error.message,
-            });
+          res.status(400).json({
+            code: 400,
+            status: 'error',
+            data: null,
+            message: error.message,
+          });
           return;
         }
         throw error;
@@ -285,7 +281,7 @@ export class OpenCostStandIn {
     );
     const idleAllocation = this.idle(set, end, workloads, bases);
     if (options.shareIdle && idleAllocation)
-      shareIdle(allocations, idleAllocation);
+      spreadIdleCost(allocations, idleAllocation);
 
     const out: Record<string, Allocation> = {};
     for (const a of allocations) {
@@ -576,7 +572,7 @@ function add(a: Allocation, b: Allocation): Allocation {
 }
 
 /** shareIdle=true: the idle cost spread over the allocations in proportion to their CPU and RAM cost. */
-function shareIdle(allocations: Allocation[], idle: Allocation) {
+function spreadIdleCost(allocations: Allocation[], idle: Allocation) {
   const cpu = allocations.reduce((s, a) => s + a.cpuCost, 0);
   const ram = allocations.reduce((s, a) => s + a.ramCost, 0);
   for (const a of allocations) {
