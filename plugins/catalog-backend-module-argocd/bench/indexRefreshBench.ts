@@ -1,6 +1,7 @@
 // Argo CD app index refresh (issue 4): ≥300 apps on 2 instances, timed,
 // counting upstream calls. Run: node bench/run.mjs catalog-argocd
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { CatalogProcessorEmit } from '@backstage/plugin-catalog-node';
 import { ArgoCdClient } from '@portolan/argocd-node';
 import { startSandbox } from '@portolan/sandbox';
 import path from 'node:path';
@@ -43,6 +44,9 @@ async function main() {
     const services = [...new Set(sandbox.world.apps.map(a => a.service))];
     const t = performance.now();
     let relations = 0;
+    const countRelations: CatalogProcessorEmit = r => {
+      if (r.type === 'relation') relations++;
+    };
     for (const name of services) {
       await processor.postProcessEntity(
         {
@@ -57,9 +61,7 @@ async function main() {
           spec: {},
         },
         { type: 'file', target: 'x' },
-        r => {
-          if (r.type === 'relation') relations++;
-        },
+        countRelations,
       );
     }
     const processMs = performance.now() - t;
