@@ -11,28 +11,55 @@ import { percentile, startPortal, table, writeResult } from './lib.mjs';
 let base = process.env.BENCH_PORTAL_URL;
 let dataDir = process.env.BENCH_DATA_DIR;
 let stop = () => {};
-if (!base) ({ base, dataDir, stop } = await startPortal({ port: 7407, sandboxBasePort: 7500, name: 'logs-search' }));
+if (!base)
+  ({ base, dataDir, stop } = await startPortal({
+    port: 7407,
+    sandboxBasePort: 7500,
+    name: 'logs-search',
+  }));
 const sandbox = JSON.parse(readFileSync(join(dataDir, 'sandbox.json'), 'utf8'));
 const es = sandbox.elasticsearch;
-const esAuth = `Basic ${Buffer.from(`${es.username}:${es.password}`).toString('base64')}`;
+const esAuth = `Basic ${Buffer.from(`${es.username}:${es.password}`).toString(
+  'base64',
+)}`;
 // An admin through sandbox sign-in (reads every service whatever logs.read's rule), else guest.
 const signIn = await fetch(`${base}/api/auth/sandbox/refresh`, {
-  headers: { 'X-Requested-With': 'XMLHttpRequest', 'x-portolan-sandbox-user': 'margaret.hamilton' },
+  headers: {
+    'X-Requested-With': 'XMLHttpRequest',
+    'x-portolan-sandbox-user': 'margaret.hamilton',
+  },
 });
 const token = signIn.ok
   ? (await signIn.json()).backstageIdentity.token
-  : (await (await fetch(`${base}/api/auth/guest/refresh`, { headers: { 'X-Requested-With': 'XMLHttpRequest' } })).json()).backstageIdentity.token;
-const services = ['checkout-service', 'cart-service', 'web-shop', 'search-service', 'payment-gateway'];
+  : (
+      await (
+        await fetch(`${base}/api/auth/guest/refresh`, {
+          headers: { 'X-Requested-With': 'XMLHttpRequest' },
+        })
+      ).json()
+    ).backstageIdentity.token;
+const services = [
+  'checkout-service',
+  'cart-service',
+  'web-shop',
+  'search-service',
+  'payment-gateway',
+];
 const to = new Date();
 const from = new Date(to.getTime() - 7 * 86_400_000);
 const words = ['timeout', 'connection', 'refused', 'pool', 'upstream'];
 const searchUrl = (svc, extra = '') =>
-  `${base}/api/logs/entities/component/default/${svc}/search?from=${from.toISOString()}&to=${to.toISOString()}&q=${words[svc.length % words.length]}&level=error&level=warn&size=100${extra}`;
+  `${base}/api/logs/entities/component/default/${svc}/search?from=${from.toISOString()}&to=${to.toISOString()}&q=${
+    words[svc.length % words.length]
+  }&level=error&level=warn&size=100${extra}`;
 const get = async url => {
   const t = performance.now();
-  const res = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
+  const res = await fetch(url, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
   const body = await res.json();
-  if (!res.ok) throw new Error(`${res.status} ${JSON.stringify(body).slice(0, 200)}`);
+  if (!res.ok)
+    throw new Error(`${res.status} ${JSON.stringify(body).slice(0, 200)}`);
   return { ms: performance.now() - t, body };
 };
 const counts = async () => (await fetch(`${es.url}/_sandbox/requests`)).json();
@@ -59,26 +86,65 @@ for (let i = 0; i < 40; i++) {
   const svc = services[i % services.length];
   through.push((await get(searchUrl(svc))).ms);
   const body = {
-    query: { bool: { filter: [{ term: { 'service.name': svc } }, { range: { '@timestamp': { gte: from.toISOString(), lte: to.toISOString() } } }, { terms: { 'log.level': ['error', 'warn'] } }], must: [{ match: { message: { query: words[svc.length % words.length], operator: 'and' } } }] } },
+    query: {
+      bool: {
+        filter: [
+          { term: { 'service.name': svc } },
+          {
+            range: {
+              '@timestamp': { gte: from.toISOString(), lte: to.toISOString() },
+            },
+          },
+          { terms: { 'log.level': ['error', 'warn'] } },
+        ],
+        must: [
+          {
+            match: {
+              message: {
+                query: words[svc.length % words.length],
+                operator: 'and',
+              },
+            },
+          },
+        ],
+      },
+    },
     size: 100,
     sort: [{ '@timestamp': { order: 'desc' } }],
     track_total_hits: 100000,
-    highlight: { pre_tags: ['\uE000'], post_tags: ['\uE001'], fields: { message: { number_of_fragments: 0 } } },
+    highlight: {
+      pre_tags: ['\uE000'],
+      post_tags: ['\uE001'],
+      fields: { message: { number_of_fragments: 0 } },
+    },
     aggs: {
-      histogram: { date_histogram: { field: '@timestamp', fixed_interval: '3h', min_doc_count: 0, extended_bounds: { min: from.getTime(), max: to.getTime() } }, aggs: { levels: { terms: { field: 'log.level', size: 8 } } } },
+      histogram: {
+        date_histogram: {
+          field: '@timestamp',
+          fixed_interval: '3h',
+          min_doc_count: 0,
+          extended_bounds: { min: from.getTime(), max: to.getTime() },
+        },
+        aggs: { levels: { terms: { field: 'log.level', size: 8 } } },
+      },
       environment: { terms: { field: 'service.environment', size: 20 } },
       level: { terms: { field: 'log.level', size: 10 } },
       pod: { terms: { field: 'kubernetes.pod.name', size: 50 } },
     },
   };
   const t = performance.now();
-  const res = await fetch(`${es.url}/logs-*/_search`, { method: 'POST', headers: { Authorization: esAuth, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${es.url}/logs-*/_search`, {
+    method: 'POST',
+    headers: { Authorization: esAuth, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   await res.json();
   direct.push(performance.now() - t);
 }
 
 // 3. Page 50 vs page 1, and 4. requests per page at the stand-in.
-const deepUrl = svc => `${base}/api/logs/entities/component/default/${svc}/search?from=${from.toISOString()}&to=${to.toISOString()}&size=100`;
+const deepUrl = svc =>
+  `${base}/api/logs/entities/component/default/${svc}/search?from=${from.toISOString()}&to=${to.toISOString()}&size=100`;
 const page1 = [];
 const page50 = [];
 let searches = 0;
@@ -90,7 +156,9 @@ for (const svc of services.slice(0, 3)) {
   page1.push(res.ms);
   pages++;
   for (let p = 2; p <= 50; p++) {
-    res = await get(`${deepUrl(svc)}&cursor=${encodeURIComponent(res.body.nextCursor)}`);
+    res = await get(
+      `${deepUrl(svc)}&cursor=${encodeURIComponent(res.body.nextCursor)}`,
+    );
     pages++;
     if (p === 50) page50.push(res.ms);
   }
@@ -112,13 +180,43 @@ const result = {
   page50Ratio: median(page50) / median(page1),
   searchesPerPage: searches / pages,
   pitOpensPerResultSet: pitOpens / 3,
-  lines: Number((await fetch(`${es.url}/_cat/indices?format=json`, { headers: { Authorization: esAuth } }).then(r => r.json()).catch(() => [])).reduce?.((n, r) => n + Number(r['docs.count']), 0) ?? 0),
+  lines: Number(
+    (
+      await fetch(`${es.url}/_cat/indices?format=json`, {
+        headers: { Authorization: esAuth },
+      })
+        .then(r => r.json())
+        .catch(() => [])
+    ).reduce?.((n, r) => n + Number(r['docs.count']), 0) ?? 0,
+  ),
 };
 table([
-  ['7-day text+level search, 10 users, 200 requests', `p50 ${result.p50Ms.toFixed(1)} ms, p95 ${result.p95Ms.toFixed(1)} ms (budget 300)`],
-  ['backend overhead (median through − direct)', `${result.overheadMs.toFixed(1)} ms (budget 15; ${result.throughMedianMs.toFixed(1)} vs ${result.directMedianMs.toFixed(1)})`],
-  ['page 50 / page 1', `${result.page50Ratio.toFixed(2)} (${result.page50Ms.toFixed(1)} / ${result.page1Ms.toFixed(1)} ms; budget 1.5)`],
-  ['Elasticsearch _search requests per page', `${result.searchesPerPage.toFixed(2)} (${pitOpens} point-in-time opens for 3 result sets of 50 pages)`],
+  [
+    '7-day text+level search, 10 users, 200 requests',
+    `p50 ${result.p50Ms.toFixed(1)} ms, p95 ${result.p95Ms.toFixed(
+      1,
+    )} ms (budget 300)`,
+  ],
+  [
+    'backend overhead (median through − direct)',
+    `${result.overheadMs.toFixed(
+      1,
+    )} ms (budget 15; ${result.throughMedianMs.toFixed(
+      1,
+    )} vs ${result.directMedianMs.toFixed(1)})`,
+  ],
+  [
+    'page 50 / page 1',
+    `${result.page50Ratio.toFixed(2)} (${result.page50Ms.toFixed(
+      1,
+    )} / ${result.page1Ms.toFixed(1)} ms; budget 1.5)`,
+  ],
+  [
+    'Elasticsearch _search requests per page',
+    `${result.searchesPerPage.toFixed(
+      2,
+    )} (${pitOpens} point-in-time opens for 3 result sets of 50 pages)`,
+  ],
 ]);
 writeResult('logs-search', result);
 process.exit(0);

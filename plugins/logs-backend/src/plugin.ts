@@ -1,4 +1,7 @@
-import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { logsPermissions } from '@portolan/plugin-logs-common';
 import { readLogsConfig } from './config/readLogsConfig';
@@ -24,15 +27,31 @@ export const logsPlugin = createBackendPlugin({
         lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
       },
-      async init({ config, logger, httpRouter, httpAuth, permissions, permissionsRegistry, lifecycle, catalog }) {
+      async init({
+        config,
+        logger,
+        httpRouter,
+        httpAuth,
+        permissions,
+        permissionsRegistry,
+        lifecycle,
+        catalog,
+      }) {
         permissionsRegistry.addPermissions(logsPermissions);
         const logsConfig = readLogsConfig(config);
         const clients = logsConfig.clusters.map(c => new LogClusterClient(c));
-        if (clients.length === 0) logger.warn('No Elasticsearch cluster in logs.clusters: the Logs tab will say so');
+        if (clients.length === 0)
+          logger.warn(
+            'No Elasticsearch cluster in logs.clusters: the Logs tab will say so',
+          );
         if (!logsConfig.cursorSecret && clients.length) {
-          logger.info('logs.cursorSecret is not set: result cursors are signed with a key made at start (one replica only)');
+          logger.info(
+            'logs.cursorSecret is not set: result cursors are signed with a key made at start (one replica only)',
+          );
         }
-        lifecycle.addShutdownHook(() => Promise.all(clients.map(c => c.close())).then(() => undefined));
+        lifecycle.addShutdownHook(() =>
+          Promise.all(clients.map(c => c.close())).then(() => undefined),
+        );
         httpRouter.use(
           createRouter({
             httpAuth,

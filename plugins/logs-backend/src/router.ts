@@ -1,5 +1,13 @@
-import { BackstageCredentials, HttpAuthService, PermissionsService } from '@backstage/backend-plugin-api';
-import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  BackstageCredentials,
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
@@ -16,18 +24,30 @@ import Router from 'express-promise-router';
 import { z } from 'zod';
 import { LogsConfig } from './config/readLogsConfig';
 import { LogScopeResolver } from './scope/LogScopeResolver';
-import { LogSearchParams, LogSearchService, LogTarget } from './search/LogSearchService';
+import {
+  LogSearchParams,
+  LogSearchService,
+  LogTarget,
+} from './search/LogSearchService';
 
 const namePart = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/);
-const entityParams = z.object({ kind: namePart, namespace: namePart, name: namePart });
+const entityParams = z.object({
+  kind: namePart,
+  namespace: namePart,
+  name: namePart,
+});
 
 /** Parses request input; a failure is a 400 naming the parameter. */
 function parse<T>(schema: z.ZodType<T, any, any>, value: unknown): T {
   const result = schema.safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0];
-    const param = issue.path[0] ?? (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'request');
-    throw new InputError(`Invalid parameter '${String(param)}': ${issue.message}`);
+    const param =
+      issue.path[0] ??
+      (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'request');
+    throw new InputError(
+      `Invalid parameter '${String(param)}': ${issue.message}`,
+    );
   }
   return result.data;
 }
@@ -36,24 +56,43 @@ const values = (max: number) =>
   z
     .union([z.string(), z.array(z.string())])
     .transform(v => ([] as string[]).concat(v))
-    .pipe(z.array(z.string().min(1).max(256)).max(max, `at most ${max} values`));
+    .pipe(
+      z.array(z.string().min(1).max(256)).max(max, `at most ${max} values`),
+    );
 const isoDate = z
   .string()
   .max(40)
-  .refine(v => /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 date-time, like 2026-11-02T12:00:00Z')
+  .refine(
+    v => /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(Date.parse(v)),
+    'must be an ISO 8601 date-time, like 2026-11-02T12:00:00Z',
+  )
   .transform(v => new Date(v));
 const searchQuery = z
   .object({
-    q: z.string().max(MAX_QUERY_LENGTH, `at most ${MAX_QUERY_LENGTH} characters`).default(''),
+    q: z
+      .string()
+      .max(MAX_QUERY_LENGTH, `at most ${MAX_QUERY_LENGTH} characters`)
+      .default(''),
     from: isoDate.optional(),
     to: isoDate.optional(),
     environment: values(20).default([]),
     level: values(10).default([]),
     pod: values(50).default([]),
     filter: values(20)
-      .pipe(z.array(z.string().regex(/^[@A-Za-z0-9_][A-Za-z0-9_.@-]*:.+$/, 'must be field:value')))
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^[@A-Za-z0-9_][A-Za-z0-9_.@-]*:.+$/, 'must be field:value'),
+        ),
+      )
       .default([]),
-    size: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+    size: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_PAGE_SIZE)
+      .default(DEFAULT_PAGE_SIZE),
     cursor: z.string().max(6000).optional(),
   })
   .strict();
@@ -63,9 +102,16 @@ function searchParams(raw: unknown, now: number): LogSearchParams {
   const q = parse(searchQuery, raw);
   const to = q.to ?? new Date(now);
   const from = q.from ?? new Date(to.getTime() - 3_600_000);
-  if (from.getTime() >= to.getTime()) throw new InputError(`Invalid parameter 'from': must be before 'to'`);
-  if (to.getTime() - from.getTime() > MAX_RANGE_MS) throw new InputError(`Invalid parameter 'from': the range may span at most 90 days`);
-  if (to.getTime() > now + 86_400_000) throw new InputError(`Invalid parameter 'to': must not be more than a day in the future`);
+  if (from.getTime() >= to.getTime())
+    throw new InputError(`Invalid parameter 'from': must be before 'to'`);
+  if (to.getTime() - from.getTime() > MAX_RANGE_MS)
+    throw new InputError(
+      `Invalid parameter 'from': the range may span at most 90 days`,
+    );
+  if (to.getTime() > now + 86_400_000)
+    throw new InputError(
+      `Invalid parameter 'to': must not be more than a day in the future`,
+    );
   return {
     q: q.q.trim(),
     from,
@@ -73,7 +119,10 @@ function searchParams(raw: unknown, now: number): LogSearchParams {
     environment: q.environment,
     level: q.level,
     pod: q.pod,
-    filters: q.filter.map(f => ({ field: f.slice(0, f.indexOf(':')), value: f.slice(f.indexOf(':') + 1) })),
+    filters: q.filter.map(f => ({
+      field: f.slice(0, f.indexOf(':')),
+      value: f.slice(f.indexOf(':') + 1),
+    })),
     size: q.size,
     cursor: q.cursor,
   };
@@ -85,7 +134,15 @@ function csvCell(v: string | undefined): string {
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
-const CSV_COLUMNS = ['timestamp', 'service', 'environment', 'level', 'pod', 'traceId', 'message'] as const;
+const CSV_COLUMNS = [
+  'timestamp',
+  'service',
+  'environment',
+  'level',
+  'pod',
+  'traceId',
+  'message',
+] as const;
 
 /** The logs API: every route needs a user or service credential, and `logs.read` on each entity it reads. */
 export function createRouter(deps: {
@@ -101,31 +158,56 @@ export function createRouter(deps: {
   const now = deps.now ?? Date.now;
   const router = Router();
 
-  async function allowed(refs: string[], credentials: BackstageCredentials): Promise<Set<string>> {
+  async function allowed(
+    refs: string[],
+    credentials: BackstageCredentials,
+  ): Promise<Set<string>> {
     if (refs.length === 0) return new Set();
     const decisions = await permissions.authorize(
-      refs.map(resourceRef => ({ permission: logsReadPermission, resourceRef })),
+      refs.map(resourceRef => ({
+        permission: logsReadPermission,
+        resourceRef,
+      })),
       { credentials },
     );
-    return new Set(refs.filter((_, i) => decisions[i].result === AuthorizeResult.ALLOW));
+    return new Set(
+      refs.filter((_, i) => decisions[i].result === AuthorizeResult.ALLOW),
+    );
   }
 
   /** The entity of the path, if the caller may see it and read its logs. */
-  async function readable(req: express.Request): Promise<{ entity: Entity; target: LogTarget }> {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+  async function readable(
+    req: express.Request,
+  ): Promise<{ entity: Entity; target: LogTarget }> {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
     const p = parse(entityParams, req.params);
-    const ref = stringifyEntityRef({ kind: p.kind, namespace: p.namespace, name: p.name });
+    const ref = stringifyEntityRef({
+      kind: p.kind,
+      namespace: p.namespace,
+      name: p.name,
+    });
     const entity = await catalog.getEntityByRef(ref, { credentials });
     if (!entity) throw new NotFoundError(`No entity ${ref} in the catalog`);
     if (!(await allowed([ref], credentials)).has(ref)) {
-      throw new NotAllowedError(`You may not read the logs of ${ref} (permission logs.read)`);
+      throw new NotAllowedError(
+        `You may not read the logs of ${ref} (permission logs.read)`,
+      );
     }
     const { scope, client } = scopes.resolve(entity);
-    return { entity, target: { client, index: scope.index, scopes: [scope], key: ref } };
+    return {
+      entity,
+      target: { client, index: scope.index, scopes: [scope], key: ref },
+    };
   }
 
   /** The targets for several entities: the ones the caller may read, grouped by cluster and index. */
-  async function targetsOf(entities: Entity[], credentials: BackstageCredentials, key: string): Promise<LogTarget[]> {
+  async function targetsOf(
+    entities: Entity[],
+    credentials: BackstageCredentials,
+    key: string,
+  ): Promise<LogTarget[]> {
     const refs = entities.map(e => stringifyEntityRef(e));
     const ok = await allowed(refs, credentials);
     const groups = new Map<string, LogTarget>();
@@ -138,7 +220,12 @@ export function createRouter(deps: {
         continue; // a bad annotation fails that service's own tab, not the others'
       }
       const k = `${resolved.client.name}\u0000${resolved.scope.index}`;
-      const group = groups.get(k) ?? { client: resolved.client, index: resolved.scope.index, scopes: [] as LogScope[], key };
+      const group = groups.get(k) ?? {
+        client: resolved.client,
+        index: resolved.scope.index,
+        scopes: [] as LogScope[],
+        key,
+      };
       group.scopes.push(resolved.scope);
       groups.set(k, group);
     }
@@ -164,24 +251,42 @@ export function createRouter(deps: {
     const { target } = await readable(req);
     const { tailCursor, ...rest } = req.query as Record<string, unknown>;
     if (typeof tailCursor !== 'string' || tailCursor.length > 6000) {
-      throw new InputError(`Invalid parameter 'tailCursor': required, as the search returned it`);
+      throw new InputError(
+        `Invalid parameter 'tailCursor': required, as the search returned it`,
+      );
     }
     res.json(await search.tail(target, searchParams(rest, now()), tailCursor));
   });
 
-  router.get('/entities/:kind/:namespace/:name/lines/:lineId/context', async (req, res) => {
-    const { target } = await readable(req);
-    const { size } = parse(z.object({ size: z.coerce.number().int().min(1).max(200).default(20) }).strict(), req.query);
-    const { lineId } = parse(
-      z.object({ lineId: z.string().max(1000).regex(/^[A-Za-z0-9_-]+$/, 'must be a line id this API returned') }),
-      { lineId: req.params.lineId },
-    );
-    res.json(await search.context(target, lineId, size));
-  });
+  router.get(
+    '/entities/:kind/:namespace/:name/lines/:lineId/context',
+    async (req, res) => {
+      const { target } = await readable(req);
+      const { size } = parse(
+        z
+          .object({ size: z.coerce.number().int().min(1).max(200).default(20) })
+          .strict(),
+        req.query,
+      );
+      const { lineId } = parse(
+        z.object({
+          lineId: z
+            .string()
+            .max(1000)
+            .regex(/^[A-Za-z0-9_-]+$/, 'must be a line id this API returned'),
+        }),
+        { lineId: req.params.lineId },
+      );
+      res.json(await search.context(target, lineId, size));
+    },
+  );
 
   router.get('/entities/:kind/:namespace/:name/fields', async (req, res) => {
     const { target } = await readable(req);
-    res.json({ cluster: target.client.name, fields: await search.fields(target) });
+    res.json({
+      cluster: target.client.name,
+      fields: await search.fields(target),
+    });
   });
 
   router.get('/entities/:kind/:namespace/:name/export', async (req, res) => {
@@ -190,24 +295,38 @@ export function createRouter(deps: {
     const { format: fmt, limit: max } = parse(
       z.object({
         format: z.enum(['ndjson', 'csv']).default('ndjson'),
-        limit: z.coerce.number().int().min(1).max(deps.config.exportLimit).default(deps.config.exportLimit),
+        limit: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(deps.config.exportLimit)
+          .default(deps.config.exportLimit),
       }),
       { format, limit },
     );
     const params = searchParams({ ...rest }, now());
-    if (params.cursor) throw new InputError(`Invalid parameter 'cursor': an export always starts at the newest line`);
+    if (params.cursor)
+      throw new InputError(
+        `Invalid parameter 'cursor': an export always starts at the newest line`,
+      );
     // Read the first lines before answering, so a bad query is still a 400.
     const lines = search.exportLines(target, params, max);
     const first = await lines.next();
     const filename = `${entity.metadata.name}-logs.${fmt}`;
     res.status(200);
-    res.setHeader('Content-Type', fmt === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
+    res.setHeader(
+      'Content-Type',
+      fmt === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
+    );
     res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
     const write = (line: LogLine) =>
       res.write(
         fmt === 'csv'
           ? `${CSV_COLUMNS.map(c => csvCell(line[c])).join(',')}\r\n`
-          : `${JSON.stringify({ '@timestamp': line.timestamp, ...line.fields })}\n`,
+          : `${JSON.stringify({
+              '@timestamp': line.timestamp,
+              ...line.fields,
+            })}\n`,
       );
     if (fmt === 'csv') res.write(`${CSV_COLUMNS.join(',')}\r\n`);
     if (!first.done) write(first.value);
@@ -216,12 +335,29 @@ export function createRouter(deps: {
   });
 
   router.get('/traces/:traceId', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
-    const { traceId } = parse(z.object({ traceId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be a trace id') }), {
-      traceId: req.params.traceId,
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
     });
+    const { traceId } = parse(
+      z.object({
+        traceId: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be a trace id'),
+      }),
+      {
+        traceId: req.params.traceId,
+      },
+    );
     const { items } = await catalog.getEntities(
-      { filter: { kind: 'component' }, fields: ['kind', 'metadata.namespace', 'metadata.name', 'metadata.annotations'] },
+      {
+        filter: { kind: 'component' },
+        fields: [
+          'kind',
+          'metadata.namespace',
+          'metadata.name',
+          'metadata.annotations',
+        ],
+      },
       { credentials },
     );
     const targets = await targetsOf(items, credentials, `trace:${traceId}`);
@@ -229,26 +365,49 @@ export function createRouter(deps: {
   });
 
   router.get('/teams/:namespace/:name/search', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
-    const p = parse(z.object({ namespace: namePart, name: namePart }), req.params);
-    const groupRef = stringifyEntityRef(parseEntityRef(`group:${p.namespace}/${p.name}`));
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const p = parse(
+      z.object({ namespace: namePart, name: namePart }),
+      req.params,
+    );
+    const groupRef = stringifyEntityRef(
+      parseEntityRef(`group:${p.namespace}/${p.name}`),
+    );
     const group = await catalog.getEntityByRef(groupRef, { credentials });
     if (!group) throw new NotFoundError(`No group ${groupRef} in the catalog`);
     const { items } = await catalog.getEntities(
       {
         filter: { kind: 'component', 'relations.ownedBy': groupRef },
-        fields: ['kind', 'metadata.namespace', 'metadata.name', 'metadata.annotations'],
+        fields: [
+          'kind',
+          'metadata.namespace',
+          'metadata.name',
+          'metadata.annotations',
+        ],
       },
       { credentials },
     );
     const targets = await targetsOf(items, credentials, groupRef);
     if (targets.length === 0) {
-      throw new NotFoundError(`${groupRef} owns no component whose logs you may read`);
+      throw new NotFoundError(
+        `${groupRef} owns no component whose logs you may read`,
+      );
     }
     // One cluster and index per request: the one holding most of the team's services.
-    const [target, ...others] = targets.sort((a, b) => b.scopes.length - a.scopes.length);
+    const [target, ...others] = targets.sort(
+      (a, b) => b.scopes.length - a.scopes.length,
+    );
     const result = await search.search(target, searchParams(req.query, now()));
-    res.json({ ...result, otherClusters: others.map(o => ({ cluster: o.client.name, index: o.index, services: o.scopes.map(s => s.service) })) });
+    res.json({
+      ...result,
+      otherClusters: others.map(o => ({
+        cluster: o.client.name,
+        index: o.index,
+        services: o.scopes.map(s => s.service),
+      })),
+    });
   });
 
   return router;

@@ -9,7 +9,8 @@ export const LOGS_SERVICE_ANNOTATION = 'portolan.dev/logs-service';
 /** The field holding that value (default: the cluster's `fields.service`, ECS `service.name`). */
 export const LOGS_SERVICE_FIELD_ANNOTATION = 'portolan.dev/logs-service-field';
 /** The field holding the environment (default: the cluster's `fields.environment`, ECS `service.environment`). */
-export const LOGS_ENVIRONMENT_FIELD_ANNOTATION = 'portolan.dev/logs-environment-field';
+export const LOGS_ENVIRONMENT_FIELD_ANNOTATION =
+  'portolan.dev/logs-environment-field';
 
 /** The Kubernetes plugin's id annotation: the service's default name in its logs. */
 export const KUBERNETES_ID_ANNOTATION = 'backstage.io/kubernetes-id';

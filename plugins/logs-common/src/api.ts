@@ -59,7 +59,11 @@ export interface LogSearchResponse {
   total?: { value: number; relation: 'eq' | 'gte' };
   histogram?: { intervalMs: number; buckets: HistogramBucket[] };
   /** Top values of environment, level and pod in the result: only on the first page. */
-  facets?: { environment: FacetValue[]; level: FacetValue[]; pod: FacetValue[] };
+  facets?: {
+    environment: FacetValue[];
+    level: FacetValue[];
+    pod: FacetValue[];
+  };
   /** Give it back as `cursor` for the next (older) page; absent on the last page. */
   nextCursor?: string;
   /** Give it to `tail` for the lines newer than this result (first page only). */

@@ -28,7 +28,10 @@ const logsContent = EntityContentBlueprint.make({
     path: '/logs',
     title: 'Logs',
     filter: isLogsAvailable,
-    loader: () => import('./components/EntityLogsContent').then(m => <m.EntityLogsContent />),
+    loader: () =>
+      import('./components/EntityLogsContent').then(m => (
+        <m.EntityLogsContent />
+      )),
   },
 });
 
@@ -43,7 +46,8 @@ const logsPage = PageBlueprint.make({
     title: 'Logs',
     icon: <SubjectIcon fontSize="inherit" />,
     noHeader: true,
-    loader: () => import('./components/TeamLogsPage').then(m => <m.TeamLogsPage />),
+    loader: () =>
+      import('./components/TeamLogsPage').then(m => <m.TeamLogsPage />),
   },
 });
 

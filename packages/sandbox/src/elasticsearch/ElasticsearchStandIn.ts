@@ -55,11 +55,45 @@ const VERSION: estypes.ElasticsearchVersionInfo = {
 };
 
 const SEARCH_PARAMS = new Set([
-  'size', 'from', 'q', 'sort', 'track_total_hits', 'typed_keys', 'allow_partial_search_results', 'ignore_unavailable',
-  'allow_no_indices', 'expand_wildcards', 'rest_total_hits_as_int', 'timeout', 'preference', 'request_cache',
-  'batched_reduce_size', 'ccs_minimize_roundtrips', 'pretty', 'human', 'error_trace', 'filter_path', 'keep_alive',
-  'fields', 'format', 'v', 'h', 'bytes', 'include_unmapped', 'refresh', 'index_metric', 'include_defaults',
+  'size',
+  'from',
+  'q',
+  'sort',
+  'track_total_hits',
+  'typed_keys',
+  'allow_partial_search_results',
+  'ignore_unavailable',
+  'allow_no_indices',
+  'expand_wildcards',
+  'rest_total_hits_as_int',
+  'timeout',
+  'preference',
+  'request_cache',
+  'batched_reduce_size',
+  'ccs_minimize_roundtrips',
+  'pretty',
+  'human',
+  'error_trace',
+  'filter_path',
+  'keep_alive',
+  'fields',
+  'format',
+  'v',
+  'h',
+  'bytes',
+  'include_unmapped',
+  'refresh',
+  'index_metric',
+  'include_defaults',
 ]);
+
+/** The type a new field gets, as the `logs` index template maps dynamic fields: strings as keyword. */
+function dynamicFieldType(value: unknown): string {
+  if (typeof value === 'number')
+    return Number.isInteger(value) ? 'long' : 'float';
+  if (typeof value === 'boolean') return 'boolean';
+  return 'keyword';
+}
 
 /**
  * Elasticsearch 8, as far as the log search uses it, over the sandbox
@@ -90,10 +124,22 @@ export class ElasticsearchStandIn {
   latencyMs = 0;
 
   constructor(private readonly options: ElasticsearchStandInOptions) {
-    const services = [...new Set(options.world.apps.map(a => a.service))].sort();
+    const services = [
+      ...new Set(options.world.apps.map(a => a.service)),
+    ].sort();
     this.index = new LogIndex(new LogTemplates(services), options.seed);
-    this.generator = new LogGenerator(options.world, this.index, options.clock, options.seed, options.days ?? 7);
-    this.clusterUuid = crypto.createHash('sha1').update(`es-${options.seed}`).digest('base64url').slice(0, 22);
+    this.generator = new LogGenerator(
+      options.world,
+      this.index,
+      options.clock,
+      options.seed,
+      options.days ?? 7,
+    );
+    this.clusterUuid = crypto
+      .createHash('sha1')
+      .update(`es-${options.seed}`)
+      .digest('base64url')
+      .slice(0, 22);
   }
 
   /** Writes every log line up to the clock's now (the first call seeds the past days). */
@@ -129,20 +175,28 @@ export class ElasticsearchStandIn {
     app.use((req, _res, next) => {
       for (const key of Object.keys(req.query)) {
         if (!SEARCH_PARAMS.has(key)) {
-          throw illegalArgument(`request [${req.path}] contains unrecognized parameter: [${key}]`);
+          throw illegalArgument(
+            `request [${req.path}] contains unrecognized parameter: [${key}]`,
+          );
         }
       }
       next();
     });
 
-    const route = (methods: string[], paths: string[], handler: (req: Request, res: Response) => void) => {
+    const route = (
+      methods: string[],
+      paths: string[],
+      handler: (req: Request, res: Response) => void,
+    ) => {
       for (const path of paths) {
         app.all(path, (req, res) => {
           if (!methods.includes(req.method)) {
             throw new EsError(
               405,
               'method_not_allowed',
-              `Incorrect HTTP method for uri [${req.originalUrl}] and method [${req.method}], allowed: [${methods.join(', ')}]`,
+              `Incorrect HTTP method for uri [${req.originalUrl}] and method [${
+                req.method
+              }], allowed: [${methods.join(', ')}]`,
             );
           }
           this.catchUp();
@@ -168,22 +222,36 @@ export class ElasticsearchStandIn {
       let target: SearchTarget;
       if (body.pit) {
         if (req.params.index) {
-          throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [indices] cannot be used with point in time. Do not specify any index with point in time.;');
+          throw new EsError(
+            400,
+            'action_request_validation_exception',
+            'Validation Failed: 1: [indices] cannot be used with point in time. Do not specify any index with point in time.;',
+          );
         }
         target = this.pitTarget(body.pit);
         delete body.pit;
       } else {
         target = this.target(req.params.index ?? '_all', req.query);
       }
-      const response = executeSearch(this.index, target, body, this.options.clock.now(), {
-        params: req.query as Record<string, string>,
-      });
+      const response = executeSearch(
+        this.index,
+        target,
+        body,
+        this.options.clock.now(),
+        {
+          params: req.query as Record<string, string>,
+        },
+      );
       this.send(req, res, 200, response);
     });
     route(['POST'], ['/:index/_pit'], (req, res) => {
       this.requests.openPointInTime++;
       if (req.query.keep_alive === undefined) {
-        throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [keep_alive] is not specified;');
+        throw new EsError(
+          400,
+          'action_request_validation_exception',
+          'Validation Failed: 1: [keep_alive] is not specified;',
+        );
       }
       const keepAlive = parseTimeValue(req.query.keep_alive, 'keep_alive');
       const target = this.target(req.params.index, req.query);
@@ -203,28 +271,56 @@ export class ElasticsearchStandIn {
     route(['DELETE'], ['/_pit'], (req, res) => {
       this.requests.closePointInTime++;
       const { id } = this.jsonBody(req);
-      if (typeof id !== 'string') throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: no pit ids specified;');
+      if (typeof id !== 'string')
+        throw new EsError(
+          400,
+          'action_request_validation_exception',
+          'Validation Failed: 1: no pit ids specified;',
+        );
       const freed = this.pits.delete(id) ? 1 : 0;
-      const body: estypes.ClosePointInTimeResponse = { succeeded: true, num_freed: freed };
+      const body: estypes.ClosePointInTimeResponse = {
+        succeeded: true,
+        num_freed: freed,
+      };
       this.send(req, res, freed ? 200 : 404, body);
     });
     route(['GET', 'POST'], ['/_count', '/:index/_count'], (req, res) => {
       this.requests.count++;
       const target = this.target(req.params.index ?? '_all', req.query);
-      const count = executeCount(this.index, target, this.jsonBody(req), this.options.clock.now());
-      const body: estypes.CountResponse = { count, _shards: { total: 1, successful: 1, skipped: 0, failed: 0 } };
+      const count = executeCount(
+        this.index,
+        target,
+        this.jsonBody(req),
+        this.options.clock.now(),
+      );
+      const body: estypes.CountResponse = {
+        count,
+        _shards: { total: 1, successful: 1, skipped: 0, failed: 0 },
+      };
       this.send(req, res, 200, body);
     });
-    route(['GET', 'POST'], ['/_field_caps', '/:index/_field_caps'], (req, res) => {
-      this.requests.fieldCaps++;
-      const target = this.target(req.params.index ?? '_all', req.query);
-      const requested = String(req.query.fields ?? this.jsonBody(req).fields ?? '');
-      if (!requested) throw illegalArgument('specified fields can\'t be null or empty');
-      this.send(req, res, 200, this.fieldCaps(target, requested.split(',')));
-    });
+    route(
+      ['GET', 'POST'],
+      ['/_field_caps', '/:index/_field_caps'],
+      (req, res) => {
+        this.requests.fieldCaps++;
+        const target = this.target(req.params.index ?? '_all', req.query);
+        const requested = String(
+          req.query.fields ?? this.jsonBody(req).fields ?? '',
+        );
+        if (!requested)
+          throw illegalArgument("specified fields can't be null or empty");
+        this.send(req, res, 200, this.fieldCaps(target, requested.split(',')));
+      },
+    );
     route(['POST', 'PUT'], ['/_bulk', '/:index/_bulk'], (req, res) => {
       this.requests.bulk++;
-      this.send(req, res, 200, this.bulk(req.params.index, (req.body as Buffer).toString('utf8')));
+      this.send(
+        req,
+        res,
+        200,
+        this.bulk(req.params.index, (req.body as Buffer).toString('utf8')),
+      );
     });
     route(['GET'], ['/_cat/indices', '/_cat/indices/:index'], (req, res) => {
       this.requests.other++;
@@ -234,32 +330,76 @@ export class ElasticsearchStandIn {
         this.send(req, res, 200, records);
         return;
       }
-      const cols = ['health', 'status', 'index', 'uuid', 'pri', 'rep', 'docs.count', 'docs.deleted', 'store.size', 'pri.store.size'] as const;
-      const rows = records.map(r => cols.map(c => String((r as Record<string, unknown>)[c] ?? '')));
+      const cols = [
+        'health',
+        'status',
+        'index',
+        'uuid',
+        'pri',
+        'rep',
+        'docs.count',
+        'docs.deleted',
+        'store.size',
+        'pri.store.size',
+      ] as const;
+      const rows = records.map(r =>
+        cols.map(c => String((r as Record<string, unknown>)[c] ?? '')),
+      );
       if (req.query.v !== undefined) rows.unshift([...cols]);
-      const widths = cols.map((_, i) => Math.max(...rows.map(r => r[i].length)));
-      res.set('x-elastic-product', 'Elasticsearch').type('text/plain; charset=UTF-8');
-      res.send(rows.map(r => r.map((v, i) => v.padEnd(widths[i])).join(' ').trimEnd()).join('\n') + (rows.length ? '\n' : ''));
+      const widths = cols.map((_, i) =>
+        Math.max(...rows.map(r => r[i].length)),
+      );
+      res
+        .set('x-elastic-product', 'Elasticsearch')
+        .type('text/plain; charset=UTF-8');
+      res.send(
+        rows
+          .map(r =>
+            r
+              .map((v, i) => v.padEnd(widths[i]))
+              .join(' ')
+              .trimEnd(),
+          )
+          .join('\n') + (rows.length ? '\n' : ''),
+      );
     });
 
     app.use((req, _res) => {
       this.requests.other++;
-      throw illegalArgument(`no handler found for uri [${req.originalUrl}] and method [${req.method}]`);
+      throw illegalArgument(
+        `no handler found for uri [${req.originalUrl}] and method [${req.method}]`,
+      );
     });
-    app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-      if (err instanceof EsError) {
-        const body = err.body();
-        if (req.method === 'HEAD') res.status(err.status).end();
-        else this.send(req, res, err.status, body);
-        return;
-      }
-      const e = err as { type?: string; status?: number; message?: string };
-      if (e?.type === 'entity.too.large') {
-        this.send(req, res, 413, new EsError(413, 'content_too_long_exception', 'Request entity too large').body());
-        return;
-      }
-      this.send(req, res, 500, new EsError(500, 'exception', String(e?.message ?? err)).body());
-    });
+    app.use(
+      (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+        if (err instanceof EsError) {
+          const body = err.body();
+          if (req.method === 'HEAD') res.status(err.status).end();
+          else this.send(req, res, err.status, body);
+          return;
+        }
+        const e = err as { type?: string; status?: number; message?: string };
+        if (e?.type === 'entity.too.large') {
+          this.send(
+            req,
+            res,
+            413,
+            new EsError(
+              413,
+              'content_too_long_exception',
+              'Request entity too large',
+            ).body(),
+          );
+          return;
+        }
+        this.send(
+          req,
+          res,
+          500,
+          new EsError(500, 'exception', String(e?.message ?? err)).body(),
+        );
+      },
+    );
     return app;
   }
 
@@ -270,7 +410,11 @@ export class ElasticsearchStandIn {
     const compat = /compatible-with=(\d+)/.exec(accept);
     res.status(status);
     res.set('x-elastic-product', 'Elasticsearch');
-    res.type(compat ? `application/vnd.elasticsearch+json;compatible-with=${compat[1]}` : 'application/json; charset=UTF-8');
+    res.type(
+      compat
+        ? `application/vnd.elasticsearch+json;compatible-with=${compat[1]}`
+        : 'application/json; charset=UTF-8',
+    );
     res.send(req.method === 'HEAD' ? undefined : JSON.stringify(body));
   }
 
@@ -281,10 +425,16 @@ export class ElasticsearchStandIn {
     if (/^basic$/i.test(scheme)) {
       const decoded = Buffer.from(value, 'base64').toString('utf8');
       const i = decoded.indexOf(':');
-      ok = i > 0 && decoded.slice(0, i) === this.options.username && decoded.slice(i + 1) === this.options.password;
+      ok =
+        i > 0 &&
+        decoded.slice(0, i) === this.options.username &&
+        decoded.slice(i + 1) === this.options.password;
     } else if (/^apikey$/i.test(scheme)) {
       const decoded = Buffer.from(value, 'base64').toString('utf8');
-      const [id, key] = [decoded.slice(0, decoded.indexOf(':')), decoded.slice(decoded.indexOf(':') + 1)];
+      const [id, key] = [
+        decoded.slice(0, decoded.indexOf(':')),
+        decoded.slice(decoded.indexOf(':') + 1),
+      ];
       ok = this.options.apiKeys.some(k => k.id === id && k.key === key);
     }
     if (ok) {
@@ -293,10 +443,21 @@ export class ElasticsearchStandIn {
     }
     const challenge = ['Basic realm="security" charset="UTF-8"', 'ApiKey'];
     const reason = header
-      ? `unable to authenticate user [${/^basic$/i.test(scheme) ? Buffer.from(value, 'base64').toString('utf8').split(':')[0] : 'api key'}] for REST request [${req.path}]`
+      ? `unable to authenticate user [${
+          /^basic$/i.test(scheme)
+            ? Buffer.from(value, 'base64').toString('utf8').split(':')[0]
+            : 'api key'
+        }] for REST request [${req.path}]`
       : `missing authentication credentials for REST request [${req.originalUrl}]`;
     res.set('WWW-Authenticate', challenge);
-    this.send(req, res, 401, new EsError(401, 'security_exception', reason, { header: { 'WWW-Authenticate': challenge } }).body());
+    this.send(
+      req,
+      res,
+      401,
+      new EsError(401, 'security_exception', reason, {
+        header: { 'WWW-Authenticate': challenge },
+      }).body(),
+    );
   }
 
   private jsonBody(req: Request): Record<string, any> {
@@ -304,27 +465,50 @@ export class ElasticsearchStandIn {
     if (!raw.trim()) return {};
     try {
       const body = JSON.parse(raw);
-      if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error('not an object');
+      if (!body || typeof body !== 'object' || Array.isArray(body))
+        throw new Error('not an object');
       return body;
     } catch (e) {
-      throw new EsError(400, 'x_content_parse_exception', `[1:1] Failed to parse object: ${(e as Error).message}`);
+      throw new EsError(
+        400,
+        'x_content_parse_exception',
+        `[1:1] Failed to parse object: ${(e as Error).message}`,
+      );
     }
   }
 
   /** Resolves an index expression (`logs-*`, `a,b`, `_all`, `-excluded`) like Elasticsearch. */
-  private target(expression: string, query: Record<string, unknown>): SearchTarget {
+  private target(
+    expression: string,
+    query: Record<string, unknown>,
+  ): SearchTarget {
     const names = this.index.indexNames();
     const selected = new Set<string>();
     for (const part of expression.split(',')) {
       const exclude = part.startsWith('-') && selected.size > 0;
       const pattern = exclude ? part.slice(1) : part;
       const wildcard = pattern === '_all' || pattern.includes('*');
-      const re = new RegExp(`^${pattern === '_all' ? '.*' : pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+      const re = new RegExp(
+        `^${
+          pattern === '_all'
+            ? '.*'
+            : pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')
+        }$`,
+      );
       const matches = names.filter(n => re.test(n));
-      if (!wildcard && matches.length === 0 && query.ignore_unavailable !== 'true') throw indexNotFound(pattern);
-      for (const m of matches) (exclude ? selected.delete(m) : selected.add(m));
+      if (
+        !wildcard &&
+        matches.length === 0 &&
+        query.ignore_unavailable !== 'true'
+      )
+        throw indexNotFound(pattern);
+      for (const m of matches) {
+        if (exclude) selected.delete(m);
+        else selected.add(m);
+      }
     }
-    if (selected.size === 0 && query.allow_no_indices === 'false') throw indexNotFound(expression);
+    if (selected.size === 0 && query.allow_no_indices === 'false')
+      throw indexNotFound(expression);
     return {
       streams: this.index.streams.filter(s => selected.has(s.index)),
       indexName: [...selected][0] ?? expression,
@@ -337,9 +521,14 @@ export class ElasticsearchStandIn {
     const now = this.options.clock.now();
     if (!found || found.expiresAt < now) {
       this.pits.delete(id);
-      throw new EsError(404, 'search_context_missing_exception', `No search context found for id [${id.slice(0, 24)}...]`);
+      throw new EsError(
+        404,
+        'search_context_missing_exception',
+        `No search context found for id [${id.slice(0, 24)}...]`,
+      );
     }
-    if (pit.keep_alive !== undefined) found.expiresAt = now + parseTimeValue(pit.keep_alive, 'keep_alive');
+    if (pit.keep_alive !== undefined)
+      found.expiresAt = now + parseTimeValue(pit.keep_alive, 'keep_alive');
     return {
       streams: found.streams.map(i => this.index.streams[i]),
       indexName: found.indexName,
@@ -348,7 +537,10 @@ export class ElasticsearchStandIn {
     };
   }
 
-  private fieldCaps(target: SearchTarget, patterns: string[]): estypes.FieldCapsResponse {
+  private fieldCaps(
+    target: SearchTarget,
+    patterns: string[],
+  ): estypes.FieldCapsResponse {
     const indices = [...new Set(target.streams.map(s => s.index))].sort();
     const all: Record<string, string> = {
       _id: '_id',
@@ -356,7 +548,15 @@ export class ElasticsearchStandIn {
       ...MAPPING,
       ...Object.fromEntries(this.dynamicFields),
     };
-    const res = patterns.map(p => new RegExp(`^${p.trim().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`));
+    const res = patterns.map(
+      p =>
+        new RegExp(
+          `^${p
+            .trim()
+            .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+            .replace(/\*/g, '.*')}$`,
+        ),
+    );
     const fields: estypes.FieldCapsResponse['fields'] = {};
     for (const [name, type] of Object.entries(all)) {
       if (!res.some(r => r.test(name)) || indices.length === 0) continue;
@@ -375,7 +575,8 @@ export class ElasticsearchStandIn {
 
   private catIndices(target: SearchTarget): estypes.CatIndicesResponse {
     const byIndex = new Map<string, LogStream[]>();
-    for (const s of target.streams) byIndex.set(s.index, [...(byIndex.get(s.index) ?? []), s]);
+    for (const s of target.streams)
+      byIndex.set(s.index, [...(byIndex.get(s.index) ?? []), s]);
     return [...byIndex.entries()].sort().map(([name, streams]) => {
       const docs = streams.reduce((n, s) => n + s.length, 0);
       const size = `${Math.max(1, Math.round((docs * 180) / 1024 / 1024))}mb`;
@@ -383,7 +584,11 @@ export class ElasticsearchStandIn {
         health: 'green',
         status: 'open',
         index: name,
-        uuid: crypto.createHash('sha1').update(name).digest('base64url').slice(0, 22),
+        uuid: crypto
+          .createHash('sha1')
+          .update(name)
+          .digest('base64url')
+          .slice(0, 22),
         pri: '1',
         rep: '0',
         'docs.count': String(docs),
@@ -394,7 +599,10 @@ export class ElasticsearchStandIn {
     });
   }
 
-  private bulk(pathIndex: string | undefined, ndjson: string): estypes.BulkResponse {
+  private bulk(
+    pathIndex: string | undefined,
+    ndjson: string,
+  ): estypes.BulkResponse {
     const started = Date.now();
     const lines = ndjson.split('\n').filter(l => l.trim());
     const items: estypes.BulkResponse['items'] = [];
@@ -403,7 +611,11 @@ export class ElasticsearchStandIn {
       try {
         action = JSON.parse(lines[i]);
       } catch {
-        throw illegalArgument(`Malformed action/metadata line [${i + 1}], expected START_OBJECT but found [VALUE_STRING]`);
+        throw illegalArgument(
+          `Malformed action/metadata line [${
+            i + 1
+          }], expected START_OBJECT but found [VALUE_STRING]`,
+        );
       }
       const [op] = Object.keys(action);
       const meta = action[op] ?? {};
@@ -413,19 +625,36 @@ export class ElasticsearchStandIn {
           [op]: {
             _index: indexName ?? '',
             status: 400,
-            error: { type: 'illegal_argument_exception', reason: `the Portolan sandbox stand-in indexes with [index] and [create] only, not [${op}]` },
+            error: {
+              type: 'illegal_argument_exception',
+              reason: `the Portolan sandbox stand-in indexes with [index] and [create] only, not [${op}]`,
+            },
           },
         });
         if (op !== 'delete') i++;
         else i--;
         continue;
       }
-      if (!indexName) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: index is missing;');
+      if (!indexName)
+        throw new EsError(
+          400,
+          'action_request_validation_exception',
+          'Validation Failed: 1: index is missing;',
+        );
       let doc: Record<string, unknown>;
       try {
         doc = JSON.parse(lines[i + 1] ?? '');
       } catch (e) {
-        items.push({ [op]: { _index: indexName, status: 400, error: { type: 'document_parsing_exception', reason: `[1:1] failed to parse: ${(e as Error).message}` } } });
+        items.push({
+          [op]: {
+            _index: indexName,
+            status: 400,
+            error: {
+              type: 'document_parsing_exception',
+              reason: `[1:1] failed to parse: ${(e as Error).message}`,
+            },
+          },
+        });
         continue;
       }
       const flat = flatten(doc);
@@ -435,24 +664,36 @@ export class ElasticsearchStandIn {
           [op]: {
             _index: indexName,
             status: 400,
-            error: { type: 'document_parsing_exception', reason: '[1:1] failed to parse: data stream timestamp field [@timestamp] is missing' },
+            error: {
+              type: 'document_parsing_exception',
+              reason:
+                '[1:1] failed to parse: data stream timestamp field [@timestamp] is missing',
+            },
           },
         });
         continue;
       }
       for (const [k, v] of Object.entries(flat)) {
         if (MAPPING[k] || this.dynamicFields.has(k)) continue;
-        // As the `logs` index template maps dynamic fields: strings as keyword.
-        this.dynamicFields.set(k, typeof v === 'number' ? (Number.isInteger(v) ? 'long' : 'float') : typeof v === 'boolean' ? 'boolean' : 'keyword');
+        this.dynamicFields.set(k, dynamicFieldType(v));
       }
-      const str = (k: string) => (typeof flat[k] === 'string' ? (flat[k] as string) : '');
-      const stream = this.index.stream(str('service.name'), str('service.environment'), str('kubernetes.namespace'), str('orchestrator.cluster.name'), indexName);
+      const str = (k: string) =>
+        typeof flat[k] === 'string' ? (flat[k] as string) : '';
+      const stream = this.index.stream(
+        str('service.name'),
+        str('service.environment'),
+        str('kubernetes.namespace'),
+        str('orchestrator.cluster.name'),
+        indexName,
+      );
       const traceId = str('trace.id');
       const seq = stream.append(
         ts,
         this.index.levelId(str('log.level')),
         stream.podId(str('kubernetes.pod.name'), str('kubernetes.node.name')),
-        traceId ? (this.index.findTrace(traceId) ?? this.index.literalTrace(traceId)) : 0,
+        traceId
+          ? this.index.findTrace(traceId) ?? this.index.literalTrace(traceId)
+          : 0,
         LITERAL_TEMPLATE,
         0,
       );
@@ -473,6 +714,10 @@ export class ElasticsearchStandIn {
         },
       });
     }
-    return { took: Date.now() - started, errors: items.some(it => Object.values(it)[0]?.error), items };
+    return {
+      took: Date.now() - started,
+      errors: items.some(it => Object.values(it)[0]?.error),
+      items,
+    };
   }
 }

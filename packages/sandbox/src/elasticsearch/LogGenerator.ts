@@ -20,7 +20,10 @@ const TRACES: Record<string, number> = { prod: 0.6, staging: 0.25, dev: 0.25 };
 const BURST_RATE = 2.5;
 /** Canary pods start failing this long after the deploy began. */
 const BURST_DELAY_MS = 20_000;
-const HOURLY = [0.35, 0.3, 0.3, 0.3, 0.35, 0.45, 0.6, 0.85, 1.1, 1.3, 1.4, 1.4, 1.35, 1.35, 1.4, 1.4, 1.3, 1.2, 1.05, 0.9, 0.75, 0.6, 0.5, 0.4];
+const HOURLY = [
+  0.35, 0.3, 0.3, 0.3, 0.35, 0.45, 0.6, 0.85, 1.1, 1.3, 1.4, 1.4, 1.35, 1.35,
+  1.4, 1.4, 1.3, 1.2, 1.05, 0.9, 0.75, 0.6, 0.5, 0.4,
+];
 
 /**
  * Whether the sandbox's canary analysis passes for a revision: the same
@@ -117,7 +120,9 @@ export class LogGenerator {
     private readonly seed: number,
     private readonly days = 7,
   ) {
-    this.envs = [...new Set(world.catalog.clusters.map(c => c.environment))].sort();
+    this.envs = [
+      ...new Set(world.catalog.clusters.map(c => c.environment)),
+    ].sort();
     this.pools = ['trace', 'debug', 'info', 'warn', 'error'].map(level =>
       index.templates.background.filter(t => t.level === level),
     );
@@ -127,7 +132,8 @@ export class LogGenerator {
   catchUp(): void {
     const now = this.clock.now();
     const last = Math.floor(now / SLOT_MS);
-    if (this.nextSlot === undefined) this.nextSlot = Math.floor((now - this.days * DAY) / SLOT_MS);
+    if (this.nextSlot === undefined)
+      this.nextSlot = Math.floor((now - this.days * DAY) / SLOT_MS);
     if (this.nextSlot >= last) return;
     this.discoverApps();
     const byEnv = new Map<string, StreamState[]>();
@@ -145,7 +151,12 @@ export class LogGenerator {
   private discoverApps() {
     for (const app of this.world.apps) {
       if (this.states.has(app.name)) continue;
-      const stream = this.index.stream(app.service, app.environment, app.namespace, app.cluster);
+      const stream = this.index.stream(
+        app.service,
+        app.environment,
+        app.namespace,
+        app.cluster,
+      );
       this.states.set(app.name, {
         app,
         stream,
@@ -159,15 +170,28 @@ export class LogGenerator {
   }
 
   /** Pods of a revision, named as the Kubernetes stand-in names them (`<service>-<hash>-<suffix>`). */
-  private podsOf(state: StreamState, revision: string, count: number): number[] {
+  private podsOf(
+    state: StreamState,
+    revision: string,
+    count: number,
+  ): number[] {
     const key = `${revision}/${count}`;
     let pods = state.pods.get(key);
     if (!pods) {
       const rs = `${state.app.service}-${revision.slice(0, 10)}`;
       pods = [];
       for (let i = 0; i < count; i++) {
-        const suffix = crypto.createHash('sha1').update(`${rs}/${i}`).digest('hex').slice(0, 5);
-        pods.push(state.stream.podId(`${rs}-${suffix}`, `${state.app.cluster}-node-${(i % 3) + 1}`));
+        const suffix = crypto
+          .createHash('sha1')
+          .update(`${rs}/${i}`)
+          .digest('hex')
+          .slice(0, 5);
+        pods.push(
+          state.stream.podId(
+            `${rs}-${suffix}`,
+            `${state.app.cluster}-node-${(i % 3) + 1}`,
+          ),
+        );
       }
       state.pods.set(key, pods);
     }
@@ -176,34 +200,60 @@ export class LogGenerator {
 
   private phaseAt(state: StreamState, t: number): Phase {
     const deploys = state.app.deploys;
-    while (state.deploy + 1 < deploys.length && deploys[state.deploy + 1].startedAt <= t) state.deploy++;
+    while (
+      state.deploy + 1 < deploys.length &&
+      deploys[state.deploy + 1].startedAt <= t
+    )
+      state.deploy++;
     const d: Deploy | undefined = deploys[state.deploy];
     const inFlight = !!d && (d.finishedAt === undefined || t < d.finishedAt);
     const failing = !!d && t >= d.startedAt + BURST_DELAY_MS;
     // The same phase for every slot until a deploy starts, ends or fails.
     const key = state.deploy * 4 + (inFlight ? 2 : 0) + (failing ? 1 : 0);
-    if (state.phase && state.phaseKey === key && state.phaseResult === d?.result) return state.phase;
+    if (
+      state.phase &&
+      state.phaseKey === key &&
+      state.phaseResult === d?.result
+    )
+      return state.phase;
     state.phaseKey = key;
     state.phaseResult = d?.result;
     state.phase = this.computePhase(state, d, inFlight, failing);
     return state.phase;
   }
 
-  private computePhase(state: StreamState, d: Deploy | undefined, inFlight: boolean, failing: boolean): Phase {
+  private computePhase(
+    state: StreamState,
+    d: Deploy | undefined,
+    inFlight: boolean,
+    failing: boolean,
+  ): Phase {
     const initial = state.initial;
     if (!d) return { stable: this.podsOf(state, initial, state.app.replicas) };
     if (!inFlight) {
       const ok = d.result === 'succeeded' || d.result === 'rolled-back';
-      return { stable: this.podsOf(state, ok ? d.revision : d.previousRevision ?? initial, state.app.replicas) };
+      return {
+        stable: this.podsOf(
+          state,
+          ok ? d.revision : d.previousRevision ?? initial,
+          state.app.replicas,
+        ),
+      };
     }
-    const stable = this.podsOf(state, d.previousRevision ?? initial, state.app.replicas);
+    const stable = this.podsOf(
+      state,
+      d.previousRevision ?? initial,
+      state.app.replicas,
+    );
     if (state.app.workload === 'Rollout') {
       const canary = this.podsOf(state, d.revision, 1);
       const fails =
-        d.result === 'canary-aborted' || (d.result === 'in-progress' && !canaryAnalysisPasses(d.revision));
+        d.result === 'canary-aborted' ||
+        (d.result === 'in-progress' && !canaryAnalysisPasses(d.revision));
       return { stable, canary, failing: fails && failing ? canary : undefined };
     }
-    if (d.result === 'failed' && failing) return { stable, failing: this.podsOf(state, d.revision, 1) };
+    if (d.result === 'failed' && failing)
+      return { stable, failing: this.podsOf(state, d.revision, 1) };
     return { stable };
   }
 
@@ -217,7 +267,9 @@ export class LogGenerator {
     const pending: PendingLine[][] = live.map(() => []);
     const envIndex = this.envs.indexOf(env);
     const pickPod = (phase: Phase) =>
-      phase.canary && rng.next() < 0.25 ? rng.pick(phase.canary) : rng.pick(phase.stable);
+      phase.canary && rng.next() < 0.25
+        ? rng.pick(phase.canary)
+        : rng.pick(phase.stable);
 
     // Traces across services: a request entering one service and calling others.
     rng.reset(mix(this.seed, slot, envIndex, 0x7ace));
@@ -255,7 +307,9 @@ export class LogGenerator {
         // Another service of the environment called it, and logs the failure.
         if (live.length > 1) {
           const caller = (i + 1 + rng.int(live.length - 1)) % live.length;
-          const template = templates.callerOfFailure.get(live[i].app.service) ?? templates.callerOfFailure.values().next().value!;
+          const template =
+            templates.callerOfFailure.get(live[i].app.service) ??
+            templates.callerOfFailure.values().next().value!;
           pending[caller].push({
             offset,
             level: this.index.levelId(template.level),
@@ -287,7 +341,9 @@ export class LogGenerator {
         const r = rng.next();
         const level = backgroundLevel(r, env);
         const template =
-          rng.next() < 0.0008 ? rng.pick(templates.secret) : rng.pick(this.pools[level]);
+          rng.next() < 0.0008
+            ? rng.pick(templates.secret)
+            : rng.pick(this.pools[level]);
         lines.push({
           offset: rng.int(SLOT_MS),
           level: this.index.levelId(template.level),

@@ -60,12 +60,25 @@ export class LogIndex {
     return `logs-app-${environment}`;
   }
 
-  stream(service: string, environment: string, namespace: string, cluster: string, index?: string): LogStream {
+  stream(
+    service: string,
+    environment: string,
+    namespace: string,
+    cluster: string,
+    index?: string,
+  ): LogStream {
     const name = index ?? LogIndex.indexName(environment);
     const key = `${name}\u0000${service}\u0000${environment}`;
     let s = this.byKey.get(key);
     if (!s) {
-      s = new LogStream(this.streams.length, name, service, environment, namespace, cluster);
+      s = new LogStream(
+        this.streams.length,
+        name,
+        service,
+        environment,
+        namespace,
+        cluster,
+      );
       this.streams.push(s);
       this.byKey.set(key, s);
     }
@@ -73,7 +86,9 @@ export class LogIndex {
   }
 
   indexNames(): string[] {
-    return [...new Set([...this.streams.map(s => s.index), ...this.createdAt.keys()])].sort();
+    return [
+      ...new Set([...this.streams.map(s => s.index), ...this.createdAt.keys()]),
+    ].sort();
   }
 
   levelId(level: string): number {
@@ -103,10 +118,11 @@ export class LogIndex {
   traceId(stored: number): string {
     if (stored === 0) return '';
     const num = stored - 1;
-    if (num >= LITERAL_TRACE_BASE) return this.literalTraceIds[num - LITERAL_TRACE_BASE];
+    if (num >= LITERAL_TRACE_BASE)
+      return this.literalTraceIds[num - LITERAL_TRACE_BASE];
     const lo = num % 2 ** 24;
     const hi = Math.floor(num / 2 ** 24);
-    const mlo = lo ^ (MASK48 % 2 ** 24);
+    const mlo = lo ^ MASK48 % 2 ** 24;
     const mhi = hi ^ Math.floor(MASK48 / 2 ** 24);
     return (
       hex8(mix(this.seed, lo, hi)) +
@@ -125,7 +141,7 @@ export class LogIndex {
     const mhi = parseInt(id.slice(16, 22), 16);
     const mlo = parseInt(id.slice(22, 28), 16);
     const hi = mhi ^ Math.floor(MASK48 / 2 ** 24);
-    const lo = mlo ^ (MASK48 % 2 ** 24);
+    const lo = mlo ^ MASK48 % 2 ** 24;
     const stored = hi * 2 ** 24 + lo + 1;
     return this.traceId(stored) === id ? stored : undefined;
   }
@@ -171,7 +187,10 @@ export class LogIndex {
       return flatten(stream.literal.get(stream.seq.data[pos]) ?? {});
     }
     const t = this.templates.all[template];
-    const { message, values } = this.templates.render(t, stream.param.data[pos]);
+    const { message, values } = this.templates.render(
+      t,
+      stream.param.data[pos],
+    );
     const pod = stream.pod.data[pos];
     const podName = stream.pods[pod];
     const doc: FlatDoc = {
@@ -192,7 +211,10 @@ export class LogIndex {
     if (trace) doc['trace.id'] = this.traceId(trace);
     if (values.method) doc['http.request.method'] = values.method;
     if (values.path) doc['url.path'] = values.path;
-    if (values.status ?? values.status5xx) doc['http.response.status_code'] = Number(values.status ?? values.status5xx);
+    if (values.status ?? values.status5xx)
+      doc['http.response.status_code'] = Number(
+        values.status ?? values.status5xx,
+      );
     if (values.ms) doc['event.duration'] = Number(values.ms) * 1_000_000;
     if (values.user) doc['user.id'] = values.user;
     if (t.errorType) doc['error.type'] = t.errorType;
@@ -205,7 +227,8 @@ export class LogIndex {
 
   /** The `_source` of a line: ECS objects nested as the shipper sent them. */
   source(stream: LogStream, pos: number): Record<string, unknown> {
-    if (stream.template.data[pos] === LITERAL_TEMPLATE) return stream.literal.get(stream.seq.data[pos]) ?? {};
+    if (stream.template.data[pos] === LITERAL_TEMPLATE)
+      return stream.literal.get(stream.seq.data[pos]) ?? {};
     return nest(this.flat(stream, pos));
   }
 
@@ -216,15 +239,23 @@ export class LogIndex {
       const m = flatten(stream.literal.get(stream.seq.data[pos]) ?? {}).message;
       return typeof m === 'string' ? m : '';
     }
-    return this.templates.render(this.templates.all[template], stream.param.data[pos]).message;
+    return this.templates.render(
+      this.templates.all[template],
+      stream.param.data[pos],
+    ).message;
   }
 }
 
 /** `{ a: { b: 1 } }` → `{ 'a.b': 1 }` (arrays kept as values). */
-export function flatten(obj: Record<string, unknown>, prefix = '', out: FlatDoc = {}): FlatDoc {
+export function flatten(
+  obj: Record<string, unknown>,
+  prefix = '',
+  out: FlatDoc = {},
+): FlatDoc {
   for (const [k, v] of Object.entries(obj)) {
     const key = prefix ? `${prefix}.${k}` : k;
-    if (v && typeof v === 'object' && !Array.isArray(v)) flatten(v as Record<string, unknown>, key, out);
+    if (v && typeof v === 'object' && !Array.isArray(v))
+      flatten(v as Record<string, unknown>, key, out);
     else out[key] = v;
   }
   return out;

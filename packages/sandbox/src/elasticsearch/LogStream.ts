@@ -62,7 +62,14 @@ export class LogStream {
     return this.podIds.get(name);
   }
 
-  append(ts: number, level: number, pod: number, trace: number, template: number, param: number): number {
+  append(
+    ts: number,
+    level: number,
+    pod: number,
+    trace: number,
+    template: number,
+    param: number,
+  ): number {
     const n = this.ts.length;
     if (n > 0 && ts < this.ts.data[n - 1]) this.dirty = true;
     const seq = this.nextSeq++;
@@ -79,7 +86,8 @@ export class LogStream {
 
   private post(pos: number) {
     const level = this.level.data[pos];
-    while (this.levelPostings.length <= level) this.levelPostings.push(new Column(Uint32Array, 256));
+    while (this.levelPostings.length <= level)
+      this.levelPostings.push(new Column(Uint32Array, 256));
     this.levelPostings[level].push(pos);
     this.podPostings[this.pod.data[pos]].push(pos);
     if (this.trace.data[pos] !== 0) this.tracePostings.push(pos);
@@ -90,13 +98,25 @@ export class LogStream {
     if (!this.dirty) return;
     const n = this.length;
     const order = Array.from({ length: n }, (_, i) => i).sort(
-      (a, b) => this.ts.data[a] - this.ts.data[b] || this.seq.data[a] - this.seq.data[b],
+      (a, b) =>
+        this.ts.data[a] - this.ts.data[b] ||
+        this.seq.data[a] - this.seq.data[b],
     );
-    for (const col of [this.ts, this.seq, this.level, this.pod, this.trace, this.template, this.param] as Column<any>[]) {
+    for (const col of [
+      this.ts,
+      this.seq,
+      this.level,
+      this.pod,
+      this.trace,
+      this.template,
+      this.param,
+    ] as Column<any>[]) {
       const old = col.view().slice();
       col.replace(order.map(i => old[i]));
     }
-    this.levelPostings = this.levelPostings.map(() => new Column(Uint32Array, 256));
+    this.levelPostings = this.levelPostings.map(
+      () => new Column(Uint32Array, 256),
+    );
     this.podPostings = this.podPostings.map(() => new Column(Uint32Array, 256));
     this.tracePostings = new Column(Uint32Array);
     this.dirty = false;

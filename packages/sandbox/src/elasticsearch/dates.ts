@@ -1,9 +1,23 @@
 import { EsError } from './esErrors';
 
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, H: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const UNIT_MS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  H: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 
-function failed(value: unknown, format = 'strict_date_optional_time||epoch_millis'): EsError {
-  return new EsError(400, 'parse_exception', `failed to parse date field [${String(value)}] with format [${format}]`);
+function failed(
+  value: unknown,
+  format = 'strict_date_optional_time||epoch_millis',
+): EsError {
+  return new EsError(
+    400,
+    'parse_exception',
+    `failed to parse date field [${String(value)}] with format [${format}]`,
+  );
 }
 
 /**
@@ -11,10 +25,18 @@ function failed(value: unknown, format = 'strict_date_optional_time||epoch_milli
  * ISO 8601 date, or date math (`now-15m`, `now-7d/d`, `2026-11-02||+1d`).
  * `roundUp`: rounding (`/d`) goes to the end of the unit, as for `lte`/`gt`.
  */
-export function parseDate(value: unknown, now: number, roundUp: boolean, format?: string): number {
+export function parseDate(
+  value: unknown,
+  now: number,
+  roundUp: boolean,
+  format?: string,
+): number {
   if (typeof value === 'number') return value;
   const s = String(value);
-  if (format === 'epoch_millis' || (format === undefined && /^\d{10,}$/.test(s))) {
+  if (
+    format === 'epoch_millis' ||
+    (format === undefined && /^\d{10,}$/.test(s))
+  ) {
     if (!/^\d+$/.test(s)) throw failed(value, format);
     return Number(s);
   }
@@ -26,15 +48,18 @@ export function parseDate(value: unknown, now: number, roundUp: boolean, format?
   } else {
     const [base, rest = ''] = s.split('||');
     if (!/^\d{4}-\d{2}-\d{2}/.test(base)) throw failed(value, format);
-    anchor = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(base) || base.length <= 10 ? base : `${base}Z`);
+    anchor = Date.parse(
+      /[zZ]|[+-]\d{2}:?\d{2}$/.test(base) || base.length <= 10
+        ? base
+        : `${base}Z`,
+    );
     if (Number.isNaN(anchor)) throw failed(value, format);
     math = rest;
   }
   let t = anchor;
   const re = /([+-])(\d+)([smhHdwMy])|\/([smhHdwMy])/gy;
-  let m: RegExpExecArray | null;
   let consumed = 0;
-  while ((m = re.exec(math))) {
+  for (let m = re.exec(math); m; m = re.exec(math)) {
     consumed = re.lastIndex;
     if (m[4]) {
       const unit = m[4];
@@ -63,8 +88,18 @@ export function parseTimeValue(value: unknown, setting: string): number {
     throw new EsError(
       400,
       'illegal_argument_exception',
-      `failed to parse setting [${setting}] with value [${String(value)}] as a time value: unit is missing or unrecognized`,
+      `failed to parse setting [${setting}] with value [${String(
+        value,
+      )}] as a time value: unit is missing or unrecognized`,
     );
   }
-  return Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as Record<string, number>)[m[2]];
+  return (
+    Number(m[1]) *
+    (
+      { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as Record<
+        string,
+        number
+      >
+    )[m[2]]
+  );
 }

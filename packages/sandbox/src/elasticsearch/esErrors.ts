@@ -16,11 +16,19 @@ export class EsError extends Error {
   }
 
   body(): estypes.ErrorResponseBase {
-    const cause: estypes.ErrorCause = { type: this.type, reason: this.message, ...this.extra };
+    const cause: estypes.ErrorCause = {
+      type: this.type,
+      reason: this.message,
+      ...this.extra,
+    };
     // root_cause lists the innermost causes, as Elasticsearch reports them.
     const root = this.causedBy ?? cause;
     return {
-      error: { root_cause: [root], ...cause, ...(this.causedBy ? { caused_by: this.causedBy } : {}) },
+      error: {
+        root_cause: [root],
+        ...cause,
+        ...(this.causedBy ? { caused_by: this.causedBy } : {}),
+      },
       status: this.status,
     };
   }
@@ -41,7 +49,10 @@ export function illegalArgument(reason: string): EsError {
  * given text, a query_string syntax error): Elasticsearch wraps these in
  * `search_phase_execution_exception` with the shard's cause.
  */
-export function shardQueryError(index: string, cause: estypes.ErrorCause): EsError {
+export function shardQueryError(
+  index: string,
+  cause: estypes.ErrorCause,
+): EsError {
   return new EsError(
     400,
     'search_phase_execution_exception',
@@ -49,17 +60,24 @@ export function shardQueryError(index: string, cause: estypes.ErrorCause): EsErr
     {
       phase: 'query',
       grouped: true,
-      failed_shards: [{ shard: 0, index, node: 'portolan-sandbox-node', reason: cause }],
+      failed_shards: [
+        { shard: 0, index, node: 'portolan-sandbox-node', reason: cause },
+      ],
     },
     cause,
   );
 }
 
 export function indexNotFound(index: string): EsError {
-  return new EsError(404, 'index_not_found_exception', `no such index [${index}]`, {
-    'resource.type': 'index_or_alias',
-    'resource.id': index,
-    index_uuid: '_na_',
-    index,
-  });
+  return new EsError(
+    404,
+    'index_not_found_exception',
+    `no such index [${index}]`,
+    {
+      'resource.type': 'index_or_alias',
+      'resource.id': index,
+      index_uuid: '_na_',
+      index,
+    },
+  );
 }

@@ -11,7 +11,10 @@ export { canaryAnalysisPasses, SLOT_MS } from './LogGenerator';
 /** Fixed, documented sandbox-only credentials of the Elasticsearch stand-in. */
 export const SANDBOX_ELASTIC_USER = 'elastic';
 export const SANDBOX_ELASTIC_PASSWORD = 'portolan-sandbox';
-export const SANDBOX_ELASTIC_API_KEY = { id: 'portolan-sandbox', key: 'sandbox-api-key-portolan' };
+export const SANDBOX_ELASTIC_API_KEY = {
+  id: 'portolan-sandbox',
+  key: 'sandbox-api-key-portolan',
+};
 
 /** What sandbox.json says about the Elasticsearch stand-in. */
 export interface ElasticsearchSandboxInfo {
@@ -34,7 +37,11 @@ export async function startElasticsearchStandIn(options: {
   port: number;
   realtime?: boolean;
   days?: number;
-}): Promise<{ standIn: ElasticsearchStandIn; server: http.Server; info: ElasticsearchSandboxInfo }> {
+}): Promise<{
+  standIn: ElasticsearchStandIn;
+  server: http.Server;
+  info: ElasticsearchSandboxInfo;
+}> {
   const standIn = new ElasticsearchStandIn({
     world: options.world,
     clock: options.clock,
@@ -44,7 +51,11 @@ export async function startElasticsearchStandIn(options: {
     apiKeys: [SANDBOX_ELASTIC_API_KEY],
     days: options.days,
   });
-  const { server, url } = await listen(standIn.router(), options.host, options.port);
+  const { server, url } = await listen(
+    standIn.router(),
+    options.host,
+    options.port,
+  );
   // Running for people, the week of logs is written right away (about a
   // second), so the first search does not wait for it; tests write it on
   // their first request.

@@ -17,14 +17,18 @@ export function mix(...values: number[]): number {
 
 export function hashString(s: string): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  for (let i = 0; i < s.length; i++)
+    h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
 
 /** Values a placeholder takes: a closed vocabulary, or an open generator (numbers, ids, secrets). */
 type Vocabulary =
   | { closed: readonly string[] }
-  | { open: (h: number) => string; /** what its tokens look like (undefined: anything) */ shape?: RegExp };
+  | {
+      open: (h: number) => string;
+      /** what its tokens look like (undefined: anything) */ shape?: RegExp;
+    };
 
 const hex = (h: number, n: number) => {
   let out = '';
@@ -39,7 +43,9 @@ const hex = (h: number, n: number) => {
 /** The fixed vocabularies; `upstream` is filled with the world's services. */
 function vocabularies(services: readonly string[]): Record<string, Vocabulary> {
   return {
-    upstream: { closed: [...services, 'postgres', 'redis', 'kafka', 'stripe-api'] },
+    upstream: {
+      closed: [...services, 'postgres', 'redis', 'kafka', 'stripe-api'],
+    },
     method: { closed: ['GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE'] },
     path: {
       closed: [
@@ -53,11 +59,25 @@ function vocabularies(services: readonly string[]): Record<string, Vocabulary> {
         '/api/v1/invoices',
       ],
     },
-    status: { closed: ['200', '200', '200', '200', '201', '204', '304', '404'] },
+    status: {
+      closed: ['200', '200', '200', '200', '201', '204', '304', '404'],
+    },
     status5xx: { closed: ['500', '502', '503'] },
-    queue: { closed: ['orders', 'payments', 'notifications', 'invoices', 'search-index'] },
-    table: { closed: ['orders', 'carts', 'users', 'payments', 'products', 'sessions'] },
-    flag: { closed: ['new-checkout', 'fast-search', 'risk-v2', 'async-invoices'] },
+    queue: {
+      closed: [
+        'orders',
+        'payments',
+        'notifications',
+        'invoices',
+        'search-index',
+      ],
+    },
+    table: {
+      closed: ['orders', 'carts', 'users', 'payments', 'products', 'sessions'],
+    },
+    flag: {
+      closed: ['new-checkout', 'fast-search', 'risk-v2', 'async-invoices'],
+    },
     handler: {
       closed: [
         'OrderController.create',
@@ -70,7 +90,12 @@ function vocabularies(services: readonly string[]): Record<string, Vocabulary> {
     },
     port: { closed: ['5432', '6379', '9092', '443', '8080'] },
     exception: {
-      closed: ['NullPointerException', 'IllegalStateException', 'TimeoutException', 'SocketException'],
+      closed: [
+        'NullPointerException',
+        'IllegalStateException',
+        'TimeoutException',
+        'SocketException',
+      ],
     },
     ms: { open: h => String(3 + (h % 480)), shape: /^\d+$/ },
     slowms: { open: h => String(520 + (h % 4000)), shape: /^\d+$/ },
@@ -81,11 +106,22 @@ function vocabularies(services: readonly string[]): Record<string, Vocabulary> {
     // Secrets some services leak into their logs; the portal masks them.
     jwt: {
       open: h =>
-        `eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.${Buffer.from(`{"sub":"u-${h % 90000}","iat":${1700000000 + (h % 1000000)}}`).toString('base64url')}.${hex(mix(h, 1), 43)}`,
+        `eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.${Buffer.from(
+          `{"sub":"u-${h % 90000}","iat":${1700000000 + (h % 1000000)}}`,
+        ).toString('base64url')}.${hex(mix(h, 1), 43)}`,
     },
-    password: { open: h => `pw${hex(mix(h, 2), 12)}`, shape: /^pw[0-9a-f]{12}$/ },
-    akid: { open: h => `AKIA${hex(mix(h, 3), 16).toUpperCase()}`, shape: /^akia[0-9a-f]{16}$/ },
-    pem: { open: h => `MIIEowIBAAKCAQEA${Buffer.from(hex(mix(h, 4), 48)).toString('base64')}` },
+    password: {
+      open: h => `pw${hex(mix(h, 2), 12)}`,
+      shape: /^pw[0-9a-f]{12}$/,
+    },
+    akid: {
+      open: h => `AKIA${hex(mix(h, 3), 16).toUpperCase()}`,
+      shape: /^akia[0-9a-f]{16}$/,
+    },
+    pem: {
+      open: h =>
+        `MIIEowIBAAKCAQEA${Buffer.from(hex(mix(h, 4), 48)).toString('base64')}`,
+    },
   };
 }
 
@@ -112,42 +148,149 @@ interface TemplateSpec {
 }
 
 const BACKGROUND: TemplateSpec[] = [
-  { level: 'debug', logger: 'db', text: 'Query on {table} took {ms} ms, rows={n}' },
-  { level: 'debug', logger: 'flags', text: 'Feature flag {flag} evaluated for user {user}' },
-  { level: 'info', logger: 'http', text: '{method} {path} {status} in {ms} ms' },
-  { level: 'info', logger: 'http', text: '{method} {path}/{id} {status} in {ms} ms' },
-  { level: 'info', logger: 'worker', text: 'Handled {n} messages from queue {queue}' },
-  { level: 'info', logger: 'cache', text: 'Cache hit ratio {pct}% over the last minute' },
-  { level: 'info', logger: 'pool', text: 'Connection pool to {upstream} has {n} idle connections' },
+  {
+    level: 'debug',
+    logger: 'db',
+    text: 'Query on {table} took {ms} ms, rows={n}',
+  },
+  {
+    level: 'debug',
+    logger: 'flags',
+    text: 'Feature flag {flag} evaluated for user {user}',
+  },
+  {
+    level: 'info',
+    logger: 'http',
+    text: '{method} {path} {status} in {ms} ms',
+  },
+  {
+    level: 'info',
+    logger: 'http',
+    text: '{method} {path}/{id} {status} in {ms} ms',
+  },
+  {
+    level: 'info',
+    logger: 'worker',
+    text: 'Handled {n} messages from queue {queue}',
+  },
+  {
+    level: 'info',
+    logger: 'cache',
+    text: 'Cache hit ratio {pct}% over the last minute',
+  },
+  {
+    level: 'info',
+    logger: 'pool',
+    text: 'Connection pool to {upstream} has {n} idle connections',
+  },
   { level: 'info', logger: 'health', text: 'Health check passed' },
-  { level: 'info', logger: 'session', text: 'Session refreshed for user {user}' },
-  { level: 'warn', logger: 'http', text: 'Slow response from {upstream}: {slowms} ms (threshold 500ms)' },
-  { level: 'warn', logger: 'http', text: 'Retrying request to {upstream} (attempt 2 of 3)' },
-  { level: 'warn', logger: 'pool', text: 'Connection pool to {upstream} at {pct}% capacity' },
-  { level: 'error', logger: 'http', text: 'Timeout after 5000ms calling {upstream}', errorType: 'TimeoutException' },
-  { level: 'error', logger: 'db', text: 'Connection refused: {upstream}:{port}', errorType: 'ConnectException' },
-  { level: 'error', logger: 'app', text: 'Unhandled {exception} in {handler}', errorType: 'UnhandledException' },
+  {
+    level: 'info',
+    logger: 'session',
+    text: 'Session refreshed for user {user}',
+  },
+  {
+    level: 'warn',
+    logger: 'http',
+    text: 'Slow response from {upstream}: {slowms} ms (threshold 500ms)',
+  },
+  {
+    level: 'warn',
+    logger: 'http',
+    text: 'Retrying request to {upstream} (attempt 2 of 3)',
+  },
+  {
+    level: 'warn',
+    logger: 'pool',
+    text: 'Connection pool to {upstream} at {pct}% capacity',
+  },
+  {
+    level: 'error',
+    logger: 'http',
+    text: 'Timeout after 5000ms calling {upstream}',
+    errorType: 'TimeoutException',
+  },
+  {
+    level: 'error',
+    logger: 'db',
+    text: 'Connection refused: {upstream}:{port}',
+    errorType: 'ConnectException',
+  },
+  {
+    level: 'error',
+    logger: 'app',
+    text: 'Unhandled {exception} in {handler}',
+    errorType: 'UnhandledException',
+  },
 ];
 const TRACED: TemplateSpec[] = [
-  { level: 'info', logger: 'http', text: '{method} {path} {status} in {ms} ms' },
-  { level: 'info', logger: 'client', text: 'Called {upstream} {method} {path}: {status} in {ms} ms' },
+  {
+    level: 'info',
+    logger: 'http',
+    text: '{method} {path} {status} in {ms} ms',
+  },
+  {
+    level: 'info',
+    logger: 'client',
+    text: 'Called {upstream} {method} {path}: {status} in {ms} ms',
+  },
 ];
 /** A caller's line when its upstream fails (error bursts). */
 const CALLER_OF_FAILURE: TemplateSpec[] = [
-  { level: 'warn', logger: 'client', text: 'Upstream {upstream} returned {status5xx} for {method} {path}, retrying' },
+  {
+    level: 'warn',
+    logger: 'client',
+    text: 'Upstream {upstream} returned {status5xx} for {method} {path}, retrying',
+  },
 ];
 /** What a failing canary (or a crash-looping new version) logs. */
 const BURST: TemplateSpec[] = [
-  { level: 'error', logger: 'http', text: 'POST {path} failed with {status5xx}: IllegalStateException: connection pool exhausted', errorType: 'IllegalStateException' },
-  { level: 'error', logger: 'app', text: 'Unhandled NullPointerException in {handler} after deploy of new version', errorType: 'NullPointerException' },
-  { level: 'error', logger: 'db', text: 'Database connection failed: too many connections for role app (max 100)', errorType: 'PSQLException' },
-  { level: 'warn', logger: 'health', text: 'Readiness probe failed: HTTP probe failed with statuscode: 503' },
+  {
+    level: 'error',
+    logger: 'http',
+    text: 'POST {path} failed with {status5xx}: IllegalStateException: connection pool exhausted',
+    errorType: 'IllegalStateException',
+  },
+  {
+    level: 'error',
+    logger: 'app',
+    text: 'Unhandled NullPointerException in {handler} after deploy of new version',
+    errorType: 'NullPointerException',
+  },
+  {
+    level: 'error',
+    logger: 'db',
+    text: 'Database connection failed: too many connections for role app (max 100)',
+    errorType: 'PSQLException',
+  },
+  {
+    level: 'warn',
+    logger: 'health',
+    text: 'Readiness probe failed: HTTP probe failed with statuscode: 503',
+  },
 ];
 const SECRET: TemplateSpec[] = [
-  { level: 'warn', logger: 'client', text: 'Retrying {upstream} call with header Authorization: Bearer {jwt}' },
-  { level: 'info', logger: 'db', text: 'Connecting to postgres://app:{password}@{upstream}-db:5432/app' },
-  { level: 'info', logger: 'aws', text: 'Loaded AWS credentials {akid} from the environment' },
-  { level: 'error', logger: 'tls', text: 'Bad TLS key: -----BEGIN RSA PRIVATE KEY-----{pem}-----END RSA PRIVATE KEY-----', errorType: 'KeyException' },
+  {
+    level: 'warn',
+    logger: 'client',
+    text: 'Retrying {upstream} call with header Authorization: Bearer {jwt}',
+  },
+  {
+    level: 'info',
+    logger: 'db',
+    text: 'Connecting to postgres://app:{password}@{upstream}-db:5432/app',
+  },
+  {
+    level: 'info',
+    logger: 'aws',
+    text: 'Loaded AWS credentials {akid} from the environment',
+  },
+  {
+    level: 'error',
+    logger: 'tls',
+    text: 'Bad TLS key: -----BEGIN RSA PRIVATE KEY-----{pem}-----END RSA PRIVATE KEY-----',
+    errorType: 'KeyException',
+  },
 ];
 
 /** The message templates of the generated logs, with what their rendered text can contain. */
@@ -167,7 +310,13 @@ export class LogTemplates {
     this.background = make(BACKGROUND);
     this.traced = make(TRACED);
     for (const service of services) {
-      this.callerOfFailure.set(service, this.add({ ...CALLER_OF_FAILURE[0], text: CALLER_OF_FAILURE[0].text.replace('{upstream}', service) }));
+      this.callerOfFailure.set(
+        service,
+        this.add({
+          ...CALLER_OF_FAILURE[0],
+          text: CALLER_OF_FAILURE[0].text.replace('{upstream}', service),
+        }),
+      );
     }
     this.burst = make(BURST);
     this.secret = make(SECRET);
@@ -180,14 +329,25 @@ export class LogTemplates {
     const openShapes: Array<RegExp | undefined> = [];
     // A placeholder glued to a word would make tokens no vocabulary lists.
     if (/[\p{L}\p{N}_.']\{|\}[\p{L}\p{N}_.']/u.test(spec.text)) {
-      throw new Error(`log template glues a placeholder to a word: ${spec.text}`);
+      throw new Error(
+        `log template glues a placeholder to a word: ${spec.text}`,
+      );
     }
     for (const p of placeholders) {
       const v = this.vocab[p];
       if ('open' in v) openShapes.push(v.shape);
-      else for (const word of v.closed) for (const t of tokenize(word)) possibleTokens.add(t);
+      else
+        for (const word of v.closed)
+          for (const t of tokenize(word)) possibleTokens.add(t);
     }
-    const t: LogTemplate = { id: this.all.length, ...spec, staticTokens, possibleTokens, openShapes, placeholders };
+    const t: LogTemplate = {
+      id: this.all.length,
+      ...spec,
+      staticTokens,
+      possibleTokens,
+      openShapes,
+      placeholders,
+    };
     this.all.push(t);
     return t;
   }
@@ -206,16 +366,22 @@ export class LogTemplates {
    */
   clauseTest(template: LogTemplate, clause: TextClause): boolean | ParamTest {
     if (clause.kind === 'phrase' && clause.tokens.length === 1) {
-      return this.clauseTest(template, { kind: 'term', value: clause.tokens[0] });
+      return this.clauseTest(template, {
+        kind: 'term',
+        value: clause.tokens[0],
+      });
     }
     if (clause.kind === 'phrase') {
       for (const token of clause.tokens) {
-        if (this.clauseTest(template, { kind: 'term', value: token }) === false) return false;
+        if (this.clauseTest(template, { kind: 'term', value: token }) === false)
+          return false;
       }
-      return param => matchesClause(tokenize(this.render(template, param).message), clause);
+      return param =>
+        matchesClause(tokenize(this.render(template, param).message), clause);
     }
     const { value, prefix } = clause;
-    const hit = (token: string) => (prefix ? token.startsWith(value) : token === value);
+    const hit = (token: string) =>
+      prefix ? token.startsWith(value) : token === value;
     for (const token of template.staticTokens) if (hit(token)) return true;
     const tests: ParamTest[] = [];
     template.placeholders.forEach((name, j) => {
@@ -227,8 +393,13 @@ export class LogTemplates {
         });
         const n = v.closed.length;
         if (matching.size === n) tests.push(() => true);
-        else if (matching.size) tests.push(param => matching.has(mix(param, j + 1) % n));
-      } else if (!v.shape || v.shape.test(value) || (prefix && /^[0-9a-z]+$/.test(value))) {
+        else if (matching.size)
+          tests.push(param => matching.has(mix(param, j + 1) % n));
+      } else if (
+        !v.shape ||
+        v.shape.test(value) ||
+        (prefix && /^[0-9a-z]+$/.test(value))
+      ) {
         tests.push(param => tokenize(v.open(mix(param, j + 1))).some(hit));
       }
     });
@@ -237,7 +408,10 @@ export class LogTemplates {
     return param => tests.some(t => t(param));
   }
 
-  render(template: LogTemplate, param: number): { message: string; values: Record<string, string> } {
+  render(
+    template: LogTemplate,
+    param: number,
+  ): { message: string; values: Record<string, string> } {
     let i = 0;
     const values: Record<string, string> = {};
     const message = template.text.replace(/\{(\w+)\}/g, (_, name: string) => {

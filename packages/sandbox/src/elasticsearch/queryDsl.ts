@@ -56,7 +56,11 @@ function andPlans(plans: Plan[]): Plan {
   return out;
 }
 
-const leaf = (bind: (s: LogStream) => Bound, plan: Plan = OPEN_PLAN(), texts: CompiledQuery['texts'] = []): CompiledQuery => ({
+const leaf = (
+  bind: (s: LogStream) => Bound,
+  plan: Plan = OPEN_PLAN(),
+  texts: CompiledQuery['texts'] = [],
+): CompiledQuery => ({
   bind,
   plan,
   texts,
@@ -126,7 +130,11 @@ const MATCH_NONE = leaf(() => false);
 type Compiled = boolean | ParamTest;
 
 /** A text query over one template's messages: a constant, or a test of the line's parameter. */
-function templateTest(templates: LogTemplates, t: LogTemplate, q: TextQuery): Compiled {
+function templateTest(
+  templates: LogTemplates,
+  t: LogTemplate,
+  q: TextQuery,
+): Compiled {
   switch (q.op) {
     case 'all':
       return true;
@@ -145,7 +153,9 @@ function templateTest(templates: LogTemplates, t: LogTemplate, q: TextQuery): Co
         if (c !== true) tests.push(c);
       }
       if (tests.length === 0) return true;
-      return tests.length === 1 ? tests[0] : param => tests.every(f => f(param));
+      return tests.length === 1
+        ? tests[0]
+        : param => tests.every(f => f(param));
     }
     default: {
       const tests: ParamTest[] = [];
@@ -168,7 +178,11 @@ function namesOtherFields(q: TextQuery): boolean {
   return false;
 }
 
-function evalText(q: TextQuery, tokens: string[], flat: () => FlatDoc): boolean {
+function evalText(
+  q: TextQuery,
+  tokens: string[],
+  flat: () => FlatDoc,
+): boolean {
   switch (q.op) {
     case 'all':
       return true;
@@ -179,7 +193,9 @@ function evalText(q: TextQuery, tokens: string[], flat: () => FlatDoc): boolean 
         const clause = q.clause;
         const text = String(v).toLowerCase();
         if (clause.kind === 'phrase') return text === clause.tokens.join(' ');
-        return clause.prefix ? text.startsWith(clause.value) : text === clause.value;
+        return clause.prefix
+          ? text.startsWith(clause.value)
+          : text === clause.value;
       }
       return matchesClause(tokens, q.clause);
     }
@@ -199,7 +215,8 @@ function evalText(q: TextQuery, tokens: string[], flat: () => FlatDoc): boolean 
  */
 function messageQuery(ctx: QueryContext, q: TextQuery): CompiledQuery {
   const { index } = ctx;
-  const full = (s: LogStream, pos: number) => evalText(q, tokenize(index.message(s, pos)), () => index.flat(s, pos));
+  const full = (s: LogStream, pos: number) =>
+    evalText(q, tokenize(index.message(s, pos)), () => index.flat(s, pos));
   const perTemplate: Compiled[] | undefined = namesOtherFields(q)
     ? undefined
     : index.templates.all.map(t => templateTest(index.templates, t, q));
@@ -216,7 +233,9 @@ function messageQuery(ctx: QueryContext, q: TextQuery): CompiledQuery {
 }
 
 /** Field values read from the columns where possible (no document built). */
-function keywordValue(field: string): ((s: LogStream) => string | undefined) | undefined {
+function keywordValue(
+  field: string,
+): ((s: LogStream) => string | undefined) | undefined {
   switch (field) {
     case 'service.name':
       return s => s.service || undefined;
@@ -240,7 +259,10 @@ function numberFormatError(ctx: QueryContext, value: unknown): EsError {
     reason: `failed to create query: For input string: "${String(value)}"`,
     index_uuid: 'sandbox',
     index: ctx.indexName,
-    caused_by: { type: 'number_format_exception', reason: `For input string: "${String(value)}"` },
+    caused_by: {
+      type: 'number_format_exception',
+      reason: `For input string: "${String(value)}"`,
+    },
   });
 }
 
@@ -249,13 +271,23 @@ function fieldType(field: string): string | undefined {
 }
 
 /** Equality with one value: `term` semantics on any field. */
-function termQuery(ctx: QueryContext, field: string, value: unknown, caseInsensitive = false): CompiledQuery {
+function termQuery(
+  ctx: QueryContext,
+  field: string,
+  value: unknown,
+  caseInsensitive = false,
+): CompiledQuery {
   const { index } = ctx;
   const str = String(value);
   const type = fieldType(field);
-  if (type === 'long' && !/^-?\d+$/.test(str.trim())) throw numberFormatError(ctx, value);
+  if (type === 'long' && !/^-?\d+$/.test(str.trim()))
+    throw numberFormatError(ctx, value);
   const eq = (v: unknown) =>
-    v !== undefined && v !== null && (caseInsensitive ? String(v).toLowerCase() === str.toLowerCase() : String(v) === str);
+    v !== undefined &&
+    v !== null &&
+    (caseInsensitive
+      ? String(v).toLowerCase() === str.toLowerCase()
+      : String(v) === str);
   const constant = keywordValue(field);
   if (constant) return leaf(s => eq(constant(s)));
   switch (field) {
@@ -270,9 +302,14 @@ function termQuery(ctx: QueryContext, field: string, value: unknown, caseInsensi
         s => {
           const id = caseInsensitive ? undefined : index.findLevel(str);
           if (!caseInsensitive && id === undefined) return false;
-          return pos => (id !== undefined ? s.level.data[pos] === id : eq(index.levelName(s.level.data[pos])));
+          return pos =>
+            id !== undefined
+              ? s.level.data[pos] === id
+              : eq(index.levelName(s.level.data[pos]));
         },
-        caseInsensitive ? OPEN_PLAN() : { ...OPEN_PLAN(), levels: new Set([str]) },
+        caseInsensitive
+          ? OPEN_PLAN()
+          : { ...OPEN_PLAN(), levels: new Set([str]) },
       );
     }
     case 'kubernetes.pod.name':
@@ -313,7 +350,13 @@ function termQuery(ctx: QueryContext, field: string, value: unknown, caseInsensi
 function existsQuery(ctx: QueryContext, field: string): CompiledQuery {
   const { index } = ctx;
   if (field === 'trace.id') return leaf(s => pos => s.trace.data[pos] !== 0);
-  if (field === '@timestamp' || field === 'message' || field === '_id' || field === '_index') return MATCH_ALL;
+  if (
+    field === '@timestamp' ||
+    field === 'message' ||
+    field === '_id' ||
+    field === '_index'
+  )
+    return MATCH_ALL;
   const constant = keywordValue(field);
   if (constant) return leaf(s => constant(s) !== undefined);
   return leaf(s => pos => {
@@ -322,25 +365,37 @@ function existsQuery(ctx: QueryContext, field: string): CompiledQuery {
   });
 }
 
-function rangeQuery(ctx: QueryContext, field: string, spec: estypes.QueryDslRangeQuery): CompiledQuery {
+function rangeQuery(
+  ctx: QueryContext,
+  field: string,
+  spec: estypes.QueryDslRangeQuery,
+): CompiledQuery {
   const r = spec as Record<string, any>;
   if (field === '@timestamp') {
     let from = -Infinity;
     let to = Infinity;
     const fmt = r.format as string | undefined;
-    if (r.gte !== undefined && r.gte !== null) from = Math.max(from, parseDate(r.gte, ctx.now, false, fmt));
-    if (r.gt !== undefined && r.gt !== null) from = Math.max(from, parseDate(r.gt, ctx.now, true, fmt) + 1);
-    if (r.lte !== undefined && r.lte !== null) to = Math.min(to, parseDate(r.lte, ctx.now, true, fmt) + 1);
-    if (r.lt !== undefined && r.lt !== null) to = Math.min(to, parseDate(r.lt, ctx.now, false, fmt));
-    return leaf(s => pos => {
-      const t = s.ts.data[pos];
-      return t >= from && t < to;
-    }, { from, to });
+    if (r.gte !== undefined && r.gte !== null)
+      from = Math.max(from, parseDate(r.gte, ctx.now, false, fmt));
+    if (r.gt !== undefined && r.gt !== null)
+      from = Math.max(from, parseDate(r.gt, ctx.now, true, fmt) + 1);
+    if (r.lte !== undefined && r.lte !== null)
+      to = Math.min(to, parseDate(r.lte, ctx.now, true, fmt) + 1);
+    if (r.lt !== undefined && r.lt !== null)
+      to = Math.min(to, parseDate(r.lt, ctx.now, false, fmt));
+    return leaf(
+      s => pos => {
+        const t = s.ts.data[pos];
+        return t >= from && t < to;
+      },
+      { from, to },
+    );
   }
   const numeric = fieldType(field) === 'long';
   const conv = (v: unknown) => {
     if (!numeric) return String(v);
-    if (!/^-?\d+(\.\d+)?$/.test(String(v).trim())) throw numberFormatError(ctx, v);
+    if (!/^-?\d+(\.\d+)?$/.test(String(v).trim()))
+      throw numberFormatError(ctx, v);
     return Number(v);
   };
   const bounds = (['gte', 'gt', 'lte', 'lt'] as const)
@@ -360,11 +415,24 @@ function rangeQuery(ctx: QueryContext, field: string, spec: estypes.QueryDslRang
 }
 
 /** `{ field: value }` or `{ field: { value|query: ..., ...options } }`: the field's one entry. */
-function single(kind: string, body: unknown, valueKey: string): [string, any, Record<string, any>] {
-  if (!body || typeof body !== 'object') throw parsingError(`[${kind}] query malformed, no start_object after query name`);
-  const entries = Object.entries(body as Record<string, unknown>).filter(([k]) => k !== 'boost' && k !== '_name');
+function single(
+  kind: string,
+  body: unknown,
+  valueKey: string,
+): [string, any, Record<string, any>] {
+  if (!body || typeof body !== 'object')
+    throw parsingError(
+      `[${kind}] query malformed, no start_object after query name`,
+    );
+  const entries = Object.entries(body as Record<string, unknown>).filter(
+    ([k]) => k !== 'boost' && k !== '_name',
+  );
   if (entries.length !== 1) {
-    throw parsingError(`[${kind}] query doesn't support multiple fields, found [${entries.map(([k]) => k).join('] and [')}]`);
+    throw parsingError(
+      `[${kind}] query doesn't support multiple fields, found [${entries
+        .map(([k]) => k)
+        .join('] and [')}]`,
+    );
   }
   const [field, spec] = entries[0];
   if (spec && typeof spec === 'object' && !Array.isArray(spec)) {
@@ -374,7 +442,13 @@ function single(kind: string, body: unknown, valueKey: string): [string, any, Re
   return [field, spec, {}];
 }
 
-function matchQuery(ctx: QueryContext, field: string, query: unknown, opts: Record<string, any>, phrase: boolean): CompiledQuery {
+function matchQuery(
+  ctx: QueryContext,
+  field: string,
+  query: unknown,
+  opts: Record<string, any>,
+  phrase: boolean,
+): CompiledQuery {
   const type = fieldType(field);
   if (field === 'message' || (type === undefined && field === '*')) {
     const tokens = tokenize(String(query ?? ''));
@@ -382,8 +456,12 @@ function matchQuery(ctx: QueryContext, field: string, query: unknown, opts: Reco
     let q: TextQuery;
     if (phrase) q = { op: 'clause', clause: { kind: 'phrase', tokens } };
     else {
-      const op = String(opts.operator ?? 'or').toLowerCase() === 'and' ? 'and' : 'or';
-      const children: TextQuery[] = tokens.map(t => ({ op: 'clause', clause: { kind: 'term', value: t } }));
+      const op =
+        String(opts.operator ?? 'or').toLowerCase() === 'and' ? 'and' : 'or';
+      const children: TextQuery[] = tokens.map(t => ({
+        op: 'clause',
+        clause: { kind: 'term', value: t },
+      }));
       q = children.length === 1 ? children[0] : { op, children };
     }
     return messageQuery(ctx, q);
@@ -397,14 +475,18 @@ function textQueryFor(
   q: TextQuery,
   fields: string[],
 ): CompiledQuery {
-  const messageFields = fields.filter(f => f === 'message' || f === '*' || f.startsWith('message^'));
+  const messageFields = fields.filter(
+    f => f === 'message' || f === '*' || f.startsWith('message^'),
+  );
   if (messageFields.length === 0 && fields.length > 0) {
     // Only keyword fields: each bare clause must equal a field's value.
     return leaf(s => pos => {
       const flat = ctx.index.flat(s, pos);
       return fields.some(f => {
         const v = flat[f];
-        return v !== undefined && evalText(q, [String(v).toLowerCase()], () => flat);
+        return (
+          v !== undefined && evalText(q, [String(v).toLowerCase()], () => flat)
+        );
       });
     });
   }
@@ -412,22 +494,50 @@ function textQueryFor(
 }
 
 const QUERY_TYPES = new Set([
-  'bool', 'term', 'terms', 'range', 'exists', 'match', 'match_phrase', 'match_all', 'match_none',
-  'simple_query_string', 'query_string', 'ids',
+  'bool',
+  'term',
+  'terms',
+  'range',
+  'exists',
+  'match',
+  'match_phrase',
+  'match_all',
+  'match_none',
+  'simple_query_string',
+  'query_string',
+  'ids',
 ]);
 
 /** Compiles the query DSL subset the stand-in answers (see README); anything else is refused as Elasticsearch would. */
-export function compileQuery(ctx: QueryContext, query: estypes.QueryDslQueryContainer | undefined): CompiledQuery {
+export function compileQuery(
+  ctx: QueryContext,
+  query: estypes.QueryDslQueryContainer | undefined,
+): CompiledQuery {
   if (query === undefined || query === null) return MATCH_ALL;
-  if (typeof query !== 'object' || Array.isArray(query)) throw parsingError('[_na] query malformed, must start with start_object');
+  if (typeof query !== 'object' || Array.isArray(query))
+    throw parsingError('[_na] query malformed, must start with start_object');
   const keys = Object.keys(query);
   if (keys.length !== 1) {
-    throw parsingError(keys.length ? `[${keys[0]}] malformed query, expected [END_OBJECT] but found [FIELD_NAME]` : 'query malformed, empty clause found');
+    throw parsingError(
+      keys.length
+        ? `[${keys[0]}] malformed query, expected [END_OBJECT] but found [FIELD_NAME]`
+        : 'query malformed, empty clause found',
+    );
   }
   const kind = keys[0];
   const body = (query as Record<string, any>)[kind];
   if (!QUERY_TYPES.has(kind)) {
-    const known = ['fuzzy', 'prefix', 'wildcard', 'regexp', 'nested', 'script', 'function_score', 'geo_distance', 'multi_match'];
+    const known = [
+      'fuzzy',
+      'prefix',
+      'wildcard',
+      'regexp',
+      'nested',
+      'script',
+      'function_score',
+      'geo_distance',
+      'multi_match',
+    ];
     throw parsingError(
       known.includes(kind)
         ? `[${kind}] query is valid Elasticsearch but not supported by the Portolan sandbox stand-in`
@@ -440,9 +550,12 @@ export function compileQuery(ctx: QueryContext, query: estypes.QueryDslQueryCont
     case 'match_none':
       return MATCH_NONE;
     case 'bool': {
-      const list = (v: unknown): any[] => (v === undefined ? [] : ([] as any[]).concat(v));
+      const list = (v: unknown): any[] =>
+        v === undefined ? [] : ([] as any[]).concat(v);
       const b = body as estypes.QueryDslBoolQuery;
-      const must = [...list(b.must), ...list(b.filter)].map(q => compileQuery(ctx, q));
+      const must = [...list(b.must), ...list(b.filter)].map(q =>
+        compileQuery(ctx, q),
+      );
       const mustNot = list(b.must_not).map(q => not(compileQuery(ctx, q)));
       const should = list(b.should).map(q => compileQuery(ctx, q));
       const parts = [...must, ...mustNot];
@@ -455,19 +568,25 @@ export function compileQuery(ctx: QueryContext, query: estypes.QueryDslQueryCont
     }
     case 'term': {
       const [field, value, opts] = single('term', body, 'value');
-      if (value === undefined) throw parsingError('[term] query does not support [value] missing');
+      if (value === undefined)
+        throw parsingError('[term] query does not support [value] missing');
       return termQuery(ctx, field, value, opts.case_insensitive === true);
     }
     case 'terms': {
-      const entries = Object.entries(body ?? {}).filter(([k]) => k !== 'boost' && k !== '_name');
-      if (entries.length !== 1) throw parsingError('[terms] query does not support multiple fields');
+      const entries = Object.entries(body ?? {}).filter(
+        ([k]) => k !== 'boost' && k !== '_name',
+      );
+      if (entries.length !== 1)
+        throw parsingError('[terms] query does not support multiple fields');
       const [field, values] = entries[0];
-      if (!Array.isArray(values)) throw parsingError(`[terms] query does not support [${field}]`);
+      if (!Array.isArray(values))
+        throw parsingError(`[terms] query does not support [${field}]`);
       const parts = values.map(v => termQuery(ctx, field, v));
       const combined = or(parts);
       // Keep the plan's sets: any of the values.
       for (const key of ['levels', 'pods'] as const) {
-        if (parts.every(p => p.plan[key])) combined.plan[key] = new Set(parts.flatMap(p => [...p.plan[key]!]));
+        if (parts.every(p => p.plan[key]))
+          combined.plan[key] = new Set(parts.flatMap(p => [...p.plan[key]!]));
       }
       return combined;
     }
@@ -476,7 +595,8 @@ export function compileQuery(ctx: QueryContext, query: estypes.QueryDslQueryCont
       return or(values.map(v => termQuery(ctx, '_id', v)));
     }
     case 'exists': {
-      if (typeof body?.field !== 'string') throw parsingError('[exists] must be provided with a [field]');
+      if (typeof body?.field !== 'string')
+        throw parsingError('[exists] must be provided with a [field]');
       return existsQuery(ctx, body.field);
     }
     case 'range': {
@@ -490,17 +610,33 @@ export function compileQuery(ctx: QueryContext, query: estypes.QueryDslQueryCont
     }
     case 'simple_query_string': {
       const b = body as estypes.QueryDslSimpleQueryStringQuery;
-      if (typeof b?.query !== 'string') throw parsingError('[simple_query_string] requires a [query]');
-      const op = String(b.default_operator ?? 'or').toLowerCase() === 'and' ? 'and' : 'or';
-      return textQueryFor(ctx, parseSimpleQueryString(b.query, op), (b.fields as string[]) ?? ['message']);
+      if (typeof b?.query !== 'string')
+        throw parsingError('[simple_query_string] requires a [query]');
+      const op =
+        String(b.default_operator ?? 'or').toLowerCase() === 'and'
+          ? 'and'
+          : 'or';
+      return textQueryFor(
+        ctx,
+        parseSimpleQueryString(b.query, op),
+        (b.fields as string[]) ?? ['message'],
+      );
     }
     default: {
       const b = body as estypes.QueryDslQueryStringQuery;
-      if (typeof b?.query !== 'string') throw parsingError('[query_string] requires a [query]');
-      const op = String(b.default_operator ?? 'or').toLowerCase() === 'and' ? 'and' : 'or';
+      if (typeof b?.query !== 'string')
+        throw parsingError('[query_string] requires a [query]');
+      const op =
+        String(b.default_operator ?? 'or').toLowerCase() === 'and'
+          ? 'and'
+          : 'or';
       try {
         const q = parseQueryString(b.query, op);
-        return textQueryFor(ctx, q, b.default_field ? [b.default_field] : ['message']);
+        return textQueryFor(
+          ctx,
+          q,
+          b.default_field ? [b.default_field] : ['message'],
+        );
       } catch (e) {
         if (!(e instanceof QueryStringSyntaxError)) throw e;
         throw shardQueryError(ctx.indexName, {
@@ -511,7 +647,10 @@ export function compileQuery(ctx: QueryContext, query: estypes.QueryDslQueryCont
           caused_by: {
             type: 'parse_exception',
             reason: e.message,
-            caused_by: { type: 'parse_exception', reason: `Encountered "${e.encountered}" at line 1, column ${e.column}.` },
+            caused_by: {
+              type: 'parse_exception',
+              reason: `Encountered "${e.encountered}" at line 1, column ${e.column}.`,
+            },
           },
         });
       }

@@ -5,7 +5,12 @@ import { EsError, illegalArgument, parsingError } from './esErrors';
 import { LogIndex, flatten } from './LogIndex';
 import { LogStream } from './LogStream';
 import { CompiledQuery, Plan, compileQuery } from './queryDsl';
-import { TextClause, TextQuery, positiveClauses, tokenSpans } from './textAnalysis';
+import {
+  TextClause,
+  TextQuery,
+  positiveClauses,
+  tokenSpans,
+} from './textAnalysis';
 
 /** The lines a request may see: streams, and for a point in time the sequence each stream had reached. */
 export interface SearchTarget {
@@ -16,12 +21,30 @@ export interface SearchTarget {
 }
 
 type Doc = { s: LogStream; pos: number };
-type SortKey = { field: '@timestamp' | '_shard_doc' | '_doc' | '_score'; desc: boolean };
+type SortKey = {
+  field: '@timestamp' | '_shard_doc' | '_doc' | '_score';
+  desc: boolean;
+};
 
 const MAX_RESULT_WINDOW = 10_000;
 const SEARCH_KEYS = new Set([
-  'query', 'size', 'from', 'sort', 'search_after', 'track_total_hits', 'aggs', 'aggregations', 'highlight',
-  '_source', 'pit', 'timeout', 'track_scores', 'version', 'seq_no_primary_term', 'explain', 'stored_fields',
+  'query',
+  'size',
+  'from',
+  'sort',
+  'search_after',
+  'track_total_hits',
+  'aggs',
+  'aggregations',
+  'highlight',
+  '_source',
+  'pit',
+  'timeout',
+  'track_scores',
+  'version',
+  'seq_no_primary_term',
+  'explain',
+  'stored_fields',
 ]);
 
 /** The stable tie-breaker of a line: `_shard_doc` (and `_doc`) values. */
@@ -41,15 +64,26 @@ function parseSort(sort: unknown, hasPit: boolean): SortKey[] {
       const [[f, spec]] = Object.entries(item as Record<string, any>);
       field = f;
       order = typeof spec === 'string' ? spec : spec?.order;
-    } else throw parsingError('[sort] malformed, expected a field name or object');
+    } else
+      throw parsingError('[sort] malformed, expected a field name or object');
     if (order !== undefined && order !== 'asc' && order !== 'desc') {
-      throw illegalArgument(`No enum constant org.elasticsearch.search.sort.SortOrder.${String(order).toUpperCase()}`);
+      throw illegalArgument(
+        `No enum constant org.elasticsearch.search.sort.SortOrder.${String(
+          order,
+        ).toUpperCase()}`,
+      );
     }
     if (field === '_shard_doc' && !hasPit) {
-      throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [_shard_doc] sort field cannot be used without [point in time];');
+      throw new EsError(
+        400,
+        'action_request_validation_exception',
+        'Validation Failed: 1: [_shard_doc] sort field cannot be used without [point in time];',
+      );
     }
     if (!['@timestamp', '_shard_doc', '_doc', '_score'].includes(field)) {
-      throw illegalArgument(`the Portolan sandbox stand-in sorts by [@timestamp], [_shard_doc], [_doc] and [_score] only, not [${field}]`);
+      throw illegalArgument(
+        `the Portolan sandbox stand-in sorts by [@timestamp], [_shard_doc], [_doc] and [_score] only, not [${field}]`,
+      );
     }
     const desc = order ? order === 'desc' : field === '_score';
     return { field: field as SortKey['field'], desc };
@@ -72,15 +106,23 @@ function compareValues(keys: SortKey[], a: number[], b: number[]): number {
 }
 
 /** Positions to visit in a stream: a posting list (sorted) or a plain range. */
-function candidates(s: LogStream, plan: Plan, index: LogIndex): { list?: Uint32Array; lo: number; hi: number } {
+function candidates(
+  s: LogStream,
+  plan: Plan,
+  index: LogIndex,
+): { list?: Uint32Array; lo: number; hi: number } {
   const [lo, hi] = s.range(plan.from, plan.to);
   const lists: Uint32Array[] = [];
   if (plan.levels) {
-    const ids = [...plan.levels].map(l => index.findLevel(l)).filter((x): x is number => x !== undefined);
+    const ids = [...plan.levels]
+      .map(l => index.findLevel(l))
+      .filter((x): x is number => x !== undefined);
     lists.push(mergePostings(ids.map(id => s.levelPosting(id))));
   }
   if (plan.pods) {
-    const ids = [...plan.pods].map(p => s.findPod(p)).filter((x): x is number => x !== undefined);
+    const ids = [...plan.pods]
+      .map(p => s.findPod(p))
+      .filter((x): x is number => x !== undefined);
     lists.push(mergePostings(ids.map(id => s.podPosting(id))));
   }
   if (plan.traces) lists.push(s.tracePosting());
@@ -96,7 +138,8 @@ function candidates(s: LogStream, plan: Plan, index: LogIndex): { list?: Uint32A
       bestHi = b;
     }
   }
-  if (best && bestHi - bestLo <= hi - lo) return { list: best, lo: bestLo, hi: bestHi };
+  if (best && bestHi - bestLo <= hi - lo)
+    return { list: best, lo: bestLo, hi: bestHi };
   return { lo, hi };
 }
 
@@ -143,14 +186,22 @@ function fieldReader(index: LogIndex, field: string): (d: Doc) => unknown {
   }
 }
 
-function buildAggs(index: LogIndex, now: number, spec: unknown): Record<string, CollectorFactory> {
+function buildAggs(
+  index: LogIndex,
+  now: number,
+  spec: unknown,
+): Record<string, CollectorFactory> {
   if (spec === undefined) return {};
-  if (!spec || typeof spec !== 'object') throw parsingError('[aggs] malformed, expected an object');
+  if (!spec || typeof spec !== 'object')
+    throw parsingError('[aggs] malformed, expected an object');
   const out: Record<string, CollectorFactory> = {};
   for (const [name, def] of Object.entries(spec as Record<string, any>)) {
     const { aggs, aggregations, meta: _meta, ...rest } = def ?? {};
     const types = Object.keys(rest);
-    if (types.length !== 1) throw parsingError(`Expected [START_OBJECT] under [${name}], but got a different number of aggregation types`);
+    if (types.length !== 1)
+      throw parsingError(
+        `Expected [START_OBJECT] under [${name}], but got a different number of aggregation types`,
+      );
     const [type] = types;
     const body = rest[type] ?? {};
     const sub = buildAggs(index, now, aggs ?? aggregations);
@@ -160,7 +211,9 @@ function buildAggs(index: LogIndex, now: number, spec: unknown): Record<string, 
 }
 
 function collectAll(factories: Record<string, CollectorFactory>) {
-  const collectors = Object.entries(factories).map(([n, f]) => [n, f()] as const);
+  const collectors = Object.entries(factories).map(
+    ([n, f]) => [n, f()] as const,
+  );
   return {
     collect(d: Doc) {
       for (const [, c] of collectors) c.collect(d);
@@ -180,8 +233,13 @@ function aggFactory(
   sub: Record<string, CollectorFactory>,
 ): CollectorFactory {
   const field = body.field as string | undefined;
-  if (['date_histogram', 'terms', 'min', 'max'].includes(type) && typeof field !== 'string') {
-    throw illegalArgument(`Required [field] for aggregation [${name}] of type [${type}]`);
+  if (
+    ['date_histogram', 'terms', 'min', 'max'].includes(type) &&
+    typeof field !== 'string'
+  ) {
+    throw illegalArgument(
+      `Required [field] for aggregation [${name}] of type [${type}]`,
+    );
   }
   switch (type) {
     case 'date_histogram': {
@@ -191,7 +249,10 @@ function aggFactory(
       const bounds = body.extended_bounds ?? body.hard_bounds;
       const read = fieldReader(index, field!);
       return () => {
-        const buckets = new Map<number, { count: number; sub: ReturnType<typeof collectAll> }>();
+        const buckets = new Map<
+          number,
+          { count: number; sub: ReturnType<typeof collectAll> }
+        >();
         return {
           collect(d) {
             const v = Number(read(d));
@@ -213,13 +274,24 @@ function aggFactory(
               let lo = keys[0];
               let hi = keys[keys.length - 1];
               if (bounds) {
-                const bmin = Math.floor((parseDate(bounds.min, now, false) - offset) / interval) * interval + offset;
-                const bmax = Math.floor((parseDate(bounds.max, now, true) - offset) / interval) * interval + offset;
+                const bmin =
+                  Math.floor(
+                    (parseDate(bounds.min, now, false) - offset) / interval,
+                  ) *
+                    interval +
+                  offset;
+                const bmax =
+                  Math.floor(
+                    (parseDate(bounds.max, now, true) - offset) / interval,
+                  ) *
+                    interval +
+                  offset;
                 lo = lo === undefined ? bmin : Math.min(lo, bmin);
                 hi = hi === undefined ? bmax : Math.max(hi, bmax);
               }
               keys = [];
-              if (lo !== undefined && hi !== undefined) for (let k = lo; k <= hi; k += interval) keys.push(k);
+              if (lo !== undefined && hi !== undefined)
+                for (let k = lo; k <= hi; k += interval) keys.push(k);
             }
             const out: estypes.AggregationsDateHistogramBucket[] = [];
             for (const key of keys) {
@@ -232,7 +304,9 @@ function aggFactory(
                 ...(b ? b.sub.result() : collectAll(sub).result()),
               } as estypes.AggregationsDateHistogramBucket);
             }
-            const agg: estypes.AggregationsDateHistogramAggregate = { buckets: out };
+            const agg: estypes.AggregationsDateHistogramAggregate = {
+              buckets: out,
+            };
             return agg;
           },
         };
@@ -242,9 +316,14 @@ function aggFactory(
       const size = body.size ?? 10;
       const minDocCount = body.min_doc_count ?? 1;
       const read = fieldReader(index, field!);
-      const orderKey = body.order ? Object.entries(body.order)[0] : ['_count', 'desc'];
+      const orderKey = body.order
+        ? Object.entries(body.order)[0]
+        : ['_count', 'desc'];
       return () => {
-        const counts = new Map<string, { count: number; sub: ReturnType<typeof collectAll> }>();
+        const counts = new Map<
+          string,
+          { count: number; sub: ReturnType<typeof collectAll> }
+        >();
         return {
           collect(d) {
             let v = read(d);
@@ -259,18 +338,32 @@ function aggFactory(
             }
           },
           result() {
-            const entries = [...counts.entries()].filter(([, b]) => b.count >= minDocCount);
+            const entries = [...counts.entries()].filter(
+              ([, b]) => b.count >= minDocCount,
+            );
             entries.sort(([ka, a], [kb, b]) => {
               const [k, dir] = orderKey as [string, string];
-              const cmp = k === '_key' ? ka.localeCompare(kb) : a.count - b.count || kb.localeCompare(ka);
+              const cmp =
+                k === '_key'
+                  ? ka.localeCompare(kb)
+                  : a.count - b.count || kb.localeCompare(ka);
               return dir === 'asc' ? cmp : -cmp;
             });
             const shown = entries.slice(0, size);
-            const other = entries.slice(size).reduce((n, [, b]) => n + b.count, 0);
+            const other = entries
+              .slice(size)
+              .reduce((n, [, b]) => n + b.count, 0);
             const agg: estypes.AggregationsStringTermsAggregate = {
               doc_count_error_upper_bound: 0,
               sum_other_doc_count: other,
-              buckets: shown.map(([key, b]) => ({ key, doc_count: b.count, ...b.sub.result() }) as estypes.AggregationsStringTermsBucket),
+              buckets: shown.map(
+                ([key, b]) =>
+                  ({
+                    key,
+                    doc_count: b.count,
+                    ...b.sub.result(),
+                  } as estypes.AggregationsStringTermsBucket),
+              ),
             };
             return agg;
           },
@@ -287,48 +380,73 @@ function aggFactory(
           collect(d) {
             const v = Number(read(d));
             if (!Number.isFinite(v)) return;
-            if (value === null || (type === 'min' ? v < value : v > value)) value = v;
+            if (value === null || (type === 'min' ? v < value : v > value))
+              value = v;
           },
           result() {
             const agg: estypes.AggregationsMinAggregate = { value };
-            if (isDate && value !== null) agg.value_as_string = new Date(value).toISOString();
+            if (isDate && value !== null)
+              agg.value_as_string = new Date(value).toISOString();
             return agg;
           },
         };
       };
     }
     default:
-      throw parsingError(`Unknown aggregation type [${type}] did you mean [date_histogram, terms, min, max]? (the sandbox stand-in answers those)`);
+      throw parsingError(
+        `Unknown aggregation type [${type}] did you mean [date_histogram, terms, min, max]? (the sandbox stand-in answers those)`,
+      );
   }
 }
 
 function histogramInterval(body: Record<string, any>): number {
-  if (body.fixed_interval) return parseTimeValue(body.fixed_interval, 'fixed_interval');
+  if (body.fixed_interval)
+    return parseTimeValue(body.fixed_interval, 'fixed_interval');
   const calendar: Record<string, number> = {
-    minute: 60_000, '1m': 60_000, hour: 3_600_000, '1h': 3_600_000, day: 86_400_000, '1d': 86_400_000,
+    minute: 60_000,
+    '1m': 60_000,
+    hour: 3_600_000,
+    '1h': 3_600_000,
+    day: 86_400_000,
+    '1d': 86_400_000,
   };
   if (body.calendar_interval) {
     const v = calendar[body.calendar_interval];
-    if (!v) throw illegalArgument(`The supplied interval [${body.calendar_interval}] could not be parsed as a calendar interval (the sandbox stand-in knows minute, hour, day).`);
+    if (!v)
+      throw illegalArgument(
+        `The supplied interval [${body.calendar_interval}] could not be parsed as a calendar interval (the sandbox stand-in knows minute, hour, day).`,
+      );
     return v;
   }
-  if (body.interval) throw illegalArgument('[interval] on [date_histogram] is deprecated: use [fixed_interval] or [calendar_interval]');
-  throw illegalArgument('Invalid interval specified, must be non-null and non-empty');
+  if (body.interval)
+    throw illegalArgument(
+      '[interval] on [date_histogram] is deprecated: use [fixed_interval] or [calendar_interval]',
+    );
+  throw illegalArgument(
+    'Invalid interval specified, must be non-null and non-empty',
+  );
 }
 
 // ---- highlighting -------------------------------------------------------
 
-function highlightText(text: string, clauses: TextClause[], pre: string, post: string): string | undefined {
+function highlightText(
+  text: string,
+  clauses: TextClause[],
+  pre: string,
+  post: string,
+): string | undefined {
   const spans = tokenSpans(text);
   const hit = new Array(spans.length).fill(false);
   for (const c of clauses) {
     if (c.kind === 'term') {
       spans.forEach((s, i) => {
-        if (c.prefix ? s.token.startsWith(c.value) : s.token === c.value) hit[i] = true;
+        if (c.prefix ? s.token.startsWith(c.value) : s.token === c.value)
+          hit[i] = true;
       });
     } else {
       for (let i = 0; i + c.tokens.length <= spans.length; i++) {
-        if (c.tokens.every((t, j) => spans[i + j].token === t)) for (let j = 0; j < c.tokens.length; j++) hit[i + j] = true;
+        if (c.tokens.every((t, j) => spans[i + j].token === t))
+          for (let j = 0; j < c.tokens.length; j++) hit[i + j] = true;
       }
     }
   }
@@ -337,20 +455,32 @@ function highlightText(text: string, clauses: TextClause[], pre: string, post: s
   let last = 0;
   spans.forEach((s, i) => {
     if (!hit[i]) return;
-    out += `${text.slice(last, s.start)}${pre}${text.slice(s.start, s.end)}${post}`;
+    out += `${text.slice(last, s.start)}${pre}${text.slice(
+      s.start,
+      s.end,
+    )}${post}`;
     last = s.end;
   });
   return out + text.slice(last);
 }
 
-function filterSource(source: Record<string, unknown>, spec: unknown): Record<string, unknown> | undefined {
+function filterSource(
+  source: Record<string, unknown>,
+  spec: unknown,
+): Record<string, unknown> | undefined {
   if (spec === undefined || spec === true) return source;
   if (spec === false) return undefined;
   const list = typeof spec === 'string' || Array.isArray(spec);
-  const includes: string[] = list ? ([] as string[]).concat(spec as string) : ((spec as any).includes ?? []);
-  const excludes: string[] = list ? [] : ((spec as any).excludes ?? []);
+  const includes: string[] = list
+    ? ([] as string[]).concat(spec as string)
+    : (spec as any).includes ?? [];
+  const excludes: string[] = list ? [] : (spec as any).excludes ?? [];
   const match = (key: string, pattern: string) =>
-    new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}(\\..*)?$`).test(key);
+    new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')}(\\..*)?$`,
+    ).test(key);
   const flat = flatten(source);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(flat)) {
@@ -369,7 +499,12 @@ function totalHitsLimit(value: unknown): number {
   if (value === true || value === 'true') return Infinity;
   if (value === false || value === 'false') return 0;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw illegalArgument(`[track_total_hits] must be a boolean or a positive integer, got [${String(value)}]`);
+  if (!Number.isInteger(n) || n < 0)
+    throw illegalArgument(
+      `[track_total_hits] must be a boolean or a positive integer, got [${String(
+        value,
+      )}]`,
+    );
   return n;
 }
 
@@ -388,33 +523,61 @@ export function executeSearch(
 ): estypes.SearchResponse<Record<string, unknown>> {
   const started = performance.now();
   for (const key of Object.keys(body)) {
-    if (!SEARCH_KEYS.has(key)) throw parsingError(`Unknown key for a ${typeof body[key] === 'object' ? 'START_OBJECT' : 'VALUE_STRING'} in [${key}].`);
+    if (!SEARCH_KEYS.has(key))
+      throw parsingError(
+        `Unknown key for a ${
+          typeof body[key] === 'object' ? 'START_OBJECT' : 'VALUE_STRING'
+        } in [${key}].`,
+      );
   }
   const p = options.params;
   const size = Number(body.size ?? p.size ?? 10);
   const from = Number(body.from ?? p.from ?? 0);
-  if (!Number.isInteger(size) || size < 0) throw illegalArgument(`[size] parameter cannot be negative, found [${body.size ?? p.size}]`);
-  if (!Number.isInteger(from) || from < 0) throw illegalArgument(`[from] parameter cannot be negative, found [${body.from ?? p.from}]`);
+  if (!Number.isInteger(size) || size < 0)
+    throw illegalArgument(
+      `[size] parameter cannot be negative, found [${body.size ?? p.size}]`,
+    );
+  if (!Number.isInteger(from) || from < 0)
+    throw illegalArgument(
+      `[from] parameter cannot be negative, found [${body.from ?? p.from}]`,
+    );
   if (from + size > MAX_RESULT_WINDOW) {
     throw illegalArgument(
-      `Result window is too large, from + size must be less than or equal to: [${MAX_RESULT_WINDOW}] but was [${from + size}]. See the scroll api for a more efficient way to request large data sets. This limit can be set by changing the [index.max_result_window] index level setting.`,
+      `Result window is too large, from + size must be less than or equal to: [${MAX_RESULT_WINDOW}] but was [${
+        from + size
+      }]. See the scroll api for a more efficient way to request large data sets. This limit can be set by changing the [index.max_result_window] index level setting.`,
     );
   }
-  const query = body.query ?? (p.q ? { query_string: { query: p.q } } : undefined);
+  const query =
+    body.query ?? (p.q ? { query_string: { query: p.q } } : undefined);
   const ctx = { index, now, indexName: target.indexName };
   const compiled: CompiledQuery = compileQuery(ctx, query);
-  const keys = parseSort(body.sort ?? (p.sort ? p.sort.split(',') : undefined), !!target.pitId);
+  const keys = parseSort(
+    body.sort ?? (p.sort ? p.sort.split(',') : undefined),
+    !!target.pitId,
+  );
   const after: number[] | undefined = body.search_after;
   if (after !== undefined) {
-    if (!Array.isArray(after)) throw parsingError('[search_after] must be an array');
-    if (keys.length === 0) throw illegalArgument('Sort must contain at least one field.');
+    if (!Array.isArray(after))
+      throw parsingError('[search_after] must be an array');
+    if (keys.length === 0)
+      throw illegalArgument('Sort must contain at least one field.');
     if (after.length !== keys.length) {
-      throw illegalArgument(`search_after has ${after.length} value(s) but sort has ${keys.length}.`);
+      throw illegalArgument(
+        `search_after has ${after.length} value(s) but sort has ${keys.length}.`,
+      );
     }
-    if (from > 0) throw illegalArgument('[from] parameter must be set to 0 when [search_after] is used.');
+    if (from > 0)
+      throw illegalArgument(
+        '[from] parameter must be set to 0 when [search_after] is used.',
+      );
   }
-  const afterValues = after?.map((v, i) => (keys[i].field === '@timestamp' ? parseDate(v, now, false) : Number(v)));
-  const trackLimit = totalHitsLimit(body.track_total_hits ?? p.track_total_hits);
+  const afterValues = after?.map((v, i) =>
+    keys[i].field === '@timestamp' ? parseDate(v, now, false) : Number(v),
+  );
+  const trackLimit = totalHitsLimit(
+    body.track_total_hits ?? p.track_total_hits,
+  );
   const aggFactories = buildAggs(index, now, body.aggs ?? body.aggregations);
   const hasAggs = Object.keys(aggFactories).length > 0;
   const aggs = collectAll(aggFactories);
@@ -440,7 +603,8 @@ export function executeSearch(
     const test = pred === true ? () => true : pred;
     const c = candidates(s, compiled.plan, index);
     const at = (i: number) => (c.list ? c.list[i] : i);
-    const ok = (pos: number) => (snap === undefined || s.seq.data[pos] < snap) && test(pos);
+    const ok = (pos: number) =>
+      (snap === undefined || s.seq.data[pos] < snap) && test(pos);
 
     // Count and aggregate (search_after does not change totals).
     if (hasAggs || total < trackLimit) {
@@ -478,8 +642,10 @@ export function executeSearch(
       if (!ok(pos)) return true;
       const d = { s, pos };
       const values = sortValues(keys, d);
-      if (afterValues && compareValues(keys, values, afterValues) <= 0) return true;
-      if (timePrimary && taken >= want && s.ts.data[pos] !== lastTs) return false;
+      if (afterValues && compareValues(keys, values, afterValues) <= 0)
+        return true;
+      if (timePrimary && taken >= want && s.ts.data[pos] !== lastTs)
+        return false;
       picked.push({ d, values });
       taken++;
       lastTs = s.ts.data[pos];
@@ -493,35 +659,44 @@ export function executeSearch(
       for (let i = lo; i < hi; i++) if (!visit(i)) break;
     }
   }
-  if (keys.length) picked.sort((a, b) => compareValues(keys, a.values, b.values));
+  if (keys.length)
+    picked.sort((a, b) => compareValues(keys, a.values, b.values));
   const page = picked.slice(from, want);
 
   const highlight = body.highlight as Record<string, any> | undefined;
   const pre = highlight?.pre_tags?.[0] ?? '<em>';
   const post = highlight?.post_tags?.[0] ?? '</em>';
   let hlFields: string[] = [];
-  if (Array.isArray(highlight?.fields)) hlFields = highlight!.fields.flatMap((f: object) => Object.keys(f));
+  if (Array.isArray(highlight?.fields))
+    hlFields = highlight!.fields.flatMap((f: object) => Object.keys(f));
   else if (highlight) hlFields = Object.keys(highlight.fields ?? {});
   const clausesFor = (field: string) =>
     compiled.texts
       .filter(t => t.field === field)
       .flatMap(t => positiveClauses(t.query as TextQuery));
 
-  const hits: estypes.SearchHit<Record<string, unknown>>[] = page.map(({ d, values }) => {
-    const source = index.source(d.s, d.pos);
-    const hit: estypes.SearchHit<Record<string, unknown>> = {
-      _index: d.s.index,
-      _id: index.docId(d.s, d.pos),
-      _score: keys.length ? null : 1,
-      _source: filterSource(source, body._source),
-    };
-    if (keys.length) hit.sort = values;
-    if (hlFields.some(f => f === 'message' || f === '*')) {
-      const h = highlightText(index.message(d.s, d.pos), clausesFor('message'), pre, post);
-      if (h !== undefined) hit.highlight = { message: [h] };
-    }
-    return hit;
-  });
+  const hits: estypes.SearchHit<Record<string, unknown>>[] = page.map(
+    ({ d, values }) => {
+      const source = index.source(d.s, d.pos);
+      const hit: estypes.SearchHit<Record<string, unknown>> = {
+        _index: d.s.index,
+        _id: index.docId(d.s, d.pos),
+        _score: keys.length ? null : 1,
+        _source: filterSource(source, body._source),
+      };
+      if (keys.length) hit.sort = values;
+      if (hlFields.some(f => f === 'message' || f === '*')) {
+        const h = highlightText(
+          index.message(d.s, d.pos),
+          clausesFor('message'),
+          pre,
+          post,
+        );
+        if (h !== undefined) hit.highlight = { message: [h] };
+      }
+      return hit;
+    },
+  );
 
   const response: estypes.SearchResponse<Record<string, unknown>> = {
     took: Math.round(performance.now() - started),
@@ -533,7 +708,10 @@ export function executeSearch(
     },
   };
   if (trackLimit > 0) {
-    response.hits.total = { value: Math.min(total, trackLimit), relation: totalCapped || total > trackLimit ? 'gte' : 'eq' };
+    response.hits.total = {
+      value: Math.min(total, trackLimit),
+      relation: totalCapped || total > trackLimit ? 'gte' : 'eq',
+    };
   }
   if (hasAggs) response.aggregations = aggs.result();
   if (target.pitId) response.pit_id = target.pitId;
@@ -541,9 +719,19 @@ export function executeSearch(
 }
 
 /** `_count`: the number of lines a query matches. */
-export function executeCount(index: LogIndex, target: SearchTarget, body: Record<string, any>, now: number): number {
-  for (const key of Object.keys(body)) if (key !== 'query') throw parsingError(`request does not support [${key}]`);
-  const compiled = compileQuery({ index, now, indexName: target.indexName }, body.query);
+export function executeCount(
+  index: LogIndex,
+  target: SearchTarget,
+  body: Record<string, any>,
+  now: number,
+): number {
+  for (const key of Object.keys(body))
+    if (key !== 'query')
+      throw parsingError(`request does not support [${key}]`);
+  const compiled = compileQuery(
+    { index, now, indexName: target.indexName },
+    body.query,
+  );
   let n = 0;
   for (const s of target.streams) {
     s.settle();

@@ -4,15 +4,23 @@
  * follows UAX #29; for log text the difference is in corner cases only.)
  */
 export function tokenize(text: string): string[] {
-  return text.toLowerCase().match(/[\p{L}\p{N}_]+(?:[.'][\p{L}\p{N}_]+)*/gu) ?? [];
+  return (
+    text.toLowerCase().match(/[\p{L}\p{N}_]+(?:[.'][\p{L}\p{N}_]+)*/gu) ?? []
+  );
 }
 
 /** Token positions: start/end offsets in the original text, for highlighting. */
-export function tokenSpans(text: string): Array<{ token: string; start: number; end: number }> {
+export function tokenSpans(
+  text: string,
+): Array<{ token: string; start: number; end: number }> {
   const out: Array<{ token: string; start: number; end: number }> = [];
   const re = /[\p{L}\p{N}_]+(?:[.'][\p{L}\p{N}_]+)*/gu;
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    out.push({ token: m[0].toLowerCase(), start: m.index, end: m.index + m[0].length });
+    out.push({
+      token: m[0].toLowerCase(),
+      start: m.index,
+      end: m.index + m[0].length,
+    });
   }
   return out;
 }
@@ -37,9 +45,8 @@ export function matchesClause(tokens: string[], clause: TextClause): boolean {
   }
   const p = clause.tokens;
   if (p.length === 0) return true;
-  outer: for (let i = 0; i + p.length <= tokens.length; i++) {
-    for (let j = 0; j < p.length; j++) if (tokens[i + j] !== p[j]) continue outer;
-    return true;
+  for (let i = 0; i + p.length <= tokens.length; i++) {
+    if (p.every((word, j) => tokens[i + j] === word)) return true;
   }
   return false;
 }
@@ -67,13 +74,23 @@ function clauseFor(word: string): TextClause | undefined {
   return { kind: 'phrase', tokens };
 }
 
+/** Parts joined by `op`: everything when there are none, the part itself when there is one. */
+function group(parts: TextQuery[], op: 'and' | 'or'): TextQuery {
+  if (parts.length === 0) return { op: 'all' };
+  if (parts.length === 1) return parts[0];
+  return { op, children: parts };
+}
+
 /**
  * `simple_query_string` syntax (QueryParserHelper / SimpleQueryParser):
  * `+` AND, `|` OR, `-` NOT, `"phrase"`, `prefix*`, `( )`, with the default
  * operator between bare terms. Like Elasticsearch, it never fails: what it
  * cannot read it treats as text.
  */
-export function parseSimpleQueryString(input: string, defaultOperator: 'and' | 'or'): TextQuery {
+export function parseSimpleQueryString(
+  input: string,
+  defaultOperator: 'and' | 'or',
+): TextQuery {
   const tokens = input.match(/"[^"]*"?|[()|+-]|[^\s()|+"-][^\s()|+"]*/g) ?? [];
   let i = 0;
   const parseExpr = (): TextQuery => {
@@ -104,7 +121,9 @@ export function parseSimpleQueryString(input: string, defaultOperator: 'and' | '
         if (tokens[i] === ')') i++;
       } else if (tok.startsWith('"')) {
         const phrase = tokenize(tok.replace(/"/g, ''));
-        node = phrase.length ? { op: 'clause', clause: { kind: 'phrase', tokens: phrase } } : undefined;
+        node = phrase.length
+          ? { op: 'clause', clause: { kind: 'phrase', tokens: phrase } }
+          : undefined;
       } else {
         const clause = clauseFor(tok);
         node = clause ? { op: 'clause', clause } : undefined;
@@ -119,12 +138,10 @@ export function parseSimpleQueryString(input: string, defaultOperator: 'and' | '
       explicitOp = undefined;
     }
     orParts.push(group(current, 'and'));
-    return group(orParts.filter(p => p.op !== 'all'), 'or');
-  };
-  const group = (parts: TextQuery[], op: 'and' | 'or'): TextQuery => {
-    if (parts.length === 0) return { op: 'all' };
-    if (parts.length === 1) return parts[0];
-    return { op, children: parts };
+    return group(
+      orParts.filter(p => p.op !== 'all'),
+      'or',
+    );
   };
   return parseExpr();
 }
@@ -147,14 +164,18 @@ export class QueryStringSyntaxError extends Error {
  * `"phrases"`, `prefix*`, `AND` / `OR` / `NOT` / `+` / `-`, parentheses.
  * Syntax errors are reported like Lucene's parser: what it met, and where.
  */
-export function parseQueryString(input: string, defaultOperator: 'and' | 'or'): TextQuery {
+export function parseQueryString(
+  input: string,
+  defaultOperator: 'and' | 'or',
+): TextQuery {
   const re = /\s*("(?:[^"\\]|\\.)*"?|\(|\)|[+-](?=\S)|[^\s()"]+)/y;
   const toks: Array<{ text: string; col: number }> = [];
   for (;;) {
     const start = re.lastIndex;
     const m = re.exec(input);
     if (!m) {
-      if (input.slice(start).trim()) throw new QueryStringSyntaxError(input, start + 1, input[start]);
+      if (input.slice(start).trim())
+        throw new QueryStringSyntaxError(input, start + 1, input[start]);
       break;
     }
     toks.push({ text: m[1], col: m.index + m[0].length - m[1].length + 1 });
@@ -167,15 +188,24 @@ export function parseQueryString(input: string, defaultOperator: 'and' | 'or'): 
     if (t.text === '(') {
       const inner = expr();
       const close = toks[i++];
-      if (!close || close.text !== ')') throw close ? new QueryStringSyntaxError(input, close.col, close.text) : eof();
+      if (!close || close.text !== ')')
+        throw close
+          ? new QueryStringSyntaxError(input, close.col, close.text)
+          : eof();
       return inner;
     }
-    if (t.text === ')' || /^(AND|OR)$/.test(t.text)) throw new QueryStringSyntaxError(input, t.col, t.text);
-    if (t.text === 'NOT' || t.text === '-') return { op: 'not', child: primary() };
+    if (t.text === ')' || /^(AND|OR)$/.test(t.text))
+      throw new QueryStringSyntaxError(input, t.col, t.text);
+    if (t.text === 'NOT' || t.text === '-')
+      return { op: 'not', child: primary() };
     if (t.text === '+') return primary();
     if (t.text.startsWith('"')) {
-      if (t.text.length < 2 || !t.text.endsWith('"')) throw new QueryStringSyntaxError(input, t.col, '"');
-      return { op: 'clause', clause: { kind: 'phrase', tokens: tokenize(t.text.slice(1, -1)) } };
+      if (t.text.length < 2 || !t.text.endsWith('"'))
+        throw new QueryStringSyntaxError(input, t.col, '"');
+      return {
+        op: 'clause',
+        clause: { kind: 'phrase', tokens: tokenize(t.text.slice(1, -1)) },
+      };
     }
     const colon = t.text.indexOf(':');
     if (colon > 0) {
@@ -184,11 +214,16 @@ export function parseQueryString(input: string, defaultOperator: 'and' | 'or'): 
       if (!value) {
         const next = toks[i++];
         if (!next) throw eof();
-        if (next.text === '(' || next.text === ')') throw new QueryStringSyntaxError(input, next.col, next.text);
+        if (next.text === '(' || next.text === ')')
+          throw new QueryStringSyntaxError(input, next.col, next.text);
         value = next.text;
       }
       if (value.startsWith('"')) {
-        return { op: 'clause', field, clause: { kind: 'phrase', tokens: tokenize(value.replace(/"/g, '')) } };
+        return {
+          op: 'clause',
+          field,
+          clause: { kind: 'phrase', tokens: tokenize(value.replace(/"/g, '')) },
+        };
       }
       const clause = clauseFor(value);
       return clause ? { op: 'clause', field, clause } : { op: 'all' };
@@ -196,7 +231,8 @@ export function parseQueryString(input: string, defaultOperator: 'and' | 'or'): 
     const clause = clauseFor(t.text);
     return clause ? { op: 'clause', clause } : { op: 'all' };
   };
-  const expr = (): TextQuery => {
+  // A function declaration: primary() above recurses into it for parentheses.
+  function expr(): TextQuery {
     const ors: TextQuery[] = [];
     let ands: TextQuery[] = [primary()];
     while (i < toks.length && toks[i].text !== ')') {
@@ -219,9 +255,10 @@ export function parseQueryString(input: string, defaultOperator: 'and' | 'or'): 
     }
     ors.push(ands.length === 1 ? ands[0] : { op: 'and', children: ands });
     return ors.length === 1 ? ors[0] : { op: 'or', children: ors };
-  };
+  }
   if (toks.length === 0) return { op: 'all' };
   const result = expr();
-  if (i < toks.length) throw new QueryStringSyntaxError(input, toks[i].col, toks[i].text);
+  if (i < toks.length)
+    throw new QueryStringSyntaxError(input, toks[i].col, toks[i].text);
   return result;
 }

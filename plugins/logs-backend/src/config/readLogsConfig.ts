@@ -26,11 +26,16 @@ export interface LogsConfig {
 
 export const LOGS_CLUSTERS_CONFIG_KEY = 'logs.clusters';
 
-const fieldName = z.string().regex(/^[@A-Za-z0-9_][A-Za-z0-9_.@-]{0,199}$/, 'must be a field name');
+const fieldName = z
+  .string()
+  .regex(/^[@A-Za-z0-9_][A-Za-z0-9_.@-]{0,199}$/, 'must be a field name');
 /** An index pattern the scope may name: no exclusions, no cross-cluster, no `_all`. */
 export const indexPattern = z
   .string()
-  .regex(/^[a-z0-9*][a-z0-9*._+-]{0,254}$/, 'must be one index pattern, like logs-* (lower case, no commas or exclusions)');
+  .regex(
+    /^[a-z0-9*][a-z0-9*._+-]{0,254}$/,
+    'must be one index pattern, like logs-* (lower case, no commas or exclusions)',
+  );
 
 const httpUrl = (what: string) =>
   z
@@ -44,7 +49,12 @@ const httpUrl = (what: string) =>
 
 const clusterSchema = z
   .object({
-    name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lower-case DNS label'),
+    name: z
+      .string()
+      .regex(
+        /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+        'must be a lower-case DNS label',
+      ),
     url: httpUrl('credentials and log lines'),
     apiKey: z.string().min(1).optional(),
     username: z.string().min(1).optional(),
@@ -70,14 +80,21 @@ const clusterSchema = z
     kibana: z
       .object({
         url: httpUrl('links'),
-        dataViewId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be a data view id').optional(),
+        dataViewId: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be a data view id')
+          .optional(),
       })
       .strict()
       .optional(),
   })
   .strict()
-  .refine(c => c.apiKey || (c.username && c.password), { message: 'needs either apiKey, or username and password' })
-  .refine(c => !(c.apiKey && (c.username || c.password)), { message: 'takes apiKey or username/password, not both' });
+  .refine(c => c.apiKey || (c.username && c.password), {
+    message: 'needs either apiKey, or username and password',
+  })
+  .refine(c => !(c.apiKey && (c.username || c.password)), {
+    message: 'takes apiKey or username/password, not both',
+  });
 
 function fail(key: string, issue: z.ZodIssue): never {
   const field = issue.path.length ? `.${issue.path.join('.')}` : '';
@@ -99,47 +116,82 @@ export function readLogsConfig(config: Config): LogsConfig {
       try {
         ca = fs.readFileSync(c.caFile, 'utf8');
       } catch (e) {
-        throw new Error(`Invalid config value at '${key}.caFile': cannot read the file (${(e as NodeJS.ErrnoException).code})`);
+        throw new Error(
+          `Invalid config value at '${key}.caFile': cannot read the file (${
+            (e as NodeJS.ErrnoException).code
+          })`,
+        );
       }
     }
     if (ca !== undefined && !ca.includes('-----BEGIN CERTIFICATE-----')) {
-      throw new Error(`Invalid config value at '${key}.${c.caFile ? 'caFile' : 'caData'}': not a PEM certificate`);
+      throw new Error(
+        `Invalid config value at '${key}.${
+          c.caFile ? 'caFile' : 'caData'
+        }': not a PEM certificate`,
+      );
     }
     let timeoutMs = 4000;
     if (entry.has('timeout')) {
-      timeoutMs = durationToMilliseconds(readDurationFromConfig(entry, { key: 'timeout' }));
+      timeoutMs = durationToMilliseconds(
+        readDurationFromConfig(entry, { key: 'timeout' }),
+      );
       if (timeoutMs < 100 || timeoutMs > 60_000) {
-        throw new Error(`Invalid config value at '${key}.timeout': must be between 100 ms and 60 s`);
+        throw new Error(
+          `Invalid config value at '${key}.timeout': must be between 100 ms and 60 s`,
+        );
       }
     }
     if (clusters.some(x => x.name === c.name)) {
-      throw new Error(`Invalid config value at '${key}.name': cluster name '${c.name}' is used twice`);
+      throw new Error(
+        `Invalid config value at '${key}.name': cluster name '${c.name}' is used twice`,
+      );
     }
     clusters.push({
       name: c.name,
       url: c.url.replace(/\/+$/, ''),
-      auth: c.apiKey ? { apiKey: c.apiKey } : { username: c.username!, password: c.password! },
+      auth: c.apiKey
+        ? { apiKey: c.apiKey }
+        : { username: c.username!, password: c.password! },
       ca,
       index: c.index,
       fields: { ...ECS_LOG_FIELDS, ...c.fields },
       timeoutMs,
-      kibana: c.kibana ? { url: c.kibana.url.replace(/\/+$/, ''), dataViewId: c.kibana.dataViewId } : undefined,
+      kibana: c.kibana
+        ? {
+            url: c.kibana.url.replace(/\/+$/, ''),
+            dataViewId: c.kibana.dataViewId,
+          }
+        : undefined,
     });
   });
-  const redactionPatterns = (config.getOptionalStringArray('logs.redaction.patterns') ?? []).map((p, i) => {
+  const redactionPatterns = (
+    config.getOptionalStringArray('logs.redaction.patterns') ?? []
+  ).map((p, i) => {
     try {
       return new RegExp(p, 'g');
     } catch (e) {
-      throw new Error(`Invalid config value at 'logs.redaction.patterns[${i}]': not a regular expression (${(e as Error).message})`);
+      throw new Error(
+        `Invalid config value at 'logs.redaction.patterns[${i}]': not a regular expression (${
+          (e as Error).message
+        })`,
+      );
     }
   });
   const exportLimit = config.getOptionalNumber('logs.exportLimit') ?? 10_000;
-  if (!Number.isInteger(exportLimit) || exportLimit < 1 || exportLimit > 100_000) {
-    throw new Error(`Invalid config value at 'logs.exportLimit': must be an integer from 1 to 100000`);
+  if (
+    !Number.isInteger(exportLimit) ||
+    exportLimit < 1 ||
+    exportLimit > 100_000
+  ) {
+    throw new Error(
+      `Invalid config value at 'logs.exportLimit': must be an integer from 1 to 100000`,
+    );
   }
   const cursorSecret = config.getOptionalString('logs.cursorSecret');
   if (cursorSecret !== undefined && cursorSecret.length < 16) {
-    throw new Error(`Invalid config value at 'logs.cursorSecret': must be at least 16 characters`);
+    throw new Error(
+      `Invalid config value at 'logs.cursorSecret': must be at least 16 characters`,
+    );
   }
   return { clusters, redactionPatterns, exportLimit, cursorSecret };
 }

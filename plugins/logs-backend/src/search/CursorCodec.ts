@@ -12,11 +12,17 @@ const cursorSchema = z
     /** Binds the cursor to its query (entity or team, text, filters, time range). */
     k: z.string().max(64),
     /** The boundary the first page ended at: no line newer than `ts`, none of `ids`. */
-    b: z.object({ ts: z.number().finite(), ids: z.array(z.string().max(200)).max(500) }),
+    b: z.object({
+      ts: z.number().finite(),
+      ids: z.array(z.string().max(200)).max(500),
+    }),
     /** When the first page was searched: a point in time opened later holds every line it saw. */
     t: z.number().finite(),
     pit: z.string().max(2000).optional(),
-    after: z.array(z.union([z.number(), z.string().max(100)])).max(4).optional(),
+    after: z
+      .array(z.union([z.number(), z.string().max(100)]))
+      .max(4)
+      .optional(),
   })
   .strict();
 
@@ -41,11 +47,18 @@ export class CursorCodec {
 
   decode(value: string, key: string, param = 'cursor'): SearchCursor {
     const [payload, sig, ...rest] = value.split('.');
-    const invalid = (why: string) => new InputError(`Invalid parameter '${param}': ${why}`);
-    if (!payload || !sig || rest.length) throw invalid('not a cursor this API returned');
+    const invalid = (why: string) =>
+      new InputError(`Invalid parameter '${param}': ${why}`);
+    if (!payload || !sig || rest.length)
+      throw invalid('not a cursor this API returned');
     const expected = this.sign(payload);
-    if (sig.length !== expected.length || !crypto.timingSafeEqual(Buffer.from(sig), Buffer.from(expected))) {
-      throw invalid('not a cursor this API returned (or it was signed before a restart)');
+    if (
+      sig.length !== expected.length ||
+      !crypto.timingSafeEqual(Buffer.from(sig), Buffer.from(expected))
+    ) {
+      throw invalid(
+        'not a cursor this API returned (or it was signed before a restart)',
+      );
     }
     let parsed: unknown;
     try {
@@ -55,16 +68,26 @@ export class CursorCodec {
     }
     const result = cursorSchema.safeParse(parsed);
     if (!result.success) throw invalid('not a cursor this API returned');
-    if (result.data.k !== key) throw invalid('belongs to another query (search again from the first page)');
+    if (result.data.k !== key)
+      throw invalid(
+        'belongs to another query (search again from the first page)',
+      );
     return result.data;
   }
 
   /** A short key of a query's parameters. */
   static queryKey(parts: unknown): string {
-    return crypto.createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 22);
+    return crypto
+      .createHash('sha256')
+      .update(JSON.stringify(parts))
+      .digest('base64url')
+      .slice(0, 22);
   }
 
   private sign(payload: string): string {
-    return crypto.createHmac('sha256', this.key).update(payload).digest('base64url');
+    return crypto
+      .createHmac('sha256', this.key)
+      .update(payload)
+      .digest('base64url');
   }
 }

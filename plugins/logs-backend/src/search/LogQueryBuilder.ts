@@ -9,7 +9,17 @@ type Query = estypes.QueryDslQueryContainer;
 export type FieldTypes = Map<string, string>;
 
 const TEXT_TYPES = new Set(['text', 'match_only_text']);
-const NUMBER_TYPES = new Set(['long', 'integer', 'short', 'byte', 'double', 'float', 'half_float', 'scaled_float', 'unsigned_long']);
+const NUMBER_TYPES = new Set([
+  'long',
+  'integer',
+  'short',
+  'byte',
+  'double',
+  'float',
+  'half_float',
+  'scaled_float',
+  'unsigned_long',
+]);
 
 /** simple_query_string's operators, escaped so a user's prefix is only a prefix. */
 const escapeSimple = (v: string) => v.replace(/[+|\-"*()~\\]/g, '\\$&');
@@ -29,15 +39,21 @@ export class LogQueryBuilder {
   /** The scope filter: one service (or, for a team, any of its services). */
   scopeFilter(scopes: LogScope[]): Query {
     if (scopes.length === 0) return { match_none: {} };
-    const one = (s: LogScope): Query => ({ term: { [s.serviceField]: s.service } });
-    return scopes.length === 1 ? one(scopes[0]) : { bool: { should: scopes.map(one), minimum_should_match: 1 } };
+    const one = (s: LogScope): Query => ({
+      term: { [s.serviceField]: s.service },
+    });
+    return scopes.length === 1
+      ? one(scopes[0])
+      : { bool: { should: scopes.map(one), minimum_should_match: 1 } };
   }
 
   /** Checks that the fields a query names exist in the index (400 naming the position otherwise). */
   checkFields(node: LogQueryNode): void {
     for (const { field, at } of fieldsOf(node)) {
       if (!this.types.has(field)) {
-        throw new InputError(`Invalid parameter 'q': the logs have no field '${field}' (at position ${at})`);
+        throw new InputError(
+          `Invalid parameter 'q': the logs have no field '${field}' (at position ${at})`,
+        );
       }
     }
   }
@@ -47,11 +63,26 @@ export class LogQueryBuilder {
       case 'all':
         return undefined;
       case 'and':
-        return { bool: { filter: node.children.map(c => this.userQuery(c) ?? { match_all: {} }) } };
+        return {
+          bool: {
+            filter: node.children.map(
+              c => this.userQuery(c) ?? { match_all: {} },
+            ),
+          },
+        };
       case 'or':
-        return { bool: { should: node.children.map(c => this.userQuery(c) ?? { match_all: {} }), minimum_should_match: 1 } };
+        return {
+          bool: {
+            should: node.children.map(
+              c => this.userQuery(c) ?? { match_all: {} },
+            ),
+            minimum_should_match: 1,
+          },
+        };
       case 'not':
-        return { bool: { must_not: [this.userQuery(node.child) ?? { match_all: {} }] } };
+        return {
+          bool: { must_not: [this.userQuery(node.child) ?? { match_all: {} }] },
+        };
       case 'exists':
         return { exists: { field: node.field } };
       case 'range':
@@ -60,14 +91,27 @@ export class LogQueryBuilder {
         const field = node.field ?? this.fields.message;
         const type = this.types.get(field) ?? 'text';
         if (node.prefix) {
-          return { simple_query_string: { query: `${escapeSimple(node.value)}*`, fields: [field], default_operator: 'and' } };
+          return {
+            simple_query_string: {
+              query: `${escapeSimple(node.value)}*`,
+              fields: [field],
+              default_operator: 'and',
+            },
+          };
         }
         if (TEXT_TYPES.has(type)) {
           return node.phrase
             ? { match_phrase: { [field]: node.value } }
             : { match: { [field]: { query: node.value, operator: 'and' } } };
         }
-        if (NUMBER_TYPES.has(type) || type === 'keyword' || type === 'constant_keyword' || type === 'date' || type === 'boolean' || type === 'ip') {
+        if (
+          NUMBER_TYPES.has(type) ||
+          type === 'keyword' ||
+          type === 'constant_keyword' ||
+          type === 'date' ||
+          type === 'boolean' ||
+          type === 'ip'
+        ) {
           return { term: { [field]: node.value } };
         }
         return { match: { [field]: { query: node.value, operator: 'and' } } };
@@ -78,8 +122,13 @@ export class LogQueryBuilder {
   /** `field:value` filters (any field of the index), each exact. */
   fieldFilters(filters: Array<{ field: string; value: string }>): Query[] {
     return filters.map(({ field, value }) => {
-      if (!this.types.has(field)) throw new InputError(`Invalid parameter 'filter': the logs have no field '${field}'`);
-      return TEXT_TYPES.has(this.types.get(field)!) ? { match_phrase: { [field]: value } } : { term: { [field]: value } };
+      if (!this.types.has(field))
+        throw new InputError(
+          `Invalid parameter 'filter': the logs have no field '${field}'`,
+        );
+      return TEXT_TYPES.has(this.types.get(field)!)
+        ? { match_phrase: { [field]: value } }
+        : { term: { [field]: value } };
     });
   }
 
@@ -98,13 +147,25 @@ export class LogQueryBuilder {
     const f = this.fields;
     const filter: Query[] = [
       this.scopeFilter(input.scopes),
-      { range: { [f.timestamp]: { gte: input.from.toISOString(), lte: input.to.toISOString(), format: 'strict_date_optional_time' } } },
+      {
+        range: {
+          [f.timestamp]: {
+            gte: input.from.toISOString(),
+            lte: input.to.toISOString(),
+            format: 'strict_date_optional_time',
+          },
+        },
+      },
     ];
     const envField = input.scopes[0]?.environmentField ?? f.environment;
-    if (input.environment?.length) filter.push({ terms: { [envField]: input.environment } });
+    if (input.environment?.length)
+      filter.push({ terms: { [envField]: input.environment } });
     if (input.level?.length) filter.push({ terms: { [f.level]: input.level } });
     if (input.pod?.length) filter.push({ terms: { [f.pod]: input.pod } });
-    filter.push(...this.fieldFilters(input.filters ?? []), ...(input.extra ?? []));
+    filter.push(
+      ...this.fieldFilters(input.filters ?? []),
+      ...(input.extra ?? []),
+    );
     const user = this.userQuery(input.node);
     return { bool: { filter, ...(user ? { must: [user] } : {}) } };
   }

@@ -49,19 +49,38 @@ const POST = '\uE001';
 const FIELD_CAPS_TTL_MS = 5 * 60_000;
 /** Histogram bucket sizes to pick from: the smallest giving at most ~60 buckets. */
 const INTERVALS: Array<[string, number]> = [
-  ['1s', 1e3], ['2s', 2e3], ['5s', 5e3], ['10s', 1e4], ['15s', 15e3], ['30s', 3e4], ['1m', 6e4], ['2m', 12e4],
-  ['5m', 3e5], ['10m', 6e5], ['15m', 9e5], ['30m', 18e5], ['1h', 36e5], ['2h', 72e5], ['3h', 108e5],
-  ['6h', 216e5], ['12h', 432e5], ['1d', 864e5],
+  ['1s', 1e3],
+  ['2s', 2e3],
+  ['5s', 5e3],
+  ['10s', 1e4],
+  ['15s', 15e3],
+  ['30s', 3e4],
+  ['1m', 6e4],
+  ['2m', 12e4],
+  ['5m', 3e5],
+  ['10m', 6e5],
+  ['15m', 9e5],
+  ['30m', 18e5],
+  ['1h', 36e5],
+  ['2h', 72e5],
+  ['3h', 108e5],
+  ['6h', 216e5],
+  ['12h', 432e5],
+  ['1d', 864e5],
 ];
 
 export function histogramInterval(from: Date, to: Date): [string, number] {
   const span = to.getTime() - from.getTime();
-  return INTERVALS.find(([, ms]) => span / ms <= 60) ?? INTERVALS[INTERVALS.length - 1];
+  return (
+    INTERVALS.find(([, ms]) => span / ms <= 60) ??
+    INTERVALS[INTERVALS.length - 1]
+  );
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const rison = (s: string) => `'${s.replace(/!/g, '!!').replace(/'/g, "!'")}'`;
-const kqlValue = (v: string) => (/^[\w.@/-]+$/.test(v) ? v : `"${v.replace(/["\\]/g, '\\$&')}"`);
+const kqlValue = (v: string) =>
+  /^[\w.@/-]+$/.test(v) ? v : `"${v.replace(/["\\]/g, '\\$&')}"`;
 
 /** A line's id: the index and document id, opaque to the browser. */
 export function encodeLineId(index: string, id: string): string {
@@ -70,12 +89,22 @@ export function encodeLineId(index: string, id: string): string {
 
 function decodeLineId(lineId: string): { index: string; id: string } {
   try {
-    const [index, id] = JSON.parse(Buffer.from(lineId, 'base64url').toString('utf8'));
-    if (typeof index === 'string' && typeof id === 'string' && index.length < 256 && id.length < 512) return { index, id };
+    const [index, id] = JSON.parse(
+      Buffer.from(lineId, 'base64url').toString('utf8'),
+    );
+    if (
+      typeof index === 'string' &&
+      typeof id === 'string' &&
+      index.length < 256 &&
+      id.length < 512
+    )
+      return { index, id };
   } catch {
     // fall through
   }
-  throw new InputError(`Invalid parameter 'lineId': not a line id this API returned`);
+  throw new InputError(
+    `Invalid parameter 'lineId': not a line id this API returned`,
+  );
 }
 
 /**
@@ -86,7 +115,10 @@ function decodeLineId(lineId: string): { index: string; id: string } {
  * redacted before it leaves.
  */
 export class LogSearchService {
-  private readonly fieldCaps = new Map<string, { at: number; types: Promise<FieldTypes> }>();
+  private readonly fieldCaps = new Map<
+    string,
+    { at: number; types: Promise<FieldTypes> }
+  >();
 
   private constructor(
     private readonly redactor: Redactor,
@@ -95,21 +127,39 @@ export class LogSearchService {
     private readonly now: () => number,
   ) {}
 
-  static create(deps: { redactor: Redactor; cursors: CursorCodec; now?: () => number }): LogSearchService {
+  static create(deps: {
+    redactor: Redactor;
+    cursors: CursorCodec;
+    now?: () => number;
+  }): LogSearchService {
     const now = deps.now ?? Date.now;
-    return new LogSearchService(deps.redactor, deps.cursors, new PointInTimePool(now), now);
+    return new LogSearchService(
+      deps.redactor,
+      deps.cursors,
+      new PointInTimePool(now),
+      now,
+    );
   }
 
   /** Field name → type, from `_field_caps` (cached for 5 minutes per cluster and index). */
-  async fieldTypes(client: LogClusterClient, index: string): Promise<FieldTypes> {
+  async fieldTypes(
+    client: LogClusterClient,
+    index: string,
+  ): Promise<FieldTypes> {
     const key = `${client.name}\u0000${index}`;
     const cached = this.fieldCaps.get(key);
-    if (cached && this.now() - cached.at < FIELD_CAPS_TTL_MS) return cached.types;
+    if (cached && this.now() - cached.at < FIELD_CAPS_TTL_MS)
+      return cached.types;
     const types = client.fieldCaps(index).then(res => {
       const out: FieldTypes = new Map();
       for (const [name, byType] of Object.entries(res.fields)) {
         const caps = Object.values(byType);
-        if (caps.some(c => c.metadata_field) && name !== '_id' && name !== '_index') continue;
+        if (
+          caps.some(c => c.metadata_field) &&
+          name !== '_id' &&
+          name !== '_index'
+        )
+          continue;
         out.set(name, caps[0]?.type ?? 'keyword');
       }
       return out;
@@ -124,7 +174,12 @@ export class LogSearchService {
     const res = await this.fieldTypes(client, target.index);
     return [...res.entries()]
       .filter(([name]) => !name.startsWith('_'))
-      .map(([name, type]) => ({ name, type, aggregatable: !['text', 'match_only_text'].includes(type), searchable: true }))
+      .map(([name, type]) => ({
+        name,
+        type,
+        aggregatable: !['text', 'match_only_text'].includes(type),
+        searchable: true,
+      }))
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -134,23 +189,44 @@ export class LogSearchService {
     const node = parseLogQuery(params.q);
     builder.checkFields(node);
     const key = CursorCodec.queryKey([
-      target.key, params.q, params.from.getTime(), params.to.getTime(), params.environment, params.level, params.pod, params.filters,
+      target.key,
+      params.q,
+      params.from.getTime(),
+      params.to.getTime(),
+      params.environment,
+      params.level,
+      params.pod,
+      params.filters,
     ]);
     return { builder, node, key };
   }
 
-  private boundary(fields: LogTarget['client']['config']['fields'], b: SearchCursor['b'], side: 'lte' | 'gte'): Query[] {
-    const out: Query[] = [{ range: { [fields.timestamp]: { [side]: b.ts, format: 'epoch_millis' } } }];
-    if (b.ids.length) out.push({ bool: { must_not: [{ ids: { values: b.ids } }] } });
+  private boundary(
+    fields: LogTarget['client']['config']['fields'],
+    b: SearchCursor['b'],
+    side: 'lte' | 'gte',
+  ): Query[] {
+    const out: Query[] = [
+      {
+        range: { [fields.timestamp]: { [side]: b.ts, format: 'epoch_millis' } },
+      },
+    ];
+    if (b.ids.length)
+      out.push({ bool: { must_not: [{ ids: { values: b.ids } }] } });
     return out;
   }
 
-  async search(target: LogTarget, params: LogSearchParams): Promise<LogSearchResponse> {
+  async search(
+    target: LogTarget,
+    params: LogSearchParams,
+  ): Promise<LogSearchResponse> {
     const started = this.now();
     const { client } = target;
     const fields = client.config.fields;
     const { builder, node, key } = await this.prepare(target, params);
-    const cursor = params.cursor ? this.cursors.decode(params.cursor, key) : undefined;
+    const cursor = params.cursor
+      ? this.cursors.decode(params.cursor, key)
+      : undefined;
     const query = builder.build({
       ...params,
       scopes: target.scopes,
@@ -178,22 +254,34 @@ export class LogSearchService {
               field: fields.timestamp,
               fixed_interval: interval,
               min_doc_count: 0,
-              extended_bounds: { min: params.from.getTime(), max: params.to.getTime() },
+              extended_bounds: {
+                min: params.from.getTime(),
+                max: params.to.getTime(),
+              },
             },
             aggs: { levels: { terms: { field: fields.level, size: 8 } } },
           },
-          environment: { terms: { field: target.scopes[0]?.environmentField ?? fields.environment, size: 20 } },
+          environment: {
+            terms: {
+              field: target.scopes[0]?.environmentField ?? fields.environment,
+              size: 20,
+            },
+          },
           level: { terms: { field: fields.level, size: 10 } },
           pod: { terms: { field: fields.pod, size: 50 } },
         },
       });
     } else {
-      pit = cursor.pit ?? (await this.pits.acquire(client, target.index, cursor.t));
+      pit =
+        cursor.pit ?? (await this.pits.acquire(client, target.index, cursor.t));
       res = await client.search(undefined, {
         pit: { id: pit, keep_alive: PIT_KEEP_ALIVE },
         query,
         size: params.size,
-        sort: [{ [fields.timestamp]: { order: 'desc' } }, { _shard_doc: 'desc' }],
+        sort: [
+          { [fields.timestamp]: { order: 'desc' } },
+          { _shard_doc: 'desc' },
+        ],
         ...(cursor.after ? { search_after: cursor.after } : {}),
         track_total_hits: false,
         highlight,
@@ -201,15 +289,25 @@ export class LogSearchService {
     }
     const hits = res.hits.hits;
     const lines = hits.map(h => this.line(h, fields));
-    const total = typeof res.hits.total === 'object' ? res.hits.total : undefined;
+    const total =
+      typeof res.hits.total === 'object' ? res.hits.total : undefined;
     let nextCursor: string | undefined;
-    const more = hits.length === params.size && (!total || total.value > params.size || total.relation === 'gte');
+    const more =
+      hits.length === params.size &&
+      (!total || total.value > params.size || total.relation === 'gte');
     if (more && hits.length) {
       const last = hits[hits.length - 1];
       if (!cursor) {
         const ts = Number(last.sort?.[0]);
-        const ids = hits.filter(h => Number(h.sort?.[0]) === ts).map(h => h._id!).slice(-500);
-        nextCursor = this.cursors.encode({ k: key, b: { ts, ids }, t: started });
+        const ids = hits
+          .filter(h => Number(h.sort?.[0]) === ts)
+          .map(h => h._id!)
+          .slice(-500);
+        nextCursor = this.cursors.encode({
+          k: key,
+          b: { ts, ids },
+          t: started,
+        });
         // The next page will need a point in time opened after this search.
         this.pits.prefetch(client, target.index, started);
       } else {
@@ -233,7 +331,9 @@ export class LogSearchService {
       tookMs: this.now() - started,
     };
     if (!cursor) {
-      response.total = total ? { value: total.value, relation: total.relation } : undefined;
+      response.total = total
+        ? { value: total.value, relation: total.relation }
+        : undefined;
       const aggs = res.aggregations as Record<string, any> | undefined;
       const [, intervalMs] = histogramInterval(params.from, params.to);
       response.histogram = {
@@ -242,18 +342,35 @@ export class LogSearchService {
           (b: any): HistogramBucket => ({
             t: Number(b.key),
             count: b.doc_count,
-            levels: Object.fromEntries((b.levels?.buckets ?? []).map((l: any) => [String(l.key), l.doc_count])),
+            levels: Object.fromEntries(
+              (b.levels?.buckets ?? []).map((l: any) => [
+                String(l.key),
+                l.doc_count,
+              ]),
+            ),
           }),
         ),
       };
       const facet = (name: string): FacetValue[] =>
-        (aggs?.[name]?.buckets ?? []).map((b: any) => ({ value: this.redactor.redact(String(b.key)), count: b.doc_count }));
-      response.facets = { environment: facet('environment'), level: facet('level'), pod: facet('pod') };
+        (aggs?.[name]?.buckets ?? []).map((b: any) => ({
+          value: this.redactor.redact(String(b.key)),
+          count: b.doc_count,
+        }));
+      response.facets = {
+        environment: facet('environment'),
+        level: facet('level'),
+        pod: facet('pod'),
+      };
       response.kibanaUrl = this.kibanaUrl(target, params, node);
       const newest = hits[0] ? Number(hits[0].sort?.[0]) : params.to.getTime();
       response.tailCursor = this.cursors.encode({
         k: key,
-        b: { ts: newest, ids: hits.filter(h => Number(h.sort?.[0]) === newest).map(h => h._id!) },
+        b: {
+          ts: newest,
+          ids: hits
+            .filter(h => Number(h.sort?.[0]) === newest)
+            .map(h => h._id!),
+        },
         t: started,
       });
     }
@@ -261,7 +378,11 @@ export class LogSearchService {
   }
 
   /** Lines newer than a result (live tail), oldest first; at most `size`. */
-  async tail(target: LogTarget, params: LogSearchParams, tailCursor: string): Promise<LogTailResponse> {
+  async tail(
+    target: LogTarget,
+    params: LogSearchParams,
+    tailCursor: string,
+  ): Promise<LogTailResponse> {
     const { client } = target;
     const fields = client.config.fields;
     const { builder, node, key } = await this.prepare(target, params);
@@ -279,14 +400,21 @@ export class LogSearchService {
       size: params.size,
       sort: [{ [fields.timestamp]: { order: 'asc' } }],
       track_total_hits: false,
-      highlight: { pre_tags: [PRE], post_tags: [POST], fields: { [fields.message]: { number_of_fragments: 0 } } },
+      highlight: {
+        pre_tags: [PRE],
+        post_tags: [POST],
+        fields: { [fields.message]: { number_of_fragments: 0 } },
+      },
     });
     const hits = res.hits.hits;
     let b = cursor.b;
     if (hits.length) {
       const ts = Number(hits[hits.length - 1].sort?.[0]);
       const ids = hits.filter(h => Number(h.sort?.[0]) === ts).map(h => h._id!);
-      b = { ts, ids: ts === cursor.b.ts ? [...cursor.b.ids, ...ids].slice(-500) : ids };
+      b = {
+        ts,
+        ids: ts === cursor.b.ts ? [...cursor.b.ids, ...ids].slice(-500) : ids,
+      };
     }
     return {
       lines: hits.map(h => this.line(h, fields)),
@@ -295,17 +423,24 @@ export class LogSearchService {
   }
 
   /** The lines before and after one line, from the same pod (else the same service). */
-  async context(target: LogTarget, lineId: string, size: number): Promise<LogContextResponse> {
+  async context(
+    target: LogTarget,
+    lineId: string,
+    size: number,
+  ): Promise<LogContextResponse> {
     const { client } = target;
     const fields = client.config.fields;
     const { index, id } = decodeLineId(lineId);
-    const scope = new LogQueryBuilder(fields, new Map()).scopeFilter(target.scopes);
+    const scope = new LogQueryBuilder(fields, new Map()).scopeFilter(
+      target.scopes,
+    );
     const found = await client.search(target.index, {
       query: { bool: { filter: [scope, { ids: { values: [id] } }] } },
       size: 5,
     });
     const anchorHit = found.hits.hits.find(h => h._index === index);
-    if (!anchorHit) throw new NotFoundError(`No line ${lineId} in this service's logs`);
+    if (!anchorHit)
+      throw new NotFoundError(`No line ${lineId} in this service's logs`);
     const anchor = this.line(anchorHit, fields);
     const rawPod = flatten(anchorHit._source ?? {})[fields.pod];
     const ts = Date.parse(anchor.timestamp);
@@ -313,15 +448,29 @@ export class LogSearchService {
       bool: {
         filter: [
           scope,
-          ...(typeof rawPod === 'string' ? [{ term: { [fields.pod]: rawPod } }] : []),
-          { range: { [fields.timestamp]: { [side]: ts, format: 'epoch_millis' } } },
+          ...(typeof rawPod === 'string'
+            ? [{ term: { [fields.pod]: rawPod } }]
+            : []),
+          {
+            range: {
+              [fields.timestamp]: { [side]: ts, format: 'epoch_millis' },
+            },
+          },
         ],
         must_not: [{ ids: { values: [id] } }],
       },
     });
     const [before, after] = await Promise.all([
-      client.search(target.index, { query: near('lte'), size, sort: [{ [fields.timestamp]: { order: 'desc' } }] }),
-      client.search(target.index, { query: near('gte'), size, sort: [{ [fields.timestamp]: { order: 'asc' } }] }),
+      client.search(target.index, {
+        query: near('lte'),
+        size,
+        sort: [{ [fields.timestamp]: { order: 'desc' } }],
+      }),
+      client.search(target.index, {
+        query: near('gte'),
+        size,
+        sort: [{ [fields.timestamp]: { order: 'asc' } }],
+      }),
     ]);
     return {
       anchor,
@@ -338,10 +487,16 @@ export class LogSearchService {
       targets.map(async target => {
         const { client } = target;
         const fields = client.config.fields;
-        const scope = new LogQueryBuilder(fields, new Map()).scopeFilter(target.scopes);
+        const scope = new LogQueryBuilder(fields, new Map()).scopeFilter(
+          target.scopes,
+        );
         try {
           const res = await client.search(target.index, {
-            query: { bool: { filter: [scope, { term: { [fields.traceId]: traceId } }] } },
+            query: {
+              bool: {
+                filter: [scope, { term: { [fields.traceId]: traceId } }],
+              },
+            },
             size: 500,
             sort: [{ [fields.timestamp]: { order: 'asc' } }],
           });
@@ -355,13 +510,19 @@ export class LogSearchService {
     return {
       traceId,
       lines,
-      services: [...new Set(targets.flatMap(t => t.scopes.map(s => s.service)))].sort(),
+      services: [
+        ...new Set(targets.flatMap(t => t.scopes.map(s => s.service))),
+      ].sort(),
       errors,
     };
   }
 
   /** Every line of a search, newest first, up to `limit` (a point in time of its own, closed at the end). */
-  async *exportLines(target: LogTarget, params: LogSearchParams, limit: number): AsyncGenerator<LogLine> {
+  async *exportLines(
+    target: LogTarget,
+    params: LogSearchParams,
+    limit: number,
+  ): AsyncGenerator<LogLine> {
     const { client } = target;
     const fields = client.config.fields;
     const { builder, node } = await this.prepare(target, params);
@@ -376,7 +537,10 @@ export class LogSearchService {
           pit: { id: pit, keep_alive: '1m' },
           query,
           size: want,
-          sort: [{ [fields.timestamp]: { order: 'desc' } }, { _shard_doc: 'desc' }],
+          sort: [
+            { [fields.timestamp]: { order: 'desc' } },
+            { _shard_doc: 'desc' },
+          ],
           ...(after ? { search_after: after } : {}),
           track_total_hits: false,
         });
@@ -395,14 +559,20 @@ export class LogSearchService {
   }
 
   /** A hit as the browser gets it: flattened, every string redacted, the message's matches marked. */
-  private line(hit: Hit, fields: LogTarget['client']['config']['fields']): LogLine {
+  private line(
+    hit: Hit,
+    fields: LogTarget['client']['config']['fields'],
+  ): LogLine {
     const flat = this.redactor.redactFields(flatten(hit._source ?? {}));
-    const str = (f: string) => (typeof flat[f] === 'string' ? (flat[f] as string) : undefined);
+    const str = (f: string) =>
+      typeof flat[f] === 'string' ? (flat[f] as string) : undefined;
     const message = str(fields.message) ?? '';
     const highlighted = hit.highlight?.[fields.message]?.[0];
     return {
       id: encodeLineId(hit._index, hit._id ?? ''),
-      timestamp: str(fields.timestamp) ?? new Date(Number(hit.sort?.[0] ?? 0)).toISOString(),
+      timestamp:
+        str(fields.timestamp) ??
+        new Date(Number(hit.sort?.[0] ?? 0)).toISOString(),
       message,
       segments: highlighted ? segments(message, highlighted) : undefined,
       level: str(fields.level),
@@ -416,35 +586,73 @@ export class LogSearchService {
   }
 
   /** Discover with the same scope, filters, query and time range. */
-  private kibanaUrl(target: LogTarget, params: LogSearchParams, node: LogQueryNode): string | undefined {
+  private kibanaUrl(
+    target: LogTarget,
+    params: LogSearchParams,
+    node: LogQueryNode,
+  ): string | undefined {
     const kibana = target.client.config.kibana;
     if (!kibana) return undefined;
     const f = target.client.config.fields;
     const anyOf = (field: string, values: string[]) =>
-      values.length === 1 ? `${field}:${kqlValue(values[0])}` : `${field}:(${values.map(kqlValue).join(' or ')})`;
+      values.length === 1
+        ? `${field}:${kqlValue(values[0])}`
+        : `${field}:(${values.map(kqlValue).join(' or ')})`;
     const parts = [
       target.scopes.length === 1
         ? anyOf(target.scopes[0].serviceField, [target.scopes[0].service])
-        : `(${target.scopes.map(s => anyOf(s.serviceField, [s.service])).join(' or ')})`,
+        : `(${target.scopes
+            .map(s => anyOf(s.serviceField, [s.service]))
+            .join(' or ')})`,
     ];
-    if (params.environment.length) parts.push(anyOf(target.scopes[0]?.environmentField ?? f.environment, params.environment));
+    if (params.environment.length)
+      parts.push(
+        anyOf(
+          target.scopes[0]?.environmentField ?? f.environment,
+          params.environment,
+        ),
+      );
     if (params.level.length) parts.push(anyOf(f.level, params.level));
     if (params.pod.length) parts.push(anyOf(f.pod, params.pod));
-    for (const filter of params.filters) parts.push(anyOf(filter.field, [filter.value]));
+    for (const filter of params.filters)
+      parts.push(anyOf(filter.field, [filter.value]));
     const user = toKql(node);
     if (user) parts.push(`(${user})`);
-    const g = `(time:(from:${rison(params.from.toISOString())},to:${rison(params.to.toISOString())}))`;
-    const source = kibana.dataViewId ? `dataSource:(dataViewId:${rison(kibana.dataViewId)},type:dataView),` : '';
-    const a = `(${source}query:(language:kuery,query:${rison(parts.join(' and '))}))`;
-    return `${kibana.url}/app/discover#/?_g=${encodeURIComponent(g)}&_a=${encodeURIComponent(a)}`;
+    const g = `(time:(from:${rison(params.from.toISOString())},to:${rison(
+      params.to.toISOString(),
+    )}))`;
+    const source = kibana.dataViewId
+      ? `dataSource:(dataViewId:${rison(kibana.dataViewId)},type:dataView),`
+      : '';
+    const a = `(${source}query:(language:kuery,query:${rison(
+      parts.join(' and '),
+    )}))`;
+    return `${kibana.url}/app/discover#/?_g=${encodeURIComponent(
+      g,
+    )}&_a=${encodeURIComponent(a)}`;
   }
 }
 
 /** The message cut where the query matched (matches found in the redacted text only, so no secret returns). */
-export function segments(message: string, highlighted: string): MessageSegment[] | undefined {
-  const terms = [...new Set([...highlighted.matchAll(/\uE000([^\uE001]*)\uE001/g)].map(m => m[1]).filter(Boolean))];
+export function segments(
+  message: string,
+  highlighted: string,
+): MessageSegment[] | undefined {
+  const terms = [
+    ...new Set(
+      [...highlighted.matchAll(/\uE000([^\uE001]*)\uE001/g)]
+        .map(m => m[1])
+        .filter(Boolean),
+    ),
+  ];
   if (terms.length === 0) return undefined;
-  const re = new RegExp(terms.sort((a, b) => b.length - a.length).map(escapeRe).join('|'), 'g');
+  const re = new RegExp(
+    terms
+      .sort((a, b) => b.length - a.length)
+      .map(escapeRe)
+      .join('|'),
+    'g',
+  );
   const out: MessageSegment[] = [];
   let last = 0;
   for (const m of message.matchAll(re)) {

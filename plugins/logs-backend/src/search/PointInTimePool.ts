@@ -25,11 +25,19 @@ export class PointInTimePool {
   constructor(private readonly now: () => number = Date.now) {}
 
   /** A point in time opened at or after `notBefore`. */
-  async acquire(client: LogClusterClient, index: string, notBefore: number): Promise<string> {
+  async acquire(
+    client: LogClusterClient,
+    index: string,
+    notBefore: number,
+  ): Promise<string> {
     const key = `${client.name}\u0000${index}`;
     const current = this.entries.get(key);
     const now = this.now();
-    if (current && current.openedAt >= notBefore && now - current.usedAt < KEEP_ALIVE_MS - 30_000) {
+    if (
+      current &&
+      current.openedAt >= notBefore &&
+      now - current.usedAt < KEEP_ALIVE_MS - 30_000
+    ) {
       current.usedAt = now;
       return current.id;
     }
@@ -47,7 +55,8 @@ export class PointInTimePool {
       this.opening.set(key, pending);
     }
     const entry = await pending;
-    if (entry.openedAt < notBefore) return this.acquire(client, index, notBefore);
+    if (entry.openedAt < notBefore)
+      return this.acquire(client, index, notBefore);
     return entry.id;
   }
 

@@ -1,7 +1,14 @@
 import { Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { Box, Dialog, DialogContent, DialogTitle, IconButton, Typography } from '@material-ui/core';
+import {
+  Box,
+  Dialog,
+  DialogContent,
+  DialogTitle,
+  IconButton,
+  Typography,
+} from '@material-ui/core';
 import CloseIcon from '@material-ui/icons/Close';
 import { LogLine } from '@portolan/plugin-logs-common';
 import useAsync from 'react-use/esm/useAsync';
@@ -22,20 +29,34 @@ function Title(props: { children: React.ReactNode; onClose: () => void }) {
 }
 
 /** The lines before and after one line, from the same pod. */
-export function ContextDialog(props: { entity: CompoundEntityRef; line: LogLine; onClose: () => void; onTrace: (id: string) => void }) {
+export function ContextDialog(props: {
+  entity: CompoundEntityRef;
+  line: LogLine;
+  onClose: () => void;
+  onTrace: (id: string) => void;
+}) {
   const api = useApi(logsApiRef);
-  const { value, loading, error } = useAsync(() => api.getContext(props.entity, props.line.id, 25), [props.line.id]);
+  const { value, loading, error } = useAsync(
+    () => api.getContext(props.entity, props.line.id, 25),
+    [props.line.id],
+  );
   return (
     <Dialog open onClose={props.onClose} maxWidth="lg" fullWidth>
-      <Title onClose={props.onClose}>Context — {props.line.pod ?? props.line.service}</Title>
+      <Title onClose={props.onClose}>
+        Context — {props.line.pod ?? props.line.service}
+      </Title>
       <DialogContent data-testid="context-dialog">
         {loading && <Progress />}
         {error && <ResponseErrorPanel error={error} />}
         {value && (
           <>
-            {value.before.map(l => <LogLineRow key={l.id} line={l} onTrace={props.onTrace} />)}
+            {value.before.map(l => (
+              <LogLineRow key={l.id} line={l} onTrace={props.onTrace} />
+            ))}
             <LogLineRow line={value.anchor} anchor onTrace={props.onTrace} />
-            {value.after.map(l => <LogLineRow key={l.id} line={l} onTrace={props.onTrace} />)}
+            {value.after.map(l => (
+              <LogLineRow key={l.id} line={l} onTrace={props.onTrace} />
+            ))}
           </>
         )}
       </DialogContent>
@@ -46,7 +67,10 @@ export function ContextDialog(props: { entity: CompoundEntityRef; line: LogLine;
 /** Every line of a trace, across the services the user may read. */
 export function TraceDialog(props: { traceId: string; onClose: () => void }) {
   const api = useApi(logsApiRef);
-  const { value, loading, error } = useAsync(() => api.getTrace(props.traceId), [props.traceId]);
+  const { value, loading, error } = useAsync(
+    () => api.getTrace(props.traceId),
+    [props.traceId],
+  );
   return (
     <Dialog open onClose={props.onClose} maxWidth="lg" fullWidth>
       <Title onClose={props.onClose}>Trace {props.traceId}</Title>
@@ -57,12 +81,19 @@ export function TraceDialog(props: { traceId: string; onClose: () => void }) {
           <>
             <Typography variant="body2" color="textSecondary" gutterBottom>
               {value.lines.length} line{value.lines.length === 1 ? '' : 's'} in{' '}
-              {[...new Set(value.lines.map(l => l.service))].join(', ') || 'no service'} (searched the {value.services.length} services whose logs you may read)
+              {[...new Set(value.lines.map(l => l.service))].join(', ') ||
+                'no service'}{' '}
+              (searched the {value.services.length} services whose logs you may
+              read)
             </Typography>
             {value.errors.map(e => (
-              <Typography key={e.cluster} color="error" variant="body2">{e.message}</Typography>
+              <Typography key={e.cluster} color="error" variant="body2">
+                {e.message}
+              </Typography>
             ))}
-            {value.lines.map(l => <LogLineRow key={l.id} line={l} showService />)}
+            {value.lines.map(l => (
+              <LogLineRow key={l.id} line={l} showService />
+            ))}
           </>
         )}
       </DialogContent>

@@ -1,4 +1,8 @@
-import { EmptyState, Progress, ResponseErrorPanel } from '@backstage/core-components';
+import {
+  EmptyState,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { useApi } from '@backstage/frontend-plugin-api';
 import {
@@ -15,7 +19,13 @@ import {
 } from '@material-ui/core';
 import { Alert } from '@material-ui/lab';
 import SearchIcon from '@material-ui/icons/Search';
-import { FacetValue, LogFieldInfo, LogLine, LogSearchQuery, LogSearchResponse } from '@portolan/plugin-logs-common';
+import {
+  FacetValue,
+  LogFieldInfo,
+  LogLine,
+  LogSearchQuery,
+  LogSearchResponse,
+} from '@portolan/plugin-logs-common';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { DeployMarker, LogSubject, logsApiRef } from '../api/LogsApi';
 import { ContextDialog, TraceDialog } from './LogDialogs';
@@ -23,7 +33,10 @@ import { LogHistogram } from './LogHistogram';
 import { LogLineRow } from './LogLineRow';
 import { PRESETS, levelColour } from './levels';
 
-const toLocalInput = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+const toLocalInput = (d: Date) =>
+  new Date(d.getTime() - d.getTimezoneOffset() * 60_000)
+    .toISOString()
+    .slice(0, 16);
 
 interface Applied {
   q: string;
@@ -35,13 +48,27 @@ interface Applied {
   filter: string[];
 }
 
-function FacetChips(props: { label: string; values: FacetValue[]; selected: string[]; onToggle: (v: string) => void; colour?: (v: string) => string; max?: number }) {
+function FacetChips(props: {
+  label: string;
+  values: FacetValue[];
+  selected: string[];
+  onToggle: (v: string) => void;
+  colour?: (v: string) => string;
+  max?: number;
+}) {
   const shown = [...props.values.slice(0, props.max ?? 12)];
-  for (const s of props.selected) if (!shown.some(v => v.value === s)) shown.push({ value: s, count: 0 });
+  for (const s of props.selected)
+    if (!shown.some(v => v.value === s)) shown.push({ value: s, count: 0 });
   if (shown.length === 0) return null;
   return (
     <Box display="flex" alignItems="center" flexWrap="wrap" gridGap={4} mr={2}>
-      <Typography variant="caption" color="textSecondary" style={{ marginRight: 4 }}>{props.label}</Typography>
+      <Typography
+        variant="caption"
+        color="textSecondary"
+        style={{ marginRight: 4 }}
+      >
+        {props.label}
+      </Typography>
       {shown.map(v => {
         const on = props.selected.includes(v.value);
         return (
@@ -50,10 +77,19 @@ function FacetChips(props: { label: string; values: FacetValue[]; selected: stri
             size="small"
             clickable
             onClick={() => props.onToggle(v.value)}
-            label={`${v.value} ${v.count ? `(${v.count.toLocaleString()})` : ''}`}
+            label={`${v.value} ${
+              v.count ? `(${v.count.toLocaleString()})` : ''
+            }`}
             variant={on ? 'default' : 'outlined'}
             color={on ? 'primary' : 'default'}
-            style={props.colour && !on ? { borderColor: props.colour(v.value), color: props.colour(v.value) } : undefined}
+            style={
+              props.colour && !on
+                ? {
+                    borderColor: props.colour(v.value),
+                    color: props.colour(v.value),
+                  }
+                : undefined
+            }
             data-testid={`facet-${props.label.toLowerCase()}-${v.value}`}
           />
         );
@@ -67,19 +103,35 @@ function FacetChips(props: { label: string; values: FacetValue[]; selected: stri
  * range, query, filters, histogram with deploy markers, lines newest first
  * with infinite scroll, context, traces, live tail, export, Kibana.
  */
-export function LogsView(props: { subject: LogSubject; entity?: CompoundEntityRef; intro?: React.ReactNode }) {
+export function LogsView(props: {
+  subject: LogSubject;
+  entity?: CompoundEntityRef;
+  intro?: React.ReactNode;
+}) {
   const { subject, entity } = props;
   const api = useApi(logsApiRef);
   const [preset, setPreset] = useState('1h');
-  const [custom, setCustom] = useState(() => ({ from: toLocalInput(new Date(Date.now() - 3_600_000)), to: toLocalInput(new Date()) }));
+  const [custom, setCustom] = useState(() => ({
+    from: toLocalInput(new Date(Date.now() - 3_600_000)),
+    to: toLocalInput(new Date()),
+  }));
   const [text, setText] = useState('');
   const [applied, setApplied] = useState<Applied | undefined>();
-  const [facetSel, setFacetSel] = useState({ environment: [] as string[], level: [] as string[], pod: [] as string[] });
+  const [facetSel, setFacetSel] = useState({
+    environment: [] as string[],
+    level: [] as string[],
+    pod: [] as string[],
+  });
   const [filters, setFilters] = useState<string[]>([]);
   const [fieldList, setFieldList] = useState<LogFieldInfo[]>([]);
   const [newField, setNewField] = useState('');
   const [newValue, setNewValue] = useState('');
-  const [result, setResult] = useState<(LogSearchResponse & { otherClusters?: Array<{ cluster: string; services: string[] }> }) | undefined>();
+  const [result, setResult] = useState<
+    | (LogSearchResponse & {
+        otherClusters?: Array<{ cluster: string; services: string[] }>;
+      })
+    | undefined
+  >();
   const [lines, setLines] = useState<LogLine[]>([]);
   const [cursor, setCursor] = useState<string | undefined>();
   const [tailCursor, setTailCursor] = useState<string | undefined>();
@@ -98,13 +150,24 @@ export function LogsView(props: { subject: LogSubject; entity?: CompoundEntityRe
     const p = PRESETS.find(([key]) => key === preset);
     if (p) {
       const to = new Date();
-      return { from: new Date(to.getTime() - p[2]).toISOString(), to: to.toISOString() };
+      return {
+        from: new Date(to.getTime() - p[2]).toISOString(),
+        to: to.toISOString(),
+      };
     }
-    return { from: new Date(custom.from).toISOString(), to: new Date(custom.to).toISOString() };
+    return {
+      from: new Date(custom.from).toISOString(),
+      to: new Date(custom.to).toISOString(),
+    };
   }, [preset, custom]);
 
-  const query = (a: Applied, extra: Partial<LogSearchQuery> = {}): LogSearchQuery => ({ ...a, size: 100, ...extra });
+  const query = (
+    a: Applied,
+    extra: Partial<LogSearchQuery> = {},
+  ): LogSearchQuery => ({ ...a, size: 100, ...extra });
 
+  // The search depends on the subject by value (a team's name, not the object).
+  const teamName = subject.kind === 'team' ? subject.name : undefined;
   const run = useCallback(
     async (a: Applied) => {
       const id = ++requestId.current;
@@ -133,12 +196,25 @@ export function LogsView(props: { subject: LogSubject; entity?: CompoundEntityRe
       }
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [api, subject.kind, entity?.name, entity?.namespace, entity?.kind, (subject as any).name],
+    [
+      api,
+      subject.kind,
+      entity?.name,
+      entity?.namespace,
+      entity?.kind,
+      teamName,
+    ],
   );
 
   const search = useCallback(
     (overrides: Partial<Applied> = {}) =>
-      run({ q: text.trim(), ...range(), ...facetSel, filter: filters, ...overrides }),
+      run({
+        q: text.trim(),
+        ...range(),
+        ...facetSel,
+        filter: filters,
+        ...overrides,
+      }),
     [run, text, range, facetSel, filters],
   );
 
@@ -149,7 +225,11 @@ export function LogsView(props: { subject: LogSubject; entity?: CompoundEntityRe
   }, [preset, run]);
 
   useEffect(() => {
-    if (entity) api.getFields(entity).then(r => setFieldList(r.fields)).catch(() => setFieldList([]));
+    if (entity)
+      api
+        .getFields(entity)
+        .then(r => setFieldList(r.fields))
+        .catch(() => setFieldList([]));
   }, [api, entity]);
 
   const loadMore = useCallback(async () => {
@@ -183,10 +263,17 @@ export function LogsView(props: { subject: LogSubject; entity?: CompoundEntityRe
     let current = tailCursor;
     const timer = setInterval(async () => {
       try {
-        const res = await api.tail(entity, query(applied, { size: 200 }), current);
+        const res = await api.tail(
+          entity,
+          query(applied, { size: 200 }),
+          current,
+        );
         current = res.tailCursor;
         setTailCursor(res.tailCursor);
-        if (res.lines.length) setLines(prev => [...[...res.lines].reverse(), ...prev].slice(0, 2000));
+        if (res.lines.length)
+          setLines(prev =>
+            [...[...res.lines].reverse(), ...prev].slice(0, 2000),
+          );
       } catch (e) {
         setError(e as Error);
         setLive(false);
@@ -196,8 +283,16 @@ export function LogsView(props: { subject: LogSubject; entity?: CompoundEntityRe
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [live, entity, applied]);
 
-  const toggleFacet = (kind: 'environment' | 'level' | 'pod', value: string) => {
-    const next = { ...facetSel, [kind]: facetSel[kind].includes(value) ? facetSel[kind].filter(v => v !== value) : [...facetSel[kind], value] };
+  const toggleFacet = (
+    kind: 'environment' | 'level' | 'pod',
+    value: string,
+  ) => {
+    const next = {
+      ...facetSel,
+      [kind]: facetSel[kind].includes(value)
+        ? facetSel[kind].filter(v => v !== value)
+        : [...facetSel[kind], value],
+    };
     setFacetSel(next);
     run({ q: text.trim(), ...range(), ...next, filter: filters });
   };
@@ -230,7 +325,10 @@ export function LogsView(props: { subject: LogSubject; entity?: CompoundEntityRe
   };
 
   const scope = result?.scope;
-  const filterable = useMemo(() => fieldList.filter(f => f.aggregatable && !f.name.startsWith('@')), [fieldList]);
+  const filterable = useMemo(
+    () => fieldList.filter(f => f.aggregatable && !f.name.startsWith('@')),
+    [fieldList],
+  );
 
   return (
     <Box>
@@ -248,69 +346,170 @@ export function LogsView(props: { subject: LogSubject; entity?: CompoundEntityRe
             inputProps={{ 'data-testid': 'time-range' }}
           >
             {PRESETS.map(([key, label]) => (
-              <MenuItem key={key} value={key}>{label}</MenuItem>
+              <MenuItem key={key} value={key}>
+                {label}
+              </MenuItem>
             ))}
             <MenuItem value="custom">Custom…</MenuItem>
           </TextField>
           {preset === 'custom' && (
             <>
-              <TextField size="small" variant="outlined" type="datetime-local" label="From" InputLabelProps={{ shrink: true }} value={custom.from} onChange={e => setCustom(c => ({ ...c, from: e.target.value }))} />
-              <TextField size="small" variant="outlined" type="datetime-local" label="To" InputLabelProps={{ shrink: true }} value={custom.to} onChange={e => setCustom(c => ({ ...c, to: e.target.value }))} />
+              <TextField
+                size="small"
+                variant="outlined"
+                type="datetime-local"
+                label="From"
+                InputLabelProps={{ shrink: true }}
+                value={custom.from}
+                onChange={e => setCustom(c => ({ ...c, from: e.target.value }))}
+              />
+              <TextField
+                size="small"
+                variant="outlined"
+                type="datetime-local"
+                label="To"
+                InputLabelProps={{ shrink: true }}
+                value={custom.to}
+                onChange={e => setCustom(c => ({ ...c, to: e.target.value }))}
+              />
             </>
           )}
           <TextField
             size="small"
             variant="outlined"
-            label="Search (KQL: words, &quot;phrases&quot;, field:value, and / or / not)"
+            label='Search (KQL: words, "phrases", field:value, and / or / not)'
             value={text}
             onChange={e => setText(e.target.value)}
             onKeyDown={e => {
               if (e.key === 'Enter') search();
             }}
             style={{ flex: 1, minWidth: 320 }}
-            inputProps={{ 'aria-label': 'Log query', 'data-testid': 'log-query' }}
+            inputProps={{
+              'aria-label': 'Log query',
+              'data-testid': 'log-query',
+            }}
           />
-          <Button variant="contained" color="primary" startIcon={<SearchIcon />} onClick={() => search()}>
+          <Button
+            variant="contained"
+            color="primary"
+            startIcon={<SearchIcon />}
+            onClick={() => search()}
+          >
             Search
           </Button>
           {entity && (
-            <FormControlLabel control={<Switch checked={live} onChange={e => setLive(e.target.checked)} color="primary" />} label="Live" />
+            <FormControlLabel
+              control={
+                <Switch
+                  checked={live}
+                  onChange={e => setLive(e.target.checked)}
+                  color="primary"
+                />
+              }
+              label="Live"
+            />
           )}
           {entity && (
             <>
-              <Button variant="outlined" onClick={e => setExportAnchor(e.currentTarget)} disabled={!result}>
+              <Button
+                variant="outlined"
+                onClick={e => setExportAnchor(e.currentTarget)}
+                disabled={!result}
+              >
                 Export
               </Button>
-              <Menu anchorEl={exportAnchor} open={!!exportAnchor} onClose={() => setExportAnchor(null)}>
-                <MenuItem onClick={() => download('ndjson')}>NDJSON (all fields)</MenuItem>
+              <Menu
+                anchorEl={exportAnchor}
+                open={!!exportAnchor}
+                onClose={() => setExportAnchor(null)}
+              >
+                <MenuItem onClick={() => download('ndjson')}>
+                  NDJSON (all fields)
+                </MenuItem>
                 <MenuItem onClick={() => download('csv')}>CSV</MenuItem>
               </Menu>
             </>
           )}
           {result?.kibanaUrl && (
-            <Button variant="outlined" href={result.kibanaUrl} target="_blank" rel="noopener noreferrer">
+            <Button
+              variant="outlined"
+              href={result.kibanaUrl}
+              target="_blank"
+              rel="noopener noreferrer"
+            >
               Open in Kibana
             </Button>
           )}
         </Box>
         {result?.facets && (
           <Box display="flex" flexWrap="wrap" mt={1.5} gridGap={6}>
-            <FacetChips label="Environment" values={result.facets.environment} selected={facetSel.environment} onToggle={v => toggleFacet('environment', v)} />
-            <FacetChips label="Level" values={result.facets.level} selected={facetSel.level} onToggle={v => toggleFacet('level', v)} colour={levelColour} />
-            <FacetChips label="Pod" values={result.facets.pod} selected={facetSel.pod} onToggle={v => toggleFacet('pod', v)} max={6} />
+            <FacetChips
+              label="Environment"
+              values={result.facets.environment}
+              selected={facetSel.environment}
+              onToggle={v => toggleFacet('environment', v)}
+            />
+            <FacetChips
+              label="Level"
+              values={result.facets.level}
+              selected={facetSel.level}
+              onToggle={v => toggleFacet('level', v)}
+              colour={levelColour}
+            />
+            <FacetChips
+              label="Pod"
+              values={result.facets.pod}
+              selected={facetSel.pod}
+              onToggle={v => toggleFacet('pod', v)}
+              max={6}
+            />
           </Box>
         )}
         {entity && (
-          <Box display="flex" alignItems="center" gridGap={8} mt={1.5} flexWrap="wrap">
-            <TextField select size="small" variant="outlined" label="Field" value={newField} onChange={e => setNewField(e.target.value)} style={{ minWidth: 220 }}>
+          <Box
+            display="flex"
+            alignItems="center"
+            gridGap={8}
+            mt={1.5}
+            flexWrap="wrap"
+          >
+            <TextField
+              select
+              size="small"
+              variant="outlined"
+              label="Field"
+              value={newField}
+              onChange={e => setNewField(e.target.value)}
+              style={{ minWidth: 220 }}
+            >
               {filterable.map(f => (
-                <MenuItem key={f.name} value={f.name}>{f.name}</MenuItem>
+                <MenuItem key={f.name} value={f.name}>
+                  {f.name}
+                </MenuItem>
               ))}
             </TextField>
-            <TextField size="small" variant="outlined" label="Value" value={newValue} onChange={e => setNewValue(e.target.value)} onKeyDown={e => e.key === 'Enter' && addFilter()} />
-            <Button size="small" onClick={addFilter} disabled={!newField || !newValue}>Add filter</Button>
+            <TextField
+              size="small"
+              variant="outlined"
+              label="Value"
+              value={newValue}
+              onChange={e => setNewValue(e.target.value)}
+              onKeyDown={e => e.key === 'Enter' && addFilter()}
+            />
+            <Button
+              size="small"
+              onClick={addFilter}
+              disabled={!newField || !newValue}
+            >
+              Add filter
+            </Button>
             {filters.map(f => (
-              <Chip key={f} size="small" label={f} onDelete={() => removeFilter(f)} />
+              <Chip
+                key={f}
+                size="small"
+                label={f}
+                onDelete={() => removeFilter(f)}
+              />
             ))}
           </Box>
         )}
@@ -318,15 +517,23 @@ export function LogsView(props: { subject: LogSubject; entity?: CompoundEntityRe
 
       {scope && scope.length === 1 && !scope[0].annotated && (
         <Alert severity="info" style={{ marginBottom: 12 }}>
-          This service has no log annotations, so Portolan shows the default scope: lines whose <code>{scope[0].serviceField}</code> is{' '}
-          <code>{scope[0].service}</code> in <code>{scope[0].index}</code> on cluster {scope[0].cluster}. To point elsewhere, add{' '}
-          <code>portolan.dev/logs-service</code>, <code>portolan.dev/logs-index</code> or <code>portolan.dev/logs-cluster</code> to its{' '}
+          This service has no log annotations, so Portolan shows the default
+          scope: lines whose <code>{scope[0].serviceField}</code> is{' '}
+          <code>{scope[0].service}</code> in <code>{scope[0].index}</code> on
+          cluster {scope[0].cluster}. To point elsewhere, add{' '}
+          <code>portolan.dev/logs-service</code>,{' '}
+          <code>portolan.dev/logs-index</code> or{' '}
+          <code>portolan.dev/logs-cluster</code> to its{' '}
           <code>catalog-info.yaml</code> (see the README, Logs).
         </Alert>
       )}
       {result?.otherClusters && result.otherClusters.length > 0 && (
         <Alert severity="warning" style={{ marginBottom: 12 }}>
-          Not searched here (other clusters): {result.otherClusters.map(o => `${o.services.join(', ')} on ${o.cluster}`).join('; ')}.
+          Not searched here (other clusters):{' '}
+          {result.otherClusters
+            .map(o => `${o.services.join(', ')} on ${o.cluster}`)
+            .join('; ')}
+          .
         </Alert>
       )}
       {error && (
@@ -337,15 +544,36 @@ export function LogsView(props: { subject: LogSubject; entity?: CompoundEntityRe
       {loading && <Progress />}
       {result && !loading && (
         <Paper variant="outlined" style={{ padding: 12, marginBottom: 12 }}>
-          <Box display="flex" justifyContent="space-between" alignItems="baseline">
+          <Box
+            display="flex"
+            justifyContent="space-between"
+            alignItems="baseline"
+          >
             <Typography variant="subtitle2" data-testid="logs-total">
-              {result.total ? `${result.total.value.toLocaleString()}${result.total.relation === 'gte' ? '+' : ''} lines` : ''}
-              <Typography component="span" variant="caption" color="textSecondary">
-                {' '}· {new Date(result.from).toLocaleString()} – {new Date(result.to).toLocaleString()} · {result.tookMs} ms · cluster {result.cluster}
+              {result.total
+                ? `${result.total.value.toLocaleString()}${
+                    result.total.relation === 'gte' ? '+' : ''
+                  } lines`
+                : ''}
+              <Typography
+                component="span"
+                variant="caption"
+                color="textSecondary"
+              >
+                {' '}
+                · {new Date(result.from).toLocaleString()} –{' '}
+                {new Date(result.to).toLocaleString()} · {result.tookMs} ms ·
+                cluster {result.cluster}
               </Typography>
             </Typography>
           </Box>
-          {result.histogram && <LogHistogram buckets={result.histogram.buckets} intervalMs={result.histogram.intervalMs} deploys={deploys} />}
+          {result.histogram && (
+            <LogHistogram
+              buckets={result.histogram.buckets}
+              intervalMs={result.histogram.intervalMs}
+              deploys={deploys}
+            />
+          )}
         </Paper>
       )}
       {result && !loading && lines.length === 0 && (
@@ -358,21 +586,41 @@ export function LogsView(props: { subject: LogSubject; entity?: CompoundEntityRe
       {lines.length > 0 && (
         <Paper variant="outlined">
           {lines.map(l => (
-            <LogLineRow key={l.id} line={l} showService={subject.kind === 'team'} onContext={entity ? setContextLine : undefined} onTrace={setTraceId} />
+            <LogLineRow
+              key={l.id}
+              line={l}
+              showService={subject.kind === 'team'}
+              onContext={entity ? setContextLine : undefined}
+              onTrace={setTraceId}
+            />
           ))}
           <div ref={sentinel} />
           {loadingMore && <Progress />}
           {!cursor && (
-            <Typography variant="caption" color="textSecondary" style={{ display: 'block', padding: 8 }}>
+            <Typography
+              variant="caption"
+              color="textSecondary"
+              style={{ display: 'block', padding: 8 }}
+            >
               End of results
             </Typography>
           )}
         </Paper>
       )}
       {contextLine && entity && (
-        <ContextDialog entity={entity} line={contextLine} onClose={() => setContextLine(undefined)} onTrace={id => { setContextLine(undefined); setTraceId(id); }} />
+        <ContextDialog
+          entity={entity}
+          line={contextLine}
+          onClose={() => setContextLine(undefined)}
+          onTrace={id => {
+            setContextLine(undefined);
+            setTraceId(id);
+          }}
+        />
       )}
-      {traceId && <TraceDialog traceId={traceId} onClose={() => setTraceId(undefined)} />}
+      {traceId && (
+        <TraceDialog traceId={traceId} onClose={() => setTraceId(undefined)} />
+      )}
     </Box>
   );
 }

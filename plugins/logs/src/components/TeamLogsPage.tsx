@@ -1,4 +1,10 @@
-import { Content, Header, Page, Progress, ResponseErrorPanel } from '@backstage/core-components';
+import {
+  Content,
+  Header,
+  Page,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { catalogApiRef } from '@backstage/plugin-catalog-react';
@@ -11,11 +17,20 @@ import { LogsView } from './LogsView';
 export function TeamLogsPage() {
   const catalogApi = useApi(catalogApiRef);
   const groups = useAsync(async () => {
-    const { items } = await catalogApi.getEntities({ filter: { kind: 'group' }, fields: ['metadata.name', 'metadata.namespace', 'metadata.title', 'spec.type'] });
+    const { items } = await catalogApi.getEntities({
+      filter: { kind: 'group' },
+      fields: [
+        'metadata.name',
+        'metadata.namespace',
+        'metadata.title',
+        'spec.type',
+      ],
+    });
     return items.filter(g => (g.spec as any)?.type === 'team');
   }, [catalogApi]);
   const [team, setTeam] = useState<string>('');
-  const selected = team || (groups.value?.[0] ? stringifyEntityRef(groups.value[0]) : '');
+  const selected =
+    team || (groups.value?.[0] ? stringifyEntityRef(groups.value[0]) : '');
   const subject = useMemo(() => {
     const [, rest] = selected.split(':');
     const [namespace, name] = (rest ?? '').split('/');
@@ -42,7 +57,10 @@ export function TeamLogsPage() {
                 style={{ minWidth: 260, marginBottom: 12 }}
               >
                 {groups.value.map(g => (
-                  <MenuItem key={stringifyEntityRef(g)} value={stringifyEntityRef(g)}>
+                  <MenuItem
+                    key={stringifyEntityRef(g)}
+                    value={stringifyEntityRef(g)}
+                  >
                     {g.metadata.title ?? g.metadata.name}
                   </MenuItem>
                 ))}
@@ -50,7 +68,9 @@ export function TeamLogsPage() {
             }
           />
         )}
-        {groups.value?.length === 0 && <Typography>No teams in the catalog.</Typography>}
+        {groups.value?.length === 0 && (
+          <Typography>No teams in the catalog.</Typography>
+        )}
       </Content>
     </Page>
   );

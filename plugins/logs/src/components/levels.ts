@@ -8,7 +8,8 @@ export const LEVEL_COLOURS: Record<string, string> = {
   trace: '#cfd8dc',
 };
 export const LEVEL_ORDER = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
-export const levelColour = (level?: string) => LEVEL_COLOURS[level ?? ''] ?? '#78909c';
+export const levelColour = (level?: string) =>
+  LEVEL_COLOURS[level ?? ''] ?? '#78909c';
 
 /** Time range presets: label → milliseconds back from now. */
 export const PRESETS: Array<[string, string, number]> = [
@@ -22,6 +23,10 @@ export const PRESETS: Array<[string, string, number]> = [
 export function formatTime(iso: string, withDate = false): string {
   const d = new Date(iso);
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
-  return withDate ? `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}` : time;
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(
+    d.getSeconds(),
+  )}.${pad(d.getMilliseconds(), 3)}`;
+  return withDate
+    ? `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`
+    : time;
 }
