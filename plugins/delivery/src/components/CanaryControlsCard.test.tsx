@@ -191,14 +191,12 @@ describe('CanaryControlsCard', () => {
 
   it('says so when the service has no rollouts', async () => {
     await render({
-      getRollouts: jest
-        .fn()
-        .mockResolvedValue({
-          entityRef: 'x',
-          rollouts: [],
-          errors: [],
-          canControl: true,
-        }),
+      getRollouts: jest.fn().mockResolvedValue({
+        entityRef: 'x',
+        rollouts: [],
+        errors: [],
+        canControl: true,
+      }),
     });
     expect(
       await screen.findByText('No Argo Rollouts for this service'),

@@ -109,9 +109,7 @@ export class BudgetService {
    * whose month-end forecast is above its budget, once per month: the
    * claim on (entity, month) is stored before sending.
    */
-  async checkAlerts(
-    only?: string[],
-  ): Promise<
+  async checkAlerts(only?: string[]): Promise<
     Array<{
       entityRef: string;
       recipient: string;
