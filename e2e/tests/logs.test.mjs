@@ -187,6 +187,8 @@ describe('logs', () => {
       .getByText(
         /You may not read the logs of component:default\/invoice-service/,
       )
+      // The error panel shows the message twice (title and details).
+      .first()
       .waitFor({ timeout: 60_000 });
     await screenshot(outsider, 'logs-refused');
     await outsider.context().close();
