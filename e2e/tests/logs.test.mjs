@@ -187,7 +187,8 @@ describe('logs', () => {
       .getByText(
         /You may not read the logs of component:default\/invoice-service/,
       )
-      // The error panel shows the message twice (title and details).
+      // The error panel has the message twice, one copy hidden.
+      .filter({ visible: true })
       .first()
       .waitFor({ timeout: 60_000 });
     await screenshot(outsider, 'logs-refused');
