@@ -64,6 +64,16 @@ const get = async url => {
 };
 const counts = async () => (await fetch(`${es.url}/_sandbox/requests`)).json();
 
+// A portal started just now may not have its catalog yet: wait for it.
+for (let attempt = 0; ; attempt++) {
+  try {
+    await get(searchUrl(services[0]));
+    break;
+  } catch (error) {
+    if (attempt > 120) throw error;
+    await new Promise(r => setTimeout(r, 1000));
+  }
+}
 // Warm up (the stand-in writes its week on the first request; field caps get cached).
 for (const svc of services) await get(searchUrl(svc));
 
