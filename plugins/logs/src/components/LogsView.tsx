@@ -538,7 +538,15 @@ export function LogsView(props: {
       )}
       {error && (
         <Box mb={2}>
-          <ResponseErrorPanel error={error} title="Log search failed" />
+          {errorStatus(error) === 403 ? (
+            // A refusal is an answer, not a failure: say it in plain view.
+            <Alert severity="warning">{errorReason(error)}</Alert>
+          ) : (
+            <ResponseErrorPanel
+              error={error}
+              title={`Log search failed: ${errorReason(error)}`}
+            />
+          )}
         </Box>
       )}
       {loading && <Progress />}
@@ -623,4 +631,14 @@ export function LogsView(props: {
       )}
     </Box>
   );
+}
+
+/** The backend's own message (a ResponseError carries it in its body). */
+function errorReason(error: Error): string {
+  const body = (error as { body?: { error?: { message?: string } } }).body;
+  return body?.error?.message ?? error.message;
+}
+
+function errorStatus(error: Error): number | undefined {
+  return (error as { statusCode?: number }).statusCode;
 }
