@@ -41,7 +41,7 @@ import {
   RolloutAction,
   RolloutView,
 } from '@portolan/plugin-delivery-common';
-import { ReactNode, useCallback, useEffect, useState } from 'react';
+import { ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { RolloutConflictError, deliveryApiRef } from '../api/DeliveryApi';
 
@@ -308,6 +308,15 @@ export function CanaryControlsCard() {
     return () => clearInterval(timer);
   }, [retry]);
 
+  // After an action the Argo Rollouts controller reacts on its own time
+  // (the patch's answer is the state before it did): look again shortly.
+  const followUps = useRef<ReturnType<typeof setTimeout>[]>([]);
+  useEffect(() => () => followUps.current.forEach(clearTimeout), []);
+  const followController = useCallback(() => {
+    followUps.current.forEach(clearTimeout);
+    followUps.current = [1_000, 3_000, 6_000].map(ms => setTimeout(retry, ms));
+  }, [retry]);
+
   const run = useCallback(async () => {
     if (!confirm) return;
     const { rollout, action } = confirm;
@@ -347,8 +356,9 @@ export function CanaryControlsCard() {
     } finally {
       setBusy(false);
       retry();
+      followController();
     }
-  }, [confirm, api, ref, alertApi, retry]);
+  }, [confirm, api, ref, alertApi, retry, followController]);
 
   const action = (
     <Tooltip title="Refresh">
