@@ -1,4 +1,5 @@
 import { Entity } from '@backstage/catalog-model';
+import { kubernetesSelectorOf } from '@portolan/plugin-delivery-common';
 
 /**
  * On a service (Component) or a team (Group): the monthly budget, a positive
@@ -6,24 +7,18 @@ import { Entity } from '@backstage/catalog-model';
  * (`finops.currency`), e.g. `1200` or `1200 EUR`.
  */
 export const MONTHLY_BUDGET_ANNOTATION = 'portolan.dev/monthly-budget';
-/** On cluster Resources: the environment the cluster serves. */
-export const ENVIRONMENT_ANNOTATION = 'portolan.dev/environment';
-/** The Kubernetes plugin's own annotations: the same workload identity as the Kubernetes tab. */
-export const KUBERNETES_ID_ANNOTATION = 'backstage.io/kubernetes-id';
-export const KUBERNETES_LABEL_SELECTOR_ANNOTATION =
-  'backstage.io/kubernetes-label-selector';
-export const KUBERNETES_NAMESPACE_ANNOTATION =
-  'backstage.io/kubernetes-namespace';
+// Workload identity and cluster environments are the delivery plugins'
+// (the same ones the Kubernetes tab and canary controls use): one
+// definition, re-exported for FinOps.
+export {
+  ENVIRONMENT_ANNOTATION,
+  KUBERNETES_ID_ANNOTATION,
+  KUBERNETES_LABEL_SELECTOR_ANNOTATION,
+  KUBERNETES_NAMESPACE_ANNOTATION,
+} from '@portolan/plugin-delivery-common';
 
 /** The label selector finding an entity's workloads, if it has one. */
-export function workloadSelectorOf(entity: Entity): string | undefined {
-  const a = entity.metadata.annotations ?? {};
-  if (a[KUBERNETES_LABEL_SELECTOR_ANNOTATION])
-    return a[KUBERNETES_LABEL_SELECTOR_ANNOTATION];
-  if (a[KUBERNETES_ID_ANNOTATION])
-    return `${KUBERNETES_ID_ANNOTATION}=${a[KUBERNETES_ID_ANNOTATION]}`;
-  return undefined;
-}
+export const workloadSelectorOf = kubernetesSelectorOf;
 
 /** True for entities whose workloads' costs Portolan can attribute. */
 export function isFinopsAvailable(entity: Entity): boolean {
