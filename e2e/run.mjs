@@ -73,15 +73,18 @@ async function runAgainstPortal({
       PORTOLAN_CONFIG: configFiles.join(' '),
     },
   });
-  running = { process: child, exited: false };
+  // This portal's own state: the previous portal's late 'exit' event must
+  // not mark this one as gone.
+  const state = { process: child, exited: false };
+  running = state;
   child.on('exit', () => {
-    running.exited = true;
+    state.exited = true;
   });
 
   const baseUrl = `http://localhost:${portalPort}`;
   const started = Date.now();
   for (;;) {
-    if (running.exited) {
+    if (state.exited) {
       console.error(`e2e (${label}): the portal exited during start-up`);
       return 1;
     }
@@ -126,6 +129,12 @@ async function runAgainstPortal({
   );
   const code = await new Promise(r => runner.on('exit', c => r(c ?? 1)));
   stopPortal();
+  // Wait for it to be gone (its ports free) before anything starts again.
+  await new Promise(r => {
+    if (state.exited) r();
+    child.once('exit', r);
+    setTimeout(r, 15_000).unref();
+  });
   await new Promise(r => setTimeout(r, 1000));
   rmSync(dataDir, { recursive: true, force: true });
   return code;
