@@ -60,7 +60,10 @@ export class RolloutController {
     if (desired && desired !== s.currentPodHash)
       this.startUpdate(r, desired, now);
     this.advance(r, now, effects);
-    s.observedGeneration = String(r.metadata.generation ?? 1);
+    // In the same status write as the pass's other changes, as the real
+    // controller's persistRolloutStatus does (a string in Rollout status).
+    // startUpdate replaces r.status, so never through the stale `s`.
+    r.status.observedGeneration = String(r.metadata.generation ?? 1);
   }
 
   /** A new pod template: a new ReplicaSet, and the canary steps from the start. */

@@ -85,6 +85,16 @@ describe('canary controller', () => {
       pauseConditions: [{ reason: 'CanaryPauseStep' }],
     });
     expect(r.status.canary.weights.canary.weight).toBe(20);
+    // One pass writes the whole new status, observedGeneration included
+    // (Argo Rollouts persists status.observedGeneration = metadata.generation
+    // with the rest): later passes with nothing to do write nothing, so a
+    // client holding this resourceVersion can still promote.
+    expect(r.status.observedGeneration).toBe(String(r.metadata.generation));
+    step(5_000);
+    step(5_000);
+    expect((await k(rolloutPath)).body.metadata.resourceVersion).toBe(
+      r.metadata.resourceVersion,
+    );
 
     // promote (next step): kubectl-argo-rollouts' patch for a paused canary.
     // The controller reacts on its next pass, not inside the PATCH.
