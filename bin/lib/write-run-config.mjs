@@ -129,6 +129,16 @@ if (sandboxArg !== '0') {
       ],
     };
   }
+  if (sandbox.openai?.baseURL) {
+    // The assistant's deterministic stand-in model (labelled as such in the UI).
+    config.assistant = {
+      openai: {
+        baseURL: sandbox.openai.baseURL,
+        apiKey: sandbox.openai.apiKey,
+        model: sandbox.openai.model,
+      },
+    };
+  }
   if (sandbox.git?.url) {
     // Templates publish new repositories to the sandbox Git, and the catalog
     // reads their catalog-info.yaml from its raw endpoint.

@@ -14,11 +14,13 @@ import { close, listen } from './http';
 import { createSandboxCertificates } from './kubernetes/certificates';
 import { sandboxKubeconfig } from './kubernetes/kubeconfig';
 import { KubernetesStandIn } from './kubernetes/KubernetesStandIn';
+import { OpenAiStandIn, SANDBOX_OPENAI_API_KEY } from './openai';
 import { readCatalog } from './world/catalog';
 import { Clock, ManualClock, realClock } from './world/clock';
 import { World } from './world/World';
 
 export { ManualClock, realClock, World };
+export { OpenAiStandIn, SANDBOX_OPENAI_API_KEY } from './openai';
 export type { Clock };
 
 /** Fixed, documented sandbox-only credentials. */
@@ -83,6 +85,8 @@ export interface SandboxInfo {
   };
   /** The Elasticsearch stand-in holding every service's logs (plain HTTP on loopback; basic auth or API key). */
   elasticsearch?: ElasticsearchSandboxInfo;
+  /** The deterministic OpenAI-compatible stand-in (a stand-in, never a model). */
+  openai?: { baseURL: string; apiKey: string; model: string };
   startedAt: string;
   seed: number;
 }
@@ -255,7 +259,16 @@ export async function startSandbox(
   });
   servers.push(es.server);
 
+  const openaiStandIn = new OpenAiStandIn(SANDBOX_OPENAI_API_KEY, clock);
+  const openaiServer = await listen(openaiStandIn.router(), host, port(60, 60));
+  servers.push(openaiServer.server);
+
   const info: SandboxInfo = {
+    openai: {
+      baseURL: `${openaiServer.url}/v1`,
+      apiKey: SANDBOX_OPENAI_API_KEY,
+      model: 'portolan-sandbox',
+    },
     opencost: opencostInfo,
     elasticsearch: es.info,
     argocd: argoInfo,
@@ -368,6 +381,7 @@ async function main(args: string[]) {
   for (const o of sandbox.info.opencost?.clusters ?? [])
     console.log(`  OpenCost ${o.name.padEnd(15)} ${o.url}`);
   console.log(`  Elasticsearch             ${sandbox.info.elasticsearch?.url}`);
+  console.log(`  OpenAI stand-in           ${sandbox.info.openai?.baseURL}`);
   if (sandbox.info.kubernetes.length && argValue(args, '--data-dir')) {
     const kubeconfig = path.join(argValue(args, '--data-dir')!, 'kubeconfig');
     console.log(
