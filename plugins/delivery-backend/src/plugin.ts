@@ -3,6 +3,7 @@ import {
   createBackendPlugin,
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
 } from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import {
   ArgoCdClient,
@@ -25,6 +26,10 @@ import { EnvironmentsService } from './services/EnvironmentsService';
 import { CommitLinks } from './services/CommitLinks';
 import { DeploymentIngester } from './services/DeploymentIngester';
 import { createTimelineRouter } from './router/createTimelineRouter';
+import { registerDeliveryActions } from './actions';
+import { DeploymentMetricsService } from './services/DeploymentMetricsService';
+import { DeploymentTimelineService } from './services/DeploymentTimelineService';
+import { PortalLinks } from '@portolan/portolan-node';
 
 /** The delivery backend: environments, deployment timelines, canaries. */
 export const deliveryPlugin = createBackendPlugin({
@@ -43,6 +48,7 @@ export const deliveryPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
         catalog: catalogServiceRef,
+        actionsRegistry: actionsRegistryServiceRef,
       },
       async init({
         config,
@@ -56,6 +62,7 @@ export const deliveryPlugin = createBackendPlugin({
         permissionsRegistry,
         auditor,
         catalog,
+        actionsRegistry,
       }) {
         permissionsRegistry.addPermissions(deliveryPermissions);
         const clients = readArgoCdInstances(config).map(
@@ -160,6 +167,23 @@ export const deliveryPlugin = createBackendPlugin({
           }),
         );
         httpRouter.use(createRolloutsRouter({ rollouts, httpAuth }));
+        const metrics = DeploymentMetricsService.create({ store });
+        registerDeliveryActions({
+          actionsRegistry,
+          catalog,
+          rollouts,
+          metrics,
+          links: PortalLinks.fromConfig(config),
+          timeline: DeploymentTimelineService.create({
+            store,
+            rolloutActions,
+            metrics,
+            appUrl: (instance, app) =>
+              clients.find(c => c.name === instance)?.appUrl(app),
+            commitUrl: (repoUrl, revision) =>
+              commitLinks.commitUrl(repoUrl, revision),
+          }),
+        });
         httpRouter.use(
           createPodsRouter({
             pods: PodReadService.create({

@@ -14,7 +14,7 @@ import {
   entityNamePart,
   entityParams,
   parseRequest,
-} from './http/parseRequest';
+} from '@portolan/portolan-node';
 import { BudgetService } from './services/BudgetService';
 import { CostService } from './services/CostService';
 

@@ -3,7 +3,11 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { EnvironmentsService } from '../services/EnvironmentsService';
-import { entityNamePart, entityParams, parseRequest } from './parseRequest';
+import {
+  entityNamePart,
+  entityParams,
+  parseRequest,
+} from '@portolan/portolan-node';
 
 const clusterParams = z.object({
   namespace: entityNamePart,

@@ -2,7 +2,7 @@ import { HttpAuthService } from '@backstage/backend-plugin-api';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
-import { parseRequest } from './parseRequest';
+import { parseRequest } from '@portolan/portolan-node';
 import { PodReadService } from '../services/PodReadService';
 
 const k8sName = z

@@ -7,7 +7,7 @@ import {
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
-import { entityParams, parseRequest } from './parseRequest';
+import { entityParams, parseRequest } from '@portolan/portolan-node';
 import { RolloutService, StaleRolloutError } from '../services/RolloutService';
 
 const k8sName = z

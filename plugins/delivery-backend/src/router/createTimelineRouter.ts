@@ -17,7 +17,12 @@ import { DeploymentStore } from '../database/DeploymentStore';
 import { RolloutActionStore } from '../database/RolloutActionStore';
 import { DeliveryCalendar, isTimeZone } from '../services/DeliveryCalendar';
 import { DeploymentMetricsService } from '../services/DeploymentMetricsService';
-import { entityNamePart, entityParams, parseRequest } from './parseRequest';
+import { DeploymentTimelineService } from '../services/DeploymentTimelineService';
+import {
+  entityNamePart,
+  entityParams,
+  parseRequest,
+} from '@portolan/portolan-node';
 
 const name = entityNamePart;
 const params = entityParams;
@@ -84,38 +89,17 @@ export function createTimelineRouter(deps: {
     store: deps.store,
     calendar: deps.calendar,
   });
-  /** A page of deploys for some entities (undefined: all), with the canary actions of its window. */
-  async function timelinePage(
+  const timeline = DeploymentTimelineService.create({
+    store: deps.store,
+    rolloutActions: deps.rolloutActions,
+    metrics,
+    appUrl: deps.appUrl,
+    commitUrl: deps.commitUrl,
+  });
+  const timelinePage = (
     entityRefs: string[] | undefined,
     q: z.infer<typeof query>,
-  ) {
-    const page = await deps.store.timeline({ entityRefs, ...q });
-    // Canary actions interleave with the deploys of the same time window:
-    // from this page's oldest deploy (or the start, on the last page) up to
-    // where the previous page ended.
-    const oldest = page.items[page.items.length - 1];
-    const actions =
-      q.result || !entityRefs
-        ? []
-        : await deps.rolloutActions.list({
-            entityRefs,
-            environment: q.environment,
-            from:
-              page.nextCursor && oldest ? new Date(oldest.startedAt) : q.from,
-            to: q.cursor ? new Date(deps.store.cursorTime(q.cursor)) : q.to,
-          });
-    const items = page.items.map(({ repoUrl, ...d }) => ({
-      ...d,
-      commitUrl: repoUrl ? deps.commitUrl?.(repoUrl, d.revision) : undefined,
-      argoCdUrl: deps.appUrl?.(d.instance, d.app),
-    }));
-    return {
-      ...page,
-      items,
-      actions,
-      lastIngestedAt: await metrics.lastIngestedAt(),
-    };
-  }
+  ) => timeline.page(entityRefs, q);
 
   /** The components a group owns or a system contains: one catalog query. */
   async function componentsOf(

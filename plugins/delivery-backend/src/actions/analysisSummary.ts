@@ -1,0 +1,82 @@
+import { RolloutView } from '@portolan/plugin-delivery-common';
+import { ActionZod, SchemaOutput, truncateText } from '@portolan/portolan-node';
+
+/** An analysis run, its metrics bounded. */
+export const analysisRunSchema = (z: ActionZod) =>
+  z.object({
+    name: z.string(),
+    phase: z.string(),
+    message: z.string().optional(),
+    startedAt: z.string().optional(),
+    metrics: z.array(
+      z.object({
+        name: z.string(),
+        phase: z.string(),
+        successful: z.number(),
+        failed: z.number(),
+        lastValue: z.string().optional(),
+      }),
+    ),
+  });
+
+/** A rollout's canary in a few fields: where it is, and what its analysis said. */
+export const analysisSummarySchema = (z: ActionZod) =>
+  z.object({
+    cluster: z.string(),
+    namespace: z.string(),
+    rollout: z.string(),
+    phase: z.string(),
+    message: z.string().optional(),
+    step: z.string(),
+    canaryWeight: z.number(),
+    aborted: z.boolean(),
+    paused: z.boolean(),
+    latestAnalysis: analysisRunSchema(z).optional(),
+  });
+
+export type AnalysisSummary = SchemaOutput<typeof analysisSummarySchema>;
+
+const cut = (s: string | undefined) => (s ? truncateText(s, 300) : undefined);
+
+/** The latest analysis run of a rollout, its failing metrics first (at most 5). */
+export function latestAnalysisOf(r: RolloutView) {
+  const run = [...r.analysisRuns].sort((a, b) =>
+    (b.startedAt ?? '').localeCompare(a.startedAt ?? ''),
+  )[0];
+  if (!run) return undefined;
+  const failing = (m: { failed: number; phase: string }) =>
+    m.failed > 0 || /fail|error|inconclusive/i.test(m.phase) ? 0 : 1;
+  return {
+    name: run.name,
+    phase: run.phase,
+    message: cut(run.message),
+    startedAt: run.startedAt,
+    metrics: [...run.metrics]
+      .sort((a, b) => failing(a) - failing(b))
+      .slice(0, 5)
+      .map(m => ({ ...m, lastValue: m.lastValue?.slice(0, 100) })),
+  };
+}
+
+/** "Step 2 of 5: Pause until promoted". */
+export function stepOf(r: RolloutView): string {
+  const step = r.steps[r.currentStepIndex];
+  return `Step ${Math.min(r.currentStepIndex + 1, r.stepCount)} of ${
+    r.stepCount
+  }${step ? `: ${step.description}` : ''}`;
+}
+
+export function analysisSummary(r: RolloutView): AnalysisSummary {
+  return {
+    cluster: r.cluster,
+    namespace: r.namespace,
+    rollout: r.name,
+    phase: r.phase,
+    message: cut(r.message),
+    step: stepOf(r),
+    canaryWeight: r.canaryWeight,
+    aborted: r.aborted,
+    paused: r.paused || r.pauseReasons.length > 0,
+    latestAnalysis: latestAnalysisOf(r),
+  };
+}
