@@ -5,6 +5,7 @@ import {
 } from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogModuleArgoCd from '@portolan/plugin-catalog-backend-module-argocd';
+import complianceBackend from '@portolan/plugin-compliance-backend';
 import deliveryPlugin from '@portolan/plugin-delivery-backend';
 import finopsBackend from '@portolan/plugin-finops-backend';
 import logsBackend from '@portolan/plugin-logs-backend';
@@ -61,6 +62,7 @@ describe("Portolan's plugin routes", () => {
         deliveryPlugin,
         finopsBackend,
         logsBackend,
+        complianceBackend,
         // A request without a token is anonymous (the test default would
         // treat it as a signed-in user).
         mockServices.httpAuth.factory({
@@ -90,6 +92,13 @@ describe("Portolan's plugin routes", () => {
                 initialDelay: { hours: 1 },
               },
             },
+            compliance: {
+              schedule: {
+                frequency: { hours: 1 },
+                timeout: { minutes: 1 },
+                initialDelay: { hours: 1 },
+              },
+            },
           },
         }),
       ],
@@ -103,6 +112,7 @@ describe("Portolan's plugin routes", () => {
         (r.path.startsWith('/api/delivery/') ||
           r.path.startsWith('/api/finops/') ||
           r.path.startsWith('/api/logs/') ||
+          r.path.startsWith('/api/compliance/') ||
           r.path.startsWith('/api/catalog/portolan/')) &&
         !/\/\.(backstage|well-known)\//.test(r.path),
     );
@@ -120,6 +130,8 @@ describe("Portolan's plugin routes", () => {
         'PUT /api/finops/entities/:kind/:namespace/:name/budget',
         'GET /api/logs/entities/:kind/:namespace/:name/search',
         'GET /api/logs/traces/:traceId',
+        'GET /api/compliance/entities/:kind/:namespace/:name',
+        'POST /api/compliance/waivers/:id/approve',
       ]),
     );
     expect(routes.length).toBeGreaterThan(8);

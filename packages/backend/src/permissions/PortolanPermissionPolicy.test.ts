@@ -28,6 +28,7 @@ import {
 import { scaffolderPortolanPermissions } from '@portolan/plugin-scaffolder-backend-module-portolan';
 import { finopsPermissions } from '@portolan/plugin-finops-common';
 import { logsPermissions } from '@portolan/plugin-logs-common';
+import { compliancePermissions } from '@portolan/plugin-compliance-common';
 import { PERMISSION_RULES, permissionRulesFromConfig } from './permissionRules';
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import { PortolanPermissionPolicy } from './PortolanPermissionPolicy';
@@ -173,6 +174,7 @@ describe('PortolanPermissionPolicy', () => {
       ...scaffolderPortolanPermissions,
       ...finopsPermissions,
       ...logsPermissions,
+      ...compliancePermissions,
     ];
     expect(all.filter(p => !PERMISSION_RULES[p.name]).map(p => p.name)).toEqual(
       [],

@@ -32,6 +32,10 @@ import {
   finopsCostReadPermission,
 } from '@portolan/plugin-finops-common';
 import { logsReadPermission } from '@portolan/plugin-logs-common';
+import {
+  complianceWaiverApprovePermission,
+  complianceWaiverRequestPermission,
+} from '@portolan/plugin-compliance-common';
 import { serviceUpdatePermission } from '@portolan/plugin-scaffolder-backend-module-portolan';
 
 /**
@@ -106,6 +110,10 @@ export const PERMISSION_RULES: Record<string, PermissionRule> = rules([
   // Logs: every signed-in user by default; an organisation may restrict it
   // (portolan.permissions.rules: [{ permission: logs.read, rule: owner }]).
   [logsReadPermission, 'everyone'],
+  // Compliance: a service's owners ask for waivers; the approver group is
+  // the admin groups (portolan.permissions.adminGroups).
+  [complianceWaiverRequestPermission, 'owner'],
+  [complianceWaiverApprovePermission, 'admin'],
   // Onboarding: the scaffolder module's check that the initiator may change
   // the service a template run touches.
   [serviceUpdatePermission, 'owner'],

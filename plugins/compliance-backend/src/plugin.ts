@@ -1,0 +1,144 @@
+import {
+  coreServices,
+  createBackendPlugin,
+  readSchedulerServiceTaskScheduleDefinitionFromConfig,
+} from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import {
+  ArgoCdClient,
+  readArgoCdInstances,
+  readClusterServerMap,
+  readKubernetesClusters,
+} from '@portolan/argocd-node';
+import { compliancePermissions } from '@portolan/plugin-compliance-common';
+import { createGetServiceChecksAction } from './actions/createGetServiceChecksAction';
+import { createGetTeamSummaryAction } from './actions/createGetTeamSummaryAction';
+import { readComplianceConfig } from './config/ComplianceConfig';
+import { ComplianceStore } from './database/ComplianceStore';
+import { DeliveryHistoryClient } from './facts/DeliveryHistoryClient';
+import { FactCollector } from './facts/FactCollector';
+import { KubernetesWorkloadsClient } from './facts/KubernetesWorkloadsClient';
+import { createComplianceRouter } from './router';
+import { ComplianceEvaluator } from './services/ComplianceEvaluator';
+import { ComplianceService } from './services/ComplianceService';
+import { WaiverService } from './services/WaiverService';
+
+/** Compliance: checks per service, scores and trends per team, waivers, evidence. */
+export const compliancePlugin = createBackendPlugin({
+  pluginId: 'compliance',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        discovery: coreServices.discovery,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        catalog: catalogServiceRef,
+        actionsRegistry: actionsRegistryServiceRef,
+      },
+      async init(deps) {
+        const { config, logger, scheduler } = deps;
+        // Bad config stops start-up here, naming the key.
+        const settings = readComplianceConfig(config);
+        deps.permissionsRegistry.addPermissions(compliancePermissions);
+        const store = await ComplianceStore.create({ database: deps.database });
+        const compliance = ComplianceService.create({ store, settings });
+        const waivers = WaiverService.create({
+          store,
+          compliance,
+          permissions: deps.permissions,
+          auditor: deps.auditor,
+          maxDays: settings.waiverMaxDays,
+        });
+        const collector = FactCollector.create({
+          catalog: deps.catalog,
+          auth: deps.auth,
+          logger,
+          argocd: readArgoCdInstances(config).map(
+            i => new ArgoCdClient(i, { timeoutMs: settings.timeoutMs }),
+          ),
+          clusters: readKubernetesClusters(config).map(
+            c => new KubernetesWorkloadsClient(c, settings.timeoutMs),
+          ),
+          delivery: new DeliveryHistoryClient({
+            discovery: deps.discovery,
+            auth: deps.auth,
+            timeoutMs: settings.timeoutMs,
+          }),
+          clusterServers: readClusterServerMap(config),
+          prodEnvironment: settings.prodEnvironment,
+        });
+        const evaluator = ComplianceEvaluator.create({
+          collector,
+          store,
+          service: compliance,
+          settings,
+          logger,
+        });
+        const taskId = 'compliance-evaluate';
+        // A fresh start may find the catalog still empty: look again soon, a few times.
+        let earlyRetries = 6;
+        await scheduler.scheduleTask({
+          // Global scope (the default): one replica evaluates at a time.
+          id: taskId,
+          ...(config.has('compliance.schedule')
+            ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
+                config.getConfig('compliance.schedule'),
+              )
+            : {
+                frequency: { minutes: 10 },
+                timeout: { minutes: 5 },
+                initialDelay: { seconds: 20 },
+              }),
+          fn: async () => {
+            const summary = await evaluator.run();
+            if (summary.services === 0 && earlyRetries-- > 0) {
+              setTimeout(
+                () => scheduler.triggerTask(taskId).catch(() => {}),
+                15_000,
+              ).unref();
+            }
+            logger.info(
+              `Evaluated ${summary.results} checks of ${
+                summary.services
+              } services in ${summary.durationMs} ms (${
+                summary.unknown
+              } unknown)${
+                summary.stats.failures.length
+                  ? `; sources failing: ${summary.stats.failures.join('; ')}`
+                  : ''
+              }`,
+            );
+          },
+        });
+        createGetServiceChecksAction({
+          actionsRegistry: deps.actionsRegistry,
+          catalog: deps.catalog,
+          compliance,
+        });
+        createGetTeamSummaryAction({
+          actionsRegistry: deps.actionsRegistry,
+          catalog: deps.catalog,
+          compliance,
+        });
+        deps.httpRouter.use(
+          createComplianceRouter({
+            compliance,
+            waivers,
+            catalog: deps.catalog,
+            httpAuth: deps.httpAuth,
+            waiverMaxDays: settings.waiverMaxDays,
+          }),
+        );
+      },
+    });
+  },
+});

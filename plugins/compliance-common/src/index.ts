@@ -1,0 +1,4 @@
+export * from './checks';
+export * from './permissions';
+export * from './types';
+export * from './entity';
