@@ -16,6 +16,26 @@ const CANARY_STEPS = [
 ];
 
 /**
+ * Deliberate gaps, so compliance checks fail for real on some services:
+ * an image by `:latest`, an image from a registry outside the allowed
+ * one, a container without a readiness probe, one replica in prod.
+ */
+export const COMPLIANCE_GAPS = {
+  latestTag: new Set(['catalog-service']),
+  foreignRegistry: new Set(['build-runner']),
+  noReadinessProbe: new Set(['notification-service']),
+  singleProdReplica: new Set(['user-profile']),
+};
+
+/** Replicas the app's workload runs in this cluster. */
+function replicasOf(app: App): number {
+  return app.environment === 'prod' &&
+    COMPLIANCE_GAPS.singleProdReplica.has(app.service)
+    ? 1
+    : app.replicas;
+}
+
+/**
  * Puts the world's apps into one cluster, as Argo CD syncing their
  * manifests would: a namespace, a Deployment or Rollout and a Service per
  * app, running at its live revision; a new deploy of a Rollout app changes
@@ -103,7 +123,7 @@ export class WorldWorkloads {
         },
       },
       spec: {
-        replicas: app.replicas,
+        replicas: replicasOf(app),
         selector: { matchLabels: { 'app.kubernetes.io/name': app.service } },
         template: podTemplate(app, live),
         ...(rollout
@@ -141,12 +161,13 @@ export class WorldWorkloads {
       },
       status: { loadBalancer: {} },
     });
-    writeReplicaSet(store, this.cluster, workload, hash, app.replicas, now);
+    const replicas = replicasOf(app);
+    writeReplicaSet(store, this.cluster, workload, hash, replicas, now);
     const ready = {
-      replicas: app.replicas,
-      updatedReplicas: app.replicas,
-      readyReplicas: app.replicas,
-      availableReplicas: app.replicas,
+      replicas,
+      updatedReplicas: replicas,
+      readyReplicas: replicas,
+      availableReplicas: replicas,
     };
     // The steady state the workload's controller would have reached.
     store.update(
@@ -193,21 +214,32 @@ function labels(app: App) {
 }
 
 function podTemplate(app: App, revision: string) {
+  const registry = COMPLIANCE_GAPS.foreignRegistry.has(app.service)
+    ? 'ghcr.io/portolan-labs'
+    : 'registry.portolan.example';
+  const tag = COMPLIANCE_GAPS.latestTag.has(app.service)
+    ? 'latest'
+    : revision.slice(0, 7);
+  const probe = (path: string) => ({
+    httpGet: { path, port: 'http' },
+    periodSeconds: 10,
+  });
   return {
     metadata: { labels: { 'app.kubernetes.io/name': app.service } },
     spec: {
       containers: [
         {
           name: app.service,
-          image: `registry.portolan.example/${app.service}:${revision.slice(
-            0,
-            7,
-          )}`,
+          image: `${registry}/${app.service}:${tag}`,
           ports: [{ containerPort: 8080, name: 'http', protocol: 'TCP' }],
           resources: {
             requests: { cpu: '250m', memory: '256Mi' },
             limits: { cpu: '1', memory: '512Mi' },
           },
+          livenessProbe: probe('/healthz'),
+          ...(COMPLIANCE_GAPS.noReadinessProbe.has(app.service)
+            ? {}
+            : { readinessProbe: probe('/ready') }),
         },
       ],
     },
