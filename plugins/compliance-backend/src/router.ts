@@ -11,18 +11,17 @@ import express from 'express';
 import Router from 'express-promise-router';
 import stringify from 'csv-stringify/lib/sync';
 import { z } from 'zod';
+import {
+  entityNamePart,
+  entityParams,
+  parseRequest,
+} from '@portolan/portolan-node';
 import { ComplianceService } from './services/ComplianceService';
 import { WaiverService } from './services/WaiverService';
 
 const DAY = 86_400_000;
-const namePart = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/, 'must be an entity name part');
-const entityParams = z.object({
-  kind: namePart,
-  namespace: namePart,
-  name: namePart,
-});
+const namePart = entityNamePart;
+const parse = parseRequest;
 const ref = (kind: string) =>
   z
     .string()
@@ -88,19 +87,6 @@ const waiverId = z.object({ id: z.string().uuid('must be a waiver id') });
 const waiversQuery = z
   .object({ status: z.enum(['pending', 'approved', 'rejected']).optional() })
   .strict();
-
-/** Parses request input; a failure is a 400 naming the parameter. */
-function parse<T>(schema: z.ZodType<T, any, any>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const param =
-      issue.path.join('.') ||
-      (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'request');
-    throw new InputError(`Invalid parameter '${param}': ${issue.message}`);
-  }
-  return result.data;
-}
 
 /**
  * `/api/compliance`: reads for every signed-in user (services, teams, the

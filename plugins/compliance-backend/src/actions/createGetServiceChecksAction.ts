@@ -1,6 +1,6 @@
 import { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { entityForAction, entityRefInput } from '@portolan/portolan-node';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { ComplianceService } from '../services/ComplianceService';
 
@@ -19,9 +19,7 @@ export function createGetServiceChecksAction(deps: {
     schema: {
       input: z =>
         z.object({
-          entityRef: z
-            .string()
-            .describe('The service, like component:default/payment-gateway'),
+          entityRef: entityRefInput(z),
         }),
       output: z =>
         z.object({
@@ -50,21 +48,12 @@ export function createGetServiceChecksAction(deps: {
         }),
     },
     action: async ({ input, credentials }) => {
-      let ref;
-      try {
-        ref = parseEntityRef(input.entityRef, {
-          defaultKind: 'component',
-          defaultNamespace: 'default',
-        });
-      } catch (error) {
-        throw new InputError(`Invalid entityRef: ${(error as Error).message}`);
-      }
       // Read as the caller: an entity the caller may not see is not found.
-      const entity = await deps.catalog.getEntityByRef(ref, { credentials });
-      if (!entity)
-        throw new NotFoundError(
-          `No entity ${stringifyEntityRef(ref)} in the catalog`,
-        );
+      const entity = await entityForAction(
+        deps.catalog,
+        input.entityRef,
+        credentials,
+      );
       const view = await deps.compliance.service(stringifyEntityRef(entity));
       return {
         output: {
