@@ -279,12 +279,20 @@ export class CostService {
 
   async entityCost(entity: Entity): Promise<EntityCostResponse> {
     const entityRef = stringifyEntityRef(entity);
-    const freshness = await this.freshness();
+    // Independent reads, asked at once: the rows of the whole window that
+    // can hold data (ingestion's last day is at most yesterday), cut to the
+    // last ingested day below.
+    const [freshness, stored, windowRows] = await Promise.all([
+      this.freshness(),
+      this.o.store.entity(entityRef),
+      this.o.store.workloadRows(
+        entityRef,
+        addDays(this.today(), -HISTORY_DAYS),
+        this.today(),
+      ),
+    ]);
     const asOfDay = freshness.lastDay;
-    const info = (await this.o.store.entity(entityRef)) ?? {
-      entityRef,
-      ownerRef: undefined,
-    };
+    const info = stored ?? { entityRef, ownerRef: undefined };
     const empty: EntityCostResponse = {
       entityRef,
       currency: this.o.currency,
@@ -301,11 +309,12 @@ export class CostService {
       environments: [],
     };
     if (!asOfDay) return empty;
-    const rows = await this.o.store.workloadRows(
-      entityRef,
-      addDays(asOfDay, 1 - HISTORY_DAYS),
-      asOfDay,
-    );
+    const historyFrom = addDays(asOfDay, 1 - HISTORY_DAYS);
+    const rows =
+      historyFrom >= addDays(this.today(), -HISTORY_DAYS)
+        ? windowRows.filter(r => r.day >= historyFrom && r.day <= asOfDay)
+        : // Data older than the window (ingestion has been failing for days).
+          await this.o.store.workloadRows(entityRef, historyFrom, asOfDay);
     const byDay = new Map<string, number>();
     for (const r of rows)
       byDay.set(r.day, (byDay.get(r.day) ?? 0) + r.totalCost);
@@ -548,14 +557,18 @@ export class CostService {
           budgeted.map(s => s.entityRef),
         )
       : [];
+    const series = new Map<string, Map<string, number>>();
+    for (const r of rows) {
+      const byDay = series.get(r.entityRef) ?? new Map<string, number>();
+      byDay.set(r.day, r.total);
+      series.set(r.entityRef, byDay);
+    }
     for (const s of budgeted) {
       const amount =
         stored.get(s.entityRef)?.amount ??
         infos.get(s.entityRef)?.annotationBudget;
       if (amount === undefined) continue;
-      const byDay = new Map<string, number>();
-      for (const r of rows)
-        if (r.entityRef === s.entityRef) byDay.set(r.day, r.total);
+      const byDay = series.get(s.entityRef) ?? new Map<string, number>();
       const end = this.monthEnd(byDay, asOfDay);
       s.budget = {
         amount: this.money(amount),
@@ -578,7 +591,6 @@ export class CostService {
     freshness: CostFreshness,
   ): Promise<TeamCostResponse> {
     const asOfDay = freshness.lastDay;
-    const team = await this.o.store.entity(teamRef);
     const base: TeamCostResponse = {
       teamRef,
       currency: this.o.currency,
@@ -590,8 +602,11 @@ export class CostService {
       topMovers: [],
     };
     if (!asOfDay) return base;
-    const byDay = await this.teamSeries(teamRef, asOfDay);
-    const infos = await this.o.store.entitiesOwnedBy(teamRef);
+    const [byDay, infos, team] = await Promise.all([
+      this.teamSeries(teamRef, asOfDay),
+      this.o.store.entitiesOwnedBy(teamRef),
+      this.o.store.entity(teamRef),
+    ]);
     const services = await this.summaries(infos, asOfDay, teamRef);
     await this.withBudgets(services, infos, asOfDay);
     const end = this.monthEnd(byDay, asOfDay);
