@@ -89,6 +89,8 @@ backend.add(import('@portolan/plugin-delivery-backend'));
 backend.add(import('@portolan/plugin-finops-backend'));
 // Portolan logs: a service's log lines from Elasticsearch, scoped and redacted.
 backend.add(import('@portolan/plugin-logs-backend'));
+// Portolan assistant: answers from the read-only actions below, with the user's permissions.
+backend.add(import('@portolan/plugin-assistant-backend'));
 // Portolan compliance: checks per service, team KPIs, waivers, evidence.
 backend.add(import('@portolan/plugin-compliance-backend'));
 // Argo CD cards' backend: reads across both instances (writes closed above).

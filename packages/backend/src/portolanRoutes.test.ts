@@ -4,6 +4,7 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
+import assistantBackend from '@portolan/plugin-assistant-backend';
 import catalogModuleArgoCd from '@portolan/plugin-catalog-backend-module-argocd';
 import complianceBackend from '@portolan/plugin-compliance-backend';
 import deliveryPlugin from '@portolan/plugin-delivery-backend';
@@ -63,6 +64,7 @@ describe("Portolan's plugin routes", () => {
         finopsBackend,
         logsBackend,
         complianceBackend,
+        assistantBackend,
         // A request without a token is anonymous (the test default would
         // treat it as a signed-in user).
         mockServices.httpAuth.factory({
@@ -113,6 +115,7 @@ describe("Portolan's plugin routes", () => {
           r.path.startsWith('/api/finops/') ||
           r.path.startsWith('/api/logs/') ||
           r.path.startsWith('/api/compliance/') ||
+          r.path.startsWith('/api/assistant/') ||
           r.path.startsWith('/api/catalog/portolan/')) &&
         !/\/\.(backstage|well-known)\//.test(r.path),
     );
@@ -132,6 +135,8 @@ describe("Portolan's plugin routes", () => {
         'GET /api/logs/traces/:traceId',
         'GET /api/compliance/entities/:kind/:namespace/:name',
         'POST /api/compliance/waivers/:id/approve',
+        'POST /api/assistant/conversations/:id/messages',
+        'POST /api/assistant/proposals/:id/approve',
       ]),
     );
     expect(routes.length).toBeGreaterThan(8);

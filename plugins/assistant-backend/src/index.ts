@@ -1,1 +1,2 @@
-export {};
+/** Portolan's assistant backend plugin. */
+export { assistantPlugin as default } from './plugin';

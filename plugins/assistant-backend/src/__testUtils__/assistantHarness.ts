@@ -1,0 +1,415 @@
+import {
+  AuditorService,
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import type {
+  ActionsService,
+  ActionsServiceAction,
+} from '@backstage/backend-plugin-api/alpha';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { JsonObject } from '@backstage/types';
+import { Redactor } from '@portolan/plugin-logs-backend';
+import { OpenAiStandIn, SANDBOX_OPENAI_API_KEY } from '@portolan/sandbox';
+import express from 'express';
+import knexFactory from 'knex';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { ConversationStore } from '../database/ConversationStore';
+import { AssistantTools } from '../services/AssistantTools';
+import { BriefService } from '../services/BriefService';
+import { ChatService } from '../services/ChatService';
+import { ProposalService } from '../services/ProposalService';
+
+export const OWNER = 'user:default/alice';
+export const OTHER = 'user:default/bob';
+export const SERVICE = 'component:default/checkout';
+/** Another team's service: the asking users may not read its logs or costs. */
+export const HIDDEN_SERVICE = 'component:default/payments';
+export const HIDDEN_MARKER = 'PAYMENTS-CONFIDENTIAL-7731';
+/** Secrets planted in tool output; none may reach the model, an answer or the store. */
+export const SECRETS = [
+  'hunter2-swordfish',
+  'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXNlY3JldA',
+  'AKIAIOSFODNN7EXAMPLE',
+  'sk_live_51Hx8secretkey',
+];
+export const NOW = Date.parse('2026-11-20T14:30:00Z');
+
+const obj = (properties: Record<string, object>, required: string[] = []) => ({
+  type: 'object',
+  properties,
+  required,
+  additionalProperties: false,
+});
+const entityOnly = obj({ entityRef: { type: 'string' } }, ['entityRef']);
+
+export interface Planted {
+  commitMessage?: string;
+  logLine?: string;
+  rolloutMessage?: string;
+  burstNote?: string;
+}
+
+/** Read-only actions like the portal's, with data a test plants; permissions by user. */
+export class FakeActions implements ActionsService {
+  invocations: Array<{ id: string; input?: JsonObject; user: string }> = [];
+  writes = 0;
+  planted: Planted = {};
+  deployments = 3;
+  logLines = 5;
+  rolloutPhase = 'Degraded';
+  delayMs = 0;
+
+  private readonly defs: Array<
+    ActionsServiceAction & {
+      run: (input: any, user: string) => unknown;
+    }
+  > = [
+    this.def(
+      'delivery:get-deployments',
+      obj(
+        {
+          entityRef: { type: 'string' },
+          environment: { type: 'string' },
+          limit: { type: 'integer', minimum: 1, maximum: 100 },
+        },
+        ['entityRef'],
+      ),
+      input => ({
+        entityRef: input.entityRef,
+        deploymentsTabUrl: `/catalog/default/component/checkout/deployments`,
+        deployments: Array.from({ length: this.deployments }, (_, i) => ({
+          environment: 'prod',
+          revision: `a1b2c3d${i}`.padEnd(40, '0'),
+          startedAt: new Date(NOW - (i + 1) * 3600_000).toISOString(),
+          result: i === 0 ? 'canary-aborted' : 'succeeded',
+          commit: {
+            message:
+              i === 0
+                ? `Switch payment retries ${this.planted.commitMessage ?? ''}`
+                : `change ${i}`,
+            author: 'dev@example.com',
+          },
+          argoCdUrl: `https://argocd.example/applications/checkout-prod?rev=${i}`,
+        })),
+      }),
+    ),
+    this.def('delivery:get-rollouts', entityOnly, input => ({
+      entityRef: input.entityRef,
+      canaryTabUrl: '/catalog/default/component/checkout/canary',
+      canControl: false,
+      rollouts: [
+        {
+          cluster: 'prod-eu',
+          environment: 'prod',
+          namespace: 'checkout',
+          name: 'checkout',
+          resourceVersion: '1234',
+          phase: this.rolloutPhase,
+          message: `analysis failed ${this.planted.rolloutMessage ?? ''}`,
+          step: 'step 2 of 5 (20%)',
+          availableActions:
+            this.rolloutPhase === 'Degraded'
+              ? ['abort', 'retry', 'promote']
+              : ['pause', 'abort', 'promote'],
+          latestAnalysis: {
+            phase: 'Failed',
+            analysisUrl: '/catalog/default/component/checkout/canary#analysis',
+          },
+        },
+      ],
+      errors: [],
+    })),
+    this.def(
+      'logs:search',
+      obj(
+        {
+          entityRef: { type: 'string' },
+          query: { type: 'string' },
+          level: { type: 'string', enum: ['error', 'warn', 'info', 'debug'] },
+          limit: { type: 'integer', minimum: 1, maximum: 200 },
+        },
+        ['entityRef'],
+      ),
+      (input, user) => {
+        if (input.entityRef.includes('payments'))
+          throw new NotAllowedError(
+            `${user} may not read the logs of payments`,
+          );
+        return {
+          searchUrl: `/catalog/default/component/checkout/logs?level=error`,
+          lines: Array.from({ length: this.logLines }, (_, i) => ({
+            timestamp: new Date(NOW - i * 1000).toISOString(),
+            level: 'error',
+            message:
+              i === 0
+                ? `payment failed password=${
+                    SECRETS[0]
+                  } Authorization: Bearer ${SECRETS[1]} ${
+                    this.planted.logLine ?? ''
+                  }`
+                : `timeout calling payments #${i} aws key ${SECRETS[2]} api_key=${SECRETS[3]}`,
+          })),
+        };
+      },
+    ),
+    this.def(
+      'logs:error-bursts',
+      obj(
+        {
+          entityRef: { type: 'string' },
+          from: { type: 'string' },
+          to: { type: 'string' },
+        },
+        ['entityRef'],
+      ),
+      input => {
+        if (input.entityRef.includes('payments'))
+          throw new NotAllowedError('may not read the logs of payments');
+        return {
+          bursts: [
+            {
+              start: new Date(NOW - 3600_000 + 600_000).toISOString(),
+              count: 412,
+              note: this.planted.burstNote ?? '',
+              logsUrl: '/catalog/default/component/checkout/logs?from=burst',
+            },
+          ],
+        };
+      },
+    ),
+    this.def('finops:get-service-cost', entityOnly, input => {
+      if (input.entityRef.includes('payments'))
+        throw new NotAllowedError('may not read the costs of payments');
+      return {
+        costCardUrl: '/catalog/default/component/checkout/costs',
+        jumps: [],
+      };
+    }),
+    this.def('compliance:get-service-checks', entityOnly, () => ({
+      checks: [
+        { name: 'has-owner', passed: true },
+        { name: 'image-signed', passed: false, message: 'unsigned image' },
+      ],
+    })),
+    // Never offered: it is not read-only.
+    {
+      ...this.def('catalog:delete-entity', entityOnly, () => {
+        this.writes++;
+        return { deleted: true };
+      }),
+      attributes: { readOnly: false, destructive: true, idempotent: false },
+    },
+  ];
+
+  private def(
+    id: string,
+    input: object,
+    run: (input: any, user: string) => unknown,
+  ) {
+    const [pluginId, name] = id.split(':');
+    return {
+      id,
+      pluginId,
+      name,
+      title: name,
+      description: `The ${name} action.`,
+      schema: { input: input as any, output: { type: 'object' } as any },
+      attributes: { readOnly: true, destructive: false, idempotent: true },
+      run,
+    };
+  }
+
+  async list() {
+    return { actions: this.defs.map(({ run, ...a }) => a) };
+  }
+
+  async invoke(opts: {
+    id: string;
+    input?: JsonObject;
+    credentials: BackstageCredentials;
+  }) {
+    const user = (opts.credentials.principal as any).userEntityRef;
+    this.invocations.push({ id: opts.id, input: opts.input, user });
+    const def = this.defs.find(d => d.id === opts.id);
+    if (!def) throw new NotFoundError(`no action ${opts.id}`);
+    if (this.delayMs)
+      await new Promise(r => setTimeout(r, this.delayMs).unref());
+    if (
+      typeof opts.input?.entityRef === 'string' &&
+      opts.input.entityRef.includes('payments')
+    ) {
+      // Only the payments team reads payments: the data exists, others are refused.
+      if (user !== 'user:default/payments-lead')
+        throw new NotAllowedError(`${user} may not read payments`);
+      return { output: { secretPlan: HIDDEN_MARKER } };
+    }
+    return { output: def.run(opts.input ?? {}, user) as any };
+  }
+}
+
+/** Everything the assistant runs on, with the sandbox's stand-in model over real HTTP. */
+export async function startHarness(
+  options: { model?: string; baseURL?: string; timeoutMs?: number } = {},
+) {
+  const standIn = new OpenAiStandIn(SANDBOX_OPENAI_API_KEY, {
+    now: () => NOW,
+  } as any);
+  const prompts: string[] = [];
+  const app = express();
+  app.use(express.json({ limit: '4mb' }));
+  app.use((req, _res, next) => {
+    if (req.method === 'POST') prompts.push(JSON.stringify(req.body));
+    next();
+  });
+  app.use(standIn.router());
+  const server = http.createServer(app);
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+
+  const knex = knexFactory({
+    client: 'better-sqlite3',
+    connection: ':memory:',
+    useNullAsDefault: true,
+  });
+  const store = await ConversationStore.create({
+    database: { getClient: async () => knex, migrations: { skip: false } },
+  });
+  let now = NOW;
+  const clock = () => now;
+  const actions = new FakeActions();
+  const tools = new AssistantTools(actions, 2000);
+  const redactor = new Redactor();
+  const brief = new BriefService(tools, redactor, clock);
+  const permissions: PermissionsService = {
+    authorize: async (requests, opts) =>
+      requests.map(() => ({
+        result:
+          (opts.credentials.principal as any).userEntityRef === OWNER
+            ? AuthorizeResult.ALLOW
+            : AuthorizeResult.DENY,
+      })) as any,
+    authorizeConditional: async () => {
+      throw new Error('not used');
+    },
+  } as PermissionsService;
+  const audits: Array<{ eventId: string; meta?: any; outcome?: string }> = [];
+  const auditor: AuditorService = {
+    createEvent: async ({ eventId, meta }) => {
+      const e: { eventId: string; meta?: any; outcome?: string } = {
+        eventId,
+        meta,
+      };
+      audits.push(e);
+      return {
+        success: async () => {
+          e.outcome = 'succeeded';
+        },
+        fail: async () => {
+          e.outcome = 'failed';
+        },
+      };
+    },
+  };
+  const deliveryCalls: Array<{ url: string; body: any; auth: string }> = [];
+  let deliveryStatus = 200;
+  const fetchImpl = (async (u: string, init: RequestInit) => {
+    deliveryCalls.push({
+      url: u,
+      body: JSON.parse(String(init.body)),
+      auth: (init.headers as Record<string, string>).Authorization,
+    });
+    return new Response(
+      JSON.stringify(
+        deliveryStatus === 200
+          ? { rollout: { phase: 'Degraded' } }
+          : { error: { name: 'ConflictError', message: 'stale' } },
+      ),
+      {
+        status: deliveryStatus,
+        headers: { 'Content-Type': 'application/json' },
+      },
+    );
+  }) as unknown as typeof fetch;
+  const proposals = ProposalService.create({
+    store,
+    readRollouts: async (entityRef, credentials) => {
+      const tool = (await tools.list(credentials)).find(
+        t => t.id === 'delivery:get-rollouts',
+      )!;
+      return tools.invoke(tool, { entityRef }, credentials);
+    },
+    permissions,
+    auth: mockServices.auth(),
+    discovery: mockServices.discovery(),
+    auditor,
+    ttlMs: 300_000,
+    now: clock,
+    fetchImpl,
+  });
+  const chat = new ChatService({
+    store,
+    tools,
+    brief,
+    proposals,
+    redactor,
+    logger: mockServices.logger.mock(),
+    model:
+      options.model === 'none'
+        ? undefined
+        : {
+            baseURL: options.baseURL ?? url,
+            apiKey: SANDBOX_OPENAI_API_KEY,
+            model: options.model ?? 'portolan-sandbox',
+            timeoutMs: options.timeoutMs ?? 5000,
+          },
+    limits: {
+      maxPromptTokens: 6000,
+      maxToolRounds: 4,
+      historyTokens: 1200,
+      toolOutputTokens: 900,
+    },
+    now: clock,
+  });
+  return {
+    chat,
+    store,
+    actions,
+    proposals,
+    audits,
+    deliveryCalls,
+    prompts,
+    setDeliveryStatus: (s: number) => {
+      deliveryStatus = s;
+    },
+    advance: (ms: number) => {
+      now += ms;
+    },
+    credentials: (user: string) => mockCredentials.user(user),
+    async ask(
+      user: string,
+      text: string,
+      entityRef: string | undefined = SERVICE,
+    ) {
+      const events: any[] = [];
+      const message = await chat.ask(
+        {
+          credentials: mockCredentials.user(user),
+          userRef: user,
+          entityRef,
+          text,
+        },
+        e => events.push(e),
+      );
+      return { message, events };
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise(r => server.close(r));
+      await knex.destroy();
+    },
+  };
+}
