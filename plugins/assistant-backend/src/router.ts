@@ -26,12 +26,14 @@ const entityRefParam = z
   .max(300)
   .transform((v, ctx) => {
     try {
-      return stringifyEntityRef(
-        parseEntityRef(v, {
-          defaultKind: 'component',
-          defaultNamespace: 'default',
-        }),
-      );
+      const ref = parseEntityRef(v, {
+        defaultKind: 'component',
+        defaultNamespace: 'default',
+      });
+      const part = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
+      if (![ref.kind, ref.namespace, ref.name].every(p => part.test(p)))
+        throw new Error('bad part');
+      return stringifyEntityRef(ref);
     } catch {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,

@@ -132,7 +132,8 @@ export function answerFor(
     const fallback = names
       .filter(n => /get-rollouts|get-deployments/.test(n))
       .map(name => ({ name, arguments: JSON.stringify({ entityRef }) }));
-    return reply('', calls.length ? calls : fallback);
+    const first = calls.length ? calls : fallback;
+    if (first.length) return reply('', first);
   }
 
   const notYet = (c: { name: string; arguments: string }) =>
