@@ -134,8 +134,22 @@ describe('canary controls', () => {
     await dialog.getByText(/prod-eu/).waitFor();
     await screenshot(owner, 'canary-confirm');
     await dialog.getByRole('button', { name: 'Promote', exact: true }).click();
-    // Past the pause, weight 50%, into the timed pause.
-    await owner.getByText('Step 4 of 6').waitFor({ timeout: 30_000 });
+    // Past the pause, weight 50%, into the timed pause. A live controller may
+    // write the Rollout between the page's read and the click: then the
+    // action is refused (409), the page says so and shows the rollout as it
+    // is, and the owner promotes again from there, as the message asks.
+    const stepFour = owner.getByText('Step 4 of 6');
+    const conflict = owner.getByText(/check it and try again/);
+    await stepFour.or(conflict).first().waitFor({ timeout: 30_000 });
+    if (await conflict.isVisible()) {
+      await owner.getByText('Step 2 of 6').waitFor({ timeout: 30_000 });
+      await owner.getByRole('button', { name: 'Promote', exact: true }).click();
+      await owner
+        .getByRole('dialog')
+        .getByRole('button', { name: 'Promote', exact: true })
+        .click();
+    }
+    await stepFour.waitFor({ timeout: 30_000 });
     await owner.getByText('Canary 50%').waitFor();
     assert.equal((await rollout()).status.currentStepIndex, 3);
     await screenshot(owner, 'canary-promoted');
