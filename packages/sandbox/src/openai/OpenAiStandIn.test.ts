@@ -242,4 +242,26 @@ describe('OpenAiStandIn', () => {
     // A timeout (APIConnectionTimeoutError under plain Node) is a connection error.
     expect(slow).toBeInstanceOf(OpenAI.APIConnectionError);
   });
+
+  it('can be switched off (a down endpoint) and on again, with the key', async () => {
+    const root = baseURL.replace(/\/v1$/, '');
+    const set = (available: boolean, key = 'sk-test') =>
+      fetch(`${root}/sandbox/availability`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${key}`,
+          'Content-Type': 'application/json',
+        },
+        body: JSON.stringify({ available }),
+      });
+    expect((await set(false, 'sk-wrong')).status).toBe(401);
+    expect((await set(false)).status).toBe(200);
+    const down = await client()
+      .models.list()
+      .catch(e => e);
+    expect(down).toBeInstanceOf(OpenAI.APIConnectionError);
+    expect((await set(true)).status).toBe(200);
+    const up = await client().models.list();
+    expect(up.data.map(m => m.id)).toContain('portolan-sandbox-gullible');
+  });
 });

@@ -51,6 +51,8 @@ function openAiError(
  */
 export class OpenAiStandIn {
   private counter = 0;
+  /** Off: the endpoint answers as a down upstream does (tests of the fallback). */
+  available = true;
   readonly slowMs: number;
 
   constructor(
@@ -64,7 +66,7 @@ export class OpenAiStandIn {
   router(): express.Express {
     const app = express();
     app.use(express.json({ limit: '4mb' }));
-    app.use('/v1', (req, res, next) => {
+    app.use(['/v1', '/sandbox'], (req, res, next) => {
       const header = req.header('authorization') ?? '';
       const key = header.startsWith('Bearer ') ? header.slice(7) : '';
       if (key !== this.apiKey) {
@@ -83,6 +85,15 @@ export class OpenAiStandIn {
         return;
       }
       next();
+    });
+    // Sandbox only: switch the model off and on again.
+    app.post('/sandbox/availability', (req, res) => {
+      this.available = req.body?.available !== false;
+      res.json({ available: this.available });
+    });
+    app.use('/v1', (req, _res, next) => {
+      if (this.available) next();
+      else req.socket.destroy();
     });
     app.get('/v1/models', (_req, res) => {
       res.json({

@@ -178,10 +178,15 @@ export function answerFor(
       reason: 'The canary is failing its analysis.',
     }),
   };
+  // ... and so does a canary in flight the user asks to abort.
+  const abortable = toolResults.some(r =>
+    /"availableActions":\[[^\]]*"abort"/.test(r),
+  );
   if (
     names.includes(PROPOSE_TOOL) &&
-    failing &&
-    /abort|fail|stop|roll ?back|why|what should/i.test(question) &&
+    ((failing &&
+      /abort|fail|stop|roll ?back|why|what should/i.test(question)) ||
+      (abortable && /\babort/i.test(question))) &&
     notYet(propose)
   )
     return reply('', [propose]);
