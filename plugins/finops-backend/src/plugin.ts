@@ -5,6 +5,10 @@ import {
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
 } from '@backstage/backend-plugin-api';
 import {
+  actionsRegistryServiceRef,
+  actionsServiceRef,
+} from '@backstage/backend-plugin-api/alpha';
+import {
   catalogProcessingExtensionPoint,
   catalogServiceRef,
 } from '@backstage/plugin-catalog-node';
@@ -19,6 +23,8 @@ import { BudgetService } from './services/BudgetService';
 import { CostIngester } from './services/CostIngester';
 import { CostService } from './services/CostService';
 import { readFinopsConfig } from './services/FinopsConfig';
+import { registerFinopsActions } from './actions';
+import { PortalLinks } from '@portolan/portolan-node';
 
 /** FinOps: daily costs from OpenCost, forecasts, budgets and alerts, right-sizing. */
 export const finopsPlugin = createBackendPlugin({
@@ -38,6 +44,8 @@ export const finopsPlugin = createBackendPlugin({
         auditor: coreServices.auditor,
         catalog: catalogServiceRef,
         notifications: notificationService,
+        actionsRegistry: actionsRegistryServiceRef,
+        actions: actionsServiceRef,
       },
       async init({
         config,
@@ -52,6 +60,8 @@ export const finopsPlugin = createBackendPlugin({
         auditor,
         catalog,
         notifications,
+        actionsRegistry,
+        actions,
       }) {
         permissionsRegistry.addPermissions(finopsPermissions);
         const settings = readFinopsConfig(config);
@@ -151,6 +161,15 @@ export const finopsPlugin = createBackendPlugin({
             'No finops.opencost.clusters configured: cost ingestion is off',
           );
         }
+        registerFinopsActions({
+          actionsRegistry,
+          actions,
+          catalog,
+          permissions,
+          costs,
+          links: PortalLinks.fromConfig(config),
+          costJumpThresholdPercent: settings.costJumpThresholdPercent,
+        });
         httpRouter.use(
           createFinopsRouter({
             costs,

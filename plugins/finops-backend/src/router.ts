@@ -3,10 +3,8 @@ import {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import { NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { finopsCostReadPermission } from '@portolan/plugin-finops-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
@@ -15,6 +13,7 @@ import {
   entityParams,
   parseRequest,
 } from '@portolan/portolan-node';
+import { assertCanReadCosts } from './services/assertCanReadCosts';
 import { BudgetService } from './services/BudgetService';
 import { CostService } from './services/CostService';
 
@@ -49,12 +48,7 @@ export function createFinopsRouter(deps: {
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
-    const [decision] = await permissions.authorize(
-      [{ permission: finopsCostReadPermission }],
-      { credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW)
-      throw new NotAllowedError('Not allowed to read costs');
+    await assertCanReadCosts(permissions, credentials);
     return credentials;
   };
   const entityOf = async (

@@ -2,6 +2,10 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import {
+  actionsRegistryServiceRef,
+  actionsServiceRef,
+} from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { logsPermissions } from '@portolan/plugin-logs-common';
 import { readLogsConfig } from './config/readLogsConfig';
@@ -11,6 +15,9 @@ import { LogScopeResolver } from './scope/LogScopeResolver';
 import { CursorCodec } from './search/CursorCodec';
 import { LogSearchService } from './search/LogSearchService';
 import { Redactor } from './search/Redactor';
+import { registerLogsActions } from './actions';
+import { LogReadAccess } from './scope/LogReadAccess';
+import { PortalLinks } from '@portolan/portolan-node';
 
 /** The logs backend: a service's log lines from Elasticsearch, scoped, permission-checked and redacted. */
 export const logsPlugin = createBackendPlugin({
@@ -26,6 +33,8 @@ export const logsPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
+        actionsRegistry: actionsRegistryServiceRef,
+        actions: actionsServiceRef,
       },
       async init({
         config,
@@ -36,6 +45,8 @@ export const logsPlugin = createBackendPlugin({
         permissionsRegistry,
         lifecycle,
         catalog,
+        actionsRegistry,
+        actions,
       }) {
         permissionsRegistry.addPermissions(logsPermissions);
         const logsConfig = readLogsConfig(config);
@@ -52,19 +63,28 @@ export const logsPlugin = createBackendPlugin({
         lifecycle.addShutdownHook(() =>
           Promise.all(clients.map(c => c.close())).then(() => undefined),
         );
+        const scopes = new LogScopeResolver(clients);
+        const search = LogSearchService.create({
+          redactor: new Redactor(logsConfig.redactionPatterns),
+          cursors: new CursorCodec(logsConfig.cursorSecret),
+        });
         httpRouter.use(
           createRouter({
             httpAuth,
             permissions,
             catalog,
-            scopes: new LogScopeResolver(clients),
-            search: LogSearchService.create({
-              redactor: new Redactor(logsConfig.redactionPatterns),
-              cursors: new CursorCodec(logsConfig.cursorSecret),
-            }),
+            scopes,
+            search,
             config: logsConfig,
           }),
         );
+        registerLogsActions({
+          actionsRegistry,
+          actions,
+          access: new LogReadAccess({ permissions, catalog, scopes }),
+          search,
+          links: PortalLinks.fromConfig(config),
+        });
       },
     });
   },

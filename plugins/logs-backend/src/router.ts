@@ -8,34 +8,30 @@ import {
   parseEntityRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { InputError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   DEFAULT_PAGE_SIZE,
   LogLine,
   LogScope,
   MAX_PAGE_SIZE,
   MAX_QUERY_LENGTH,
-  logsReadPermission,
 } from '@portolan/plugin-logs-common';
+import {
+  entityNamePart as namePart,
+  entityParams,
+} from '@portolan/portolan-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { LogsConfig } from './config/readLogsConfig';
+import { LogReadAccess } from './scope/LogReadAccess';
 import { LogScopeResolver } from './scope/LogScopeResolver';
 import {
   LogSearchParams,
   LogSearchService,
   LogTarget,
 } from './search/LogSearchService';
-
-const namePart = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/);
-const entityParams = z.object({
-  kind: namePart,
-  namespace: namePart,
-  name: namePart,
-});
 
 /** Parses request input; a failure is a 400 naming the parameter. */
 function parse<T>(schema: z.ZodType<T, any, any>, value: unknown): T {
@@ -98,7 +94,8 @@ const searchQuery = z
   .strict();
 const MAX_RANGE_MS = 90 * 86_400_000;
 
-function searchParams(raw: unknown, now: number): LogSearchParams {
+/** The search parameters of a request's query, checked (range, size, query length): for the API and the logs actions. */
+export function searchParams(raw: unknown, now: number): LogSearchParams {
   const q = parse(searchQuery, raw);
   const to = q.to ?? new Date(now);
   const from = q.from ?? new Date(to.getTime() - 3_600_000);
@@ -158,22 +155,9 @@ export function createRouter(deps: {
   const now = deps.now ?? Date.now;
   const router = Router();
 
-  async function allowed(
-    refs: string[],
-    credentials: BackstageCredentials,
-  ): Promise<Set<string>> {
-    if (refs.length === 0) return new Set();
-    const decisions = await permissions.authorize(
-      refs.map(resourceRef => ({
-        permission: logsReadPermission,
-        resourceRef,
-      })),
-      { credentials },
-    );
-    return new Set(
-      refs.filter((_, i) => decisions[i].result === AuthorizeResult.ALLOW),
-    );
-  }
+  const access = new LogReadAccess({ permissions, catalog, scopes });
+  const allowed = (refs: string[], credentials: BackstageCredentials) =>
+    access.allowed(refs, credentials);
 
   /** The entity of the path, if the caller may see it and read its logs. */
   async function readable(
@@ -188,22 +172,7 @@ export function createRouter(deps: {
       namespace: p.namespace,
       name: p.name,
     });
-    // Both are calls to other plugins: ask them at once, not one after the other.
-    const [entity, decision] = await Promise.all([
-      catalog.getEntityByRef(ref, { credentials }),
-      allowed([ref], credentials),
-    ]);
-    if (!entity) throw new NotFoundError(`No entity ${ref} in the catalog`);
-    if (!decision.has(ref)) {
-      throw new NotAllowedError(
-        `You may not read the logs of ${ref} (permission logs.read)`,
-      );
-    }
-    const { scope, client } = scopes.resolve(entity);
-    return {
-      entity,
-      target: { client, index: scope.index, scopes: [scope], key: ref },
-    };
+    return access.readable(ref, credentials);
   }
 
   /** The targets for several entities: the ones the caller may read, grouped by cluster and index. */

@@ -10,3 +10,5 @@ export {
   truncateText,
 } from './actions';
 export type { ActionZod, SchemaOutput } from './actions';
+export { deploymentsOf } from './deploymentsOf';
+export type { ActionDeployment } from './deploymentsOf';
