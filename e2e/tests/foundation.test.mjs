@@ -117,6 +117,6 @@ describe('portal foundation', () => {
     const names = components.body.map(e => e.metadata.name);
     assert.ok(!names.includes('e2e-broken-yaml'));
     assert.ok(names.includes('checkout-service'));
-    assert.equal(names.length, 14); // 13 demo services + the healthy fixture
+    assert.equal(names.length, 15); // 13 demo services, the portal itself, the healthy fixture
   });
 });
