@@ -24,6 +24,7 @@ const lazyFeatures = createFrontendFeatureLoader({
       import('@portolan/plugin-logs'),
       // The assistant drawer on every page (its panel loads on first open).
       import('@portolan/plugin-assistant'),
+      import('@portolan/plugin-compliance'),
     ]);
     // Pod logs and events through Portolan's read-only route (the
     // Kubernetes proxy is closed).

@@ -17,6 +17,8 @@ export interface CheckDefinition {
   fix: string;
   /** Audit controls the check is evidence for (e.g. SOC 2 CC8.1). */
   controls: string[];
+  /** Applies only to services that run in prod (the configured prod environment). */
+  prodOnly?: boolean;
   /** The configurable threshold's meaning and default, when it has one. */
   threshold?: {
     description: string;
@@ -85,6 +87,7 @@ export const CHECKS: readonly CheckDefinition[] = [
   },
   {
     id: 'argocd.prod-auto-sync',
+    prodOnly: true,
     title: 'Prod syncs automatically with self-heal',
     group: 'argocd',
     fix: 'Set spec.syncPolicy.automated with selfHeal: true on the prod Application.',
@@ -92,6 +95,7 @@ export const CHECKS: readonly CheckDefinition[] = [
   },
   {
     id: 'argocd.prod-default-branch',
+    prodOnly: true,
     title: 'Prod deploys the default branch',
     group: 'argocd',
     fix: 'Point the prod Application at the default branch (targetRevision main/HEAD), not a feature branch or a pinned commit.',
@@ -120,6 +124,7 @@ export const CHECKS: readonly CheckDefinition[] = [
   },
   {
     id: 'kubernetes.prod-replicas',
+    prodOnly: true,
     title: 'Enough replicas in prod',
     group: 'kubernetes',
     fix: 'Run at least the minimum number of replicas in prod (spec.replicas).',
@@ -140,6 +145,7 @@ export const CHECKS: readonly CheckDefinition[] = [
   },
   {
     id: 'kubernetes.prod-canary',
+    prodOnly: true,
     title: 'Prod rolls out by canary with analysis',
     group: 'kubernetes',
     fix: 'Deploy prod with an Argo Rollout whose canary strategy runs an analysis.',
@@ -147,6 +153,7 @@ export const CHECKS: readonly CheckDefinition[] = [
   },
   {
     id: 'delivery.change-failure-rate',
+    prodOnly: true,
     title: 'Change failure rate under the threshold (30 days)',
     group: 'delivery',
     fix: 'Fewer failed or rolled-back prod deploys: smaller changes, canary analysis, tests before merge.',
@@ -160,6 +167,7 @@ export const CHECKS: readonly CheckDefinition[] = [
   },
   {
     id: 'delivery.recently-deployed',
+    prodOnly: true,
     title: 'Deployed recently (not abandoned)',
     group: 'delivery',
     fix: 'Deploy to prod at least once in the window, or mark the service deprecated.',
@@ -173,6 +181,7 @@ export const CHECKS: readonly CheckDefinition[] = [
   },
   {
     id: 'delivery.no-unrestored-failure',
+    prodOnly: true,
     title: 'No failed deploy left unrestored',
     group: 'delivery',
     fix: 'Roll back or deploy a fix after a failed prod deploy.',

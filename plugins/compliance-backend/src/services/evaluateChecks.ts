@@ -494,12 +494,14 @@ export function evaluateChecks(
   settings: ComplianceSettings,
   now: number,
 ): CheckResult[] {
+  const inProd = facts.environments.includes(settings.prodEnvironment);
   return settings.checks
     .filter(
       c =>
-        !c.lifecycles ||
-        (facts.lifecycle !== undefined &&
-          c.lifecycles.includes(facts.lifecycle)),
+        (!c.lifecycles ||
+          (facts.lifecycle !== undefined &&
+            c.lifecycles.includes(facts.lifecycle))) &&
+        (!c.definition.prodOnly || inProd),
     )
     .map(check => {
       const evaluate = EVALUATORS[check.definition.id];

@@ -1,0 +1,4 @@
+export { default } from './plugin';
+export { complianceApiRef } from './api/ComplianceApi';
+export type { ComplianceApi } from './api/ComplianceApi';
+export { ComplianceClient } from './api/ComplianceClient';
