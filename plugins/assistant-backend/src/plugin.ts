@@ -43,7 +43,8 @@ export const assistantPlugin = createBackendPlugin({
           ).map(p => new RegExp(p, 'g')),
         );
         const store = await ConversationStore.create({ database: d.database });
-        const tools = new AssistantTools(d.actions, 10_000);
+        // Actions listed once a minute per user; each call 10 s at most.
+        const tools = new AssistantTools(d.actions, 10_000, 60_000);
         const brief = new BriefService(tools, redactor, now);
         const proposals = ProposalService.create({
           store,

@@ -63,7 +63,11 @@ describe('OpenAiStandIn', () => {
 
   it('calls the tools a question needs, then answers from their output (non-stream)', async () => {
     const messages: OpenAI.ChatCompletionMessageParam[] = [
-      { role: 'system', content: 'Entity: component:default/checkout' },
+      {
+        role: 'system',
+        content:
+          'The user is looking at the entity component:default/checkout.',
+      },
       { role: 'user', content: 'Why did the canary fail?' },
     ];
     const first = await client().chat.completions.create({

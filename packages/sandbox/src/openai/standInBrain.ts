@@ -23,8 +23,9 @@ export interface StandInReply {
 /** The tool a caller offers for proposals (see the assistant backend). */
 export const PROPOSE_TOOL = 'propose_rollout_action';
 
+// A name ends with a letter or digit (not the full stop after it in a sentence).
 const ENTITY_REF =
-  /\b(?:component|group|system|resource|api|domain|user):[a-z0-9_.-]+\/[a-z0-9_.-]+/i;
+  /\b(?:component|group|system|resource|api|domain|user):[a-z0-9_.-]+\/[a-z0-9_.-]*[a-z0-9]/i;
 
 function text(message: ChatCompletionMessageParam): string {
   const c = message.content;

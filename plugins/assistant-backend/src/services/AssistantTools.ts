@@ -36,13 +36,39 @@ export function functionNameOf(actionId: string): string {
 export class AssistantTools {
   private readonly ajv = new Ajv({ allErrors: true, strict: false });
   private readonly validators = new Map<string, ValidateFunction>();
+  /** Per principal, briefly: listing asks every plugin source over HTTP. */
+  private readonly listed = new Map<
+    string,
+    { at: number; tools: Promise<ResolvedTool[]> }
+  >();
 
   constructor(
     private readonly actions: ActionsService,
     private readonly timeoutMs: number,
+    private readonly listCacheMs = 0,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async list(credentials: BackstageCredentials): Promise<ResolvedTool[]> {
+    if (!this.listCacheMs) return this.fetchList(credentials);
+    const p = credentials.principal as { type: string; userEntityRef?: string };
+    const key = p.type === 'user' ? `user:${p.userEntityRef}` : '';
+    if (!key) return this.fetchList(credentials);
+    const now = this.now();
+    const hit = this.listed.get(key);
+    if (hit && now - hit.at < this.listCacheMs) return hit.tools;
+    const tools = this.fetchList(credentials);
+    this.listed.set(key, { at: now, tools });
+    tools.catch(() => this.listed.delete(key));
+    if (this.listed.size > 5000)
+      for (const [k, v] of this.listed)
+        if (now - v.at >= this.listCacheMs) this.listed.delete(k);
+    return tools;
+  }
+
+  private async fetchList(
+    credentials: BackstageCredentials,
+  ): Promise<ResolvedTool[]> {
     const { actions } = await this.actions.list({ credentials });
     return actions
       .filter(a => a.attributes.readOnly && !a.attributes.destructive)

@@ -41,7 +41,7 @@ export class BriefService {
     private readonly tools: AssistantTools,
     private readonly redactor: Redactor,
     private readonly now: () => number,
-    private readonly timeoutMs = 400,
+    private readonly timeoutMs = 450,
   ) {}
 
   async brief(
@@ -50,10 +50,13 @@ export class BriefService {
     available?: ResolvedTool[],
   ): Promise<AssistantBrief> {
     const now = this.now();
+    // One deadline for the whole brief, listing the actions included.
+    const deadline = Date.now() + this.timeoutMs;
     const tools = available ?? (await this.tools.list(credentials));
     const call = async (id: string, input: Rec): Promise<unknown> => {
       const tool = tools.find(t => t.id === id);
       if (!tool) throw new Error('not available');
+      const left = Math.max(50, deadline - Date.now());
       let timer: NodeJS.Timeout | undefined;
       try {
         return await Promise.race([
@@ -61,7 +64,7 @@ export class BriefService {
           new Promise<never>((_, reject) => {
             timer = setTimeout(
               () => reject(new Error(`no answer within ${this.timeoutMs} ms`)),
-              this.timeoutMs,
+              left,
             );
           }),
         ]);

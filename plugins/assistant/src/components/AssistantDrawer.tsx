@@ -486,7 +486,8 @@ export function AssistantDrawer(props: {
             }
           }}
         />
-        <Box display="flex" justifyContent="flex-end" mt={1}>
+        {/* Clear of the fixed "SANDBOX DATA" label in the bottom right corner. */}
+        <Box display="flex" justifyContent="flex-start" mt={1} mb={4}>
           <Button
             variant="contained"
             color="primary"
