@@ -129,7 +129,25 @@ async function run(replicas) {
       latencies.push(ms);
       statuses[status] = (statuses[status] ?? 0) + 1;
     });
+    // One more user, outside autocannon, timing each request itself: what
+    // a person browsing during the load sees.
+    const probe = [];
+    let probing = true;
+    const prober = (async () => {
+      while (probing) {
+        for (const path of paths) {
+          const start = performance.now();
+          const res = await fetch(`${portal.base}${path}`, {
+            headers: { authorization: `Bearer ${token}` },
+          }).catch(() => undefined);
+          await res?.arrayBuffer();
+          if (probing) probe.push({ path, ms: performance.now() - start });
+        }
+      }
+    })();
     const result = await instance;
+    probing = false;
+    await prober;
     clearInterval(sampler);
     const elapsed = (Date.now() - t0) / 1000;
     const cpu = pids.map((pid, i) => (cpuSeconds(pid) - cpu0[i]) / elapsed);
@@ -143,6 +161,48 @@ async function run(replicas) {
       p50: percentile(latencies, 50),
       p95: percentile(latencies, 95),
       p99: percentile(latencies, 99),
+      autocannonLatency: {
+        mean: result.latency.mean,
+        p50: result.latency.p50,
+        p90: result.latency.p90,
+        p99: result.latency.p99,
+      },
+      // Little's law: connections / throughput.
+      meanFromThroughputMs: Math.round(
+        (connections / (latencies.length / elapsed)) * 1000,
+      ),
+      probe: {
+        requests: probe.length,
+        p50: Math.round(
+          percentile(
+            probe.map(p => p.ms),
+            50,
+          ),
+        ),
+        p95: Math.round(
+          percentile(
+            probe.map(p => p.ms),
+            95,
+          ),
+        ),
+        p99: Math.round(
+          percentile(
+            probe.map(p => p.ms),
+            99,
+          ),
+        ),
+        medianByPath: Object.fromEntries(
+          paths.map(path => [
+            path.split('?')[0],
+            Math.round(
+              percentile(
+                probe.filter(p => p.path === path).map(p => p.ms),
+                50,
+              ) ?? 0,
+            ),
+          ]),
+        ),
+      },
       statuses,
       errors: result.errors,
       timeouts: result.timeouts,
@@ -171,7 +231,17 @@ for (const n of replicaCounts) {
   table([
     ['warm-up statuses', JSON.stringify(r.warmUp)],
     ['requests', `${r.requests} (${r.throughput} req/s)`],
-    ['latency p50 / p95 / p99', `${r.p50} / ${r.p95} / ${r.p99} ms`],
+    [
+      'latency p50 / p95 / p99 (autocannon)',
+      `${Math.round(r.p50)} / ${Math.round(r.p95)} / ${Math.round(
+        r.p99,
+      )} ms (mean by Little's law ${r.meanFromThroughputMs} ms)`,
+    ],
+    [
+      'one more user timing itself',
+      `p50 / p95 / p99 ${r.probe.p50} / ${r.probe.p95} / ${r.probe.p99} ms (${r.probe.requests} requests)`,
+    ],
+    ['its median per path (ms)', JSON.stringify(r.probe.medianByPath)],
     [
       'errors',
       `${r.errors} errors, ${r.timeouts} timeouts, ${
@@ -191,7 +261,9 @@ if (runs.length === 2) {
   console.log(
     `\n2 vs 1 replica: ${(runs[1].throughput / runs[0].throughput).toFixed(
       2,
-    )}x throughput, p95 ${runs[0].p95} -> ${runs[1].p95} ms`,
+    )}x throughput; p95 of a user meanwhile ${runs[0].probe.p95} -> ${
+      runs[1].probe.p95
+    } ms`,
   );
 }
 writeResult('load', { cores: (await import('node:os')).cpus().length, runs });

@@ -155,6 +155,15 @@ export async function startReplicaPortal({
     },
     300_000,
   );
+  // And the proxy has seen them ready (it checks every second).
+  await waitFor(
+    'the proxy',
+    async () =>
+      (
+        await fetch(`http://127.0.0.1:${port}/.backstage/health/v1/readiness`)
+      ).ok,
+    30_000,
+  );
   return {
     base: `http://127.0.0.1:${port}`,
     dataDir,

@@ -13,6 +13,7 @@
 // to replicas whose readiness check passed within the last second, and
 // answers 503 when none is ready.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createServer } from 'node:http';
@@ -47,6 +48,7 @@ if (!/^[a-z0-9_]+$/.test(prefix)) {
   process.exit(2);
 }
 
+const cursorSecret = randomBytes(32).toString('hex');
 const replicas = [];
 function startReplica(i) {
   const replicaPort = port + 1 + i;
@@ -56,6 +58,9 @@ function startReplica(i) {
   writeFileSync(
     layer,
     JSON.stringify({
+      // Logs search cursors are signed: every replica needs the same key,
+      // or "more" fails on the replica that did not sign the cursor.
+      logs: { cursorSecret },
       backend: {
         listen: { port: replicaPort, host: '127.0.0.1' },
         database: {

@@ -131,7 +131,10 @@ describeRunnable('the rendered production Deployment', () => {
     // What each Secret holds in a real install (README).
     const pg = new URL(pgUrl!);
     const secrets: Record<string, Record<string, string>> = {
-      'portolan-backend': { BACKEND_SECRET: randomBytes(24).toString('hex') },
+      'portolan-backend': {
+        BACKEND_SECRET: randomBytes(24).toString('hex'),
+        LOGS_CURSOR_SECRET: randomBytes(24).toString('hex'),
+      },
       'portolan-postgres': {
         POSTGRES_HOST: pg.hostname,
         POSTGRES_PORT: pg.port || '5432',

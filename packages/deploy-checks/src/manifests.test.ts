@@ -189,6 +189,10 @@ describeWithKubectl('deploy/argocd/application.yaml', () => {
       readFileSync(join(repoRoot, 'deploy/argocd/application.yaml'), 'utf8'),
     );
     expect(() => new Application(app).validate()).not.toThrow();
+    const { destination: _dropped, ...noDestination } = app.spec;
+    expect(() =>
+      new Application({ ...app, spec: noDestination }).validate(),
+    ).toThrow(/destination/);
     expect(app.spec.source.path).toBe('deploy/overlays/production');
     expect(
       existsSync(join(repoRoot, app.spec.source.path, 'kustomization.yaml')),
