@@ -4,7 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { actionsServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { NotFoundError } from '@backstage/errors';
-import { Redactor } from '@portolan/plugin-logs-backend';
+import { Redactor } from '@portolan/portolan-node';
 import { readAssistantConfig } from './config/readAssistantConfig';
 import { ConversationStore } from './database/ConversationStore';
 import { createAssistantRouter } from './router';

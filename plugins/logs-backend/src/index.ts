@@ -1,3 +1,2 @@
 /** Portolan's log search backend plugin. */
 export { logsPlugin as default } from './plugin';
-export { Redactor } from './search/Redactor';

@@ -14,7 +14,7 @@ import { createRouter } from './router';
 import { LogScopeResolver } from './scope/LogScopeResolver';
 import { CursorCodec } from './search/CursorCodec';
 import { LogSearchService } from './search/LogSearchService';
-import { Redactor } from './search/Redactor';
+import { Redactor } from '@portolan/portolan-node';
 import { registerLogsActions } from './actions';
 import { LogReadAccess } from './scope/LogReadAccess';
 import { PortalLinks } from '@portolan/portolan-node';

@@ -13,7 +13,7 @@ import { createRouter } from './router';
 import { LogScopeResolver } from './scope/LogScopeResolver';
 import { CursorCodec } from './search/CursorCodec';
 import { LogSearchService } from './search/LogSearchService';
-import { Redactor } from './search/Redactor';
+import { Redactor } from '@portolan/portolan-node';
 
 jest.setTimeout(120_000);
 

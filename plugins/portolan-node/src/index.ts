@@ -11,4 +11,5 @@ export {
 } from './actions';
 export type { ActionZod, SchemaOutput } from './actions';
 export { deploymentsOf } from './deploymentsOf';
+export { BUILT_IN_REDACTIONS, Redactor } from './Redactor';
 export type { ActionDeployment } from './deploymentsOf';

@@ -11,7 +11,7 @@ import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { JsonObject } from '@backstage/types';
-import { Redactor } from '@portolan/plugin-logs-backend';
+import { Redactor } from '@portolan/portolan-node';
 import { OpenAiStandIn, SANDBOX_OPENAI_API_KEY } from '@portolan/sandbox';
 import express from 'express';
 import knexFactory from 'knex';

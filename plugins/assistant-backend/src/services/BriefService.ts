@@ -1,7 +1,7 @@
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import type { AssistantBrief } from '@portolan/plugin-assistant-common';
 import { AssistantTools, ResolvedTool } from './AssistantTools';
-import { Redactor } from '@portolan/plugin-logs-backend';
+import { Redactor } from '@portolan/portolan-node';
 
 type Rec = Record<string, any>;
 const DAY = 24 * 3600_000;

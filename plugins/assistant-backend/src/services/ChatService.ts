@@ -11,7 +11,7 @@ import {
   AssistantToolCall,
   isStandInModel,
 } from '@portolan/plugin-assistant-common';
-import { Redactor } from '@portolan/plugin-logs-backend';
+import { Redactor } from '@portolan/portolan-node';
 import OpenAI from 'openai';
 import type {
   ChatCompletionMessageFunctionToolCall,

@@ -12,7 +12,7 @@ import { LogReadAccess } from '../scope/LogReadAccess';
 import { LogScopeResolver } from '../scope/LogScopeResolver';
 import { CursorCodec } from '../search/CursorCodec';
 import { LogSearchService } from '../search/LogSearchService';
-import { Redactor } from '../search/Redactor';
+import { Redactor } from '@portolan/portolan-node';
 import { registerLogsActions } from '.';
 
 jest.setTimeout(120_000);

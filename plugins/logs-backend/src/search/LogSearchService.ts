@@ -18,7 +18,7 @@ import { flatten } from './flatten';
 import { FieldTypes, LogQueryBuilder } from './LogQueryBuilder';
 import { LogQueryNode, parseLogQuery, toKql } from './LogQueryParser';
 import { PIT_KEEP_ALIVE, PointInTimePool } from './PointInTimePool';
-import { Redactor } from './Redactor';
+import { Redactor } from '@portolan/portolan-node';
 
 type Query = estypes.QueryDslQueryContainer;
 type Hit = estypes.SearchHit<Record<string, unknown>>;
