@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { knex, Knex } from 'knex';
 import { findKubectl, renderKustomization, repoRoot } from './kustomize';
 
 // The rendered production Deployment really runs: its container's command
@@ -24,11 +24,20 @@ if (!pgUrl || !kubectl) {
 }
 const describeRunnable = pgUrl && kubectl ? describe : describe.skip;
 
-/** A client on the server's maintenance database (the URL may name none). */
-function adminClient(): Client {
+/** The server's maintenance database (the URL may name none). */
+function adminDb(): Knex {
   const url = new URL(pgUrl!);
   url.pathname = '/postgres';
-  return new Client({ connectionString: url.toString() });
+  return knex({ client: 'pg', connection: url.toString() });
+}
+
+/** Names of the databases this run's prefix made. */
+async function databasesWithPrefix(db: Knex, prefix: string) {
+  const { rows } = await db.raw<{ rows: Array<{ datname: string }> }>(
+    'select datname from pg_database where datname like ?',
+    [`${prefix}%`],
+  );
+  return rows.map(r => r.datname);
 }
 
 /** A throwaway self-signed CA certificate (PEM), made by openssl. */
@@ -80,16 +89,11 @@ describeRunnable('the rendered production Deployment', () => {
       await Promise.race([exited, new Promise(r => setTimeout(r, 20_000))]);
       backend.kill('SIGKILL');
     }
-    const client = adminClient();
-    await client.connect();
-    const { rows } = await client.query(
-      'select datname from pg_database where datname like $1',
-      [`${prefix}%`],
-    );
-    for (const { datname } of rows) {
-      await client.query(`drop database if exists "${datname}" with (force)`);
+    const db = adminDb();
+    for (const datname of await databasesWithPrefix(db, prefix)) {
+      await db.raw('drop database if exists ?? with (force)', [datname]);
     }
-    await client.end();
+    await db.destroy();
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
@@ -228,14 +232,10 @@ describeRunnable('the rendered production Deployment', () => {
     });
     expect(guest.ok).toBe(false);
     // On PostgreSQL: the plugins' databases exist under this run's prefix.
-    const client = adminClient();
-    await client.connect();
-    const { rows } = await client.query(
-      'select datname from pg_database where datname like $1',
-      [`${prefix}%`],
-    );
-    await client.end();
-    expect(rows.map(r => r.datname)).toEqual(
+    const db = adminDb();
+    const databases = await databasesWithPrefix(db, prefix);
+    await db.destroy();
+    expect(databases).toEqual(
       expect.arrayContaining([`${prefix}catalog`, `${prefix}auth`]),
     );
     // Secrets never reach the log.
