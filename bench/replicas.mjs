@@ -45,7 +45,8 @@ const portal = await startReplicaPortal({
     delivery: {
       schedule: {
         frequency: { seconds: CYCLE_S },
-        timeout: { minutes: 2 },
+        // A killed run holds the task's lock until this timeout.
+        timeout: { seconds: 60 },
         initialDelay: { seconds: 5 },
       },
     },
@@ -187,16 +188,64 @@ try {
     doubled: gaps.filter(g => g < (CYCLE_S * 1000) / 2).length,
   };
 
-  // 4. kill -9 one replica in the middle of the cycles.
-  const victim = portal.state().replicas[runsBoth.at(-1)?.replica ?? 0];
-  const killedAt = Date.now();
-  process.kill(victim.pid, 'SIGKILL');
-  const before = ingestionRuns().length;
-  await sleep(CYCLE_S * 4 * 1000 + 10_000);
+  // 4. kill -9 a replica while it ingests: wait until the scheduler shows
+  // a run in progress (its ticket in the task table), kill the replica
+  // that ran last; if the run then completes anyway, the other replica
+  // held it, so try again (up to 3 times) after the victim is back.
+  const taskRow = () =>
+    deliveryDb(c =>
+      c.query(
+        "select current_run_ticket from backstage_backend_tasks__tasks where id = 'delivery-ingest-deployments'",
+      ),
+    ).then(r => r.rows[0] ?? {});
+  const attempts = [];
+  let killedAt = 0;
+  let victim;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let ticket;
+    for (let i = 0; i < CYCLE_S * 20 && !ticket; i++) {
+      ticket = (await taskRow()).current_run_ticket;
+      if (!ticket) await sleep(100);
+    }
+    const last = ingestionRuns().at(-1);
+    victim = portal.state().replicas[last?.replica ?? 0];
+    killedAt = Date.now();
+    process.kill(victim.pid, 'SIGKILL');
+    // Did the run in progress finish (someone else held it) or hang?
+    await sleep(5000);
+    const finished = ingestionRuns().some(r => r.at > killedAt);
+    attempts.push({
+      killed: victim.index,
+      runInProgress: Boolean(ticket),
+      finishedAnyway: finished,
+    });
+    if (!finished) break;
+    // Wait for the victim to come back before the next try.
+    for (let i = 0; i < 120; i++) {
+      const r = portal.state().replicas[victim.index];
+      const ok = await fetch(
+        `http://127.0.0.1:${r.port}/.backstage/health/v1/readiness`,
+      )
+        .then(res => res.ok)
+        .catch(() => false);
+      if (ok) break;
+      await sleep(1000);
+    }
+  }
+  const before = ingestionRuns().filter(r => r.at <= killedAt).length;
+  // The dead run's lock lasts until its timeout (60 s here); then the
+  // next cycles run.
+  await sleep(CYCLE_S * 6 * 1000);
   const after = ingestionRuns().filter(r => r.at > killedAt);
   results.afterKill = {
+    attempts,
     killed: victim.index,
+    killedDuringItsRun:
+      attempts.at(-1).runInProgress && !attempts.at(-1).finishedAnyway,
     seconds: Math.round((Date.now() - killedAt) / 1000),
+    firstRunAfterKillS: after.length
+      ? Math.round((after[0].at - killedAt) / 100) / 10
+      : null,
     deliveryRuns: after.length,
     byReplica: [0, 1].map(i => after.filter(r => r.replica === i).length),
     runsBeforeKill: before,
@@ -214,8 +263,15 @@ try {
     {},
   );
 
-  // 5. Rows against Argo CD's own history.
+  // 5. Rows against Argo CD's own history: what it shows now must be
+  // stored once two more cycles have run (the first may have read Argo CD
+  // before this snapshot; the sandbox keeps deploying).
+  const snapshotAt = Date.now();
   const visible = await argoHistory();
+  for (let i = 0; i < CYCLE_S * 4; i++) {
+    if (ingestionRuns().filter(r => r.at > snapshotAt).length >= 2) break;
+    await sleep(1000);
+  }
   const rows = await deliveryDb(c =>
     c.query('select instance, app, history_id from delivery_deployments'),
   );
@@ -229,6 +285,7 @@ try {
     duplicates: [...stored.values()].filter(n => n > 1).length,
     argoCdHistoryVisible: visible.size,
     missingFromStore: [...visible].filter(k => !stored.has(k)).length,
+    missing: [...visible].filter(k => !stored.has(k)),
   };
 
   table([
@@ -246,7 +303,13 @@ try {
     ],
     [
       `after kill -9 of replica ${results.afterKill.killed}`,
-      `${results.afterKill.deliveryRuns} runs in ${
+      `${
+        results.afterKill.killedDuringItsRun
+          ? 'killed during its ingestion run'
+          : 'not caught mid-run'
+      } (${results.afterKill.attempts.length} tries); first run ${
+        results.afterKill.firstRunAfterKillS
+      } s after; ${results.afterKill.deliveryRuns} runs in ${
         results.afterKill.seconds
       } s (replica 0: ${results.afterKill.byReplica[0]}, 1: ${
         results.afterKill.byReplica[1]
