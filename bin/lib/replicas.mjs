@@ -227,14 +227,21 @@ function stopAll() {
     }
   }
 }
-process.on('SIGTERM', () => {
+// Stop like a Deployment: SIGTERM to every replica, then wait (at most
+// 25 s) for them to drain and exit before the proxy goes.
+async function shutDown(code) {
   stopAll();
-  process.exit(0);
-});
-process.on('SIGINT', () => {
-  stopAll();
-  process.exit(130);
-});
+  const running = replicas.filter(
+    r => r.child.exitCode === null && !r.child.signalCode,
+  );
+  await Promise.race([
+    Promise.all(running.map(r => new Promise(ok => r.child.once('exit', ok)))),
+    new Promise(ok => setTimeout(ok, 25_000)),
+  ]);
+  process.exit(code);
+}
+process.on('SIGTERM', () => shutDown(0));
+process.on('SIGINT', () => shutDown(130));
 process.on('exit', stopAll);
 
 // The first replica runs the database migrations alone; the others start
