@@ -58,6 +58,8 @@ export class ComplianceService {
   }
 
   private cache?: CurrentState;
+  /** Summaries of the current state, by week and filter (cleared when the store changes). */
+  private summaries = new Map<string, ComplianceSummary>();
 
   private constructor(
     private readonly deps: Parameters<typeof ComplianceService.create>[0],
@@ -84,6 +86,7 @@ export class ComplianceService {
       byEntity.set(r.entityRef, list);
     }
     this.cache = { version, entities, results: byEntity, waivers, evaluatedAt };
+    this.summaries.clear();
     return this.cache;
   }
 
@@ -221,6 +224,21 @@ export class ComplianceService {
   async summary(filter: SummaryFilter): Promise<ComplianceSummary> {
     const now = this.now();
     const state = await this.current();
+    // Waivers expire by the clock: the key holds the hour and the week.
+    const key = `${Math.floor(now / 3_600_000)}|${JSON.stringify(filter)}`;
+    const cached = this.summaries.get(key);
+    if (cached) return cached;
+    const computed = await this.computeSummary(filter, state, now);
+    if (this.summaries.size > 500) this.summaries.clear();
+    this.summaries.set(key, computed);
+    return computed;
+  }
+
+  private async computeSummary(
+    filter: SummaryFilter,
+    state: CurrentState,
+    now: number,
+  ): Promise<ComplianceSummary> {
     const waivers = activeWaivers(state.waivers, now);
     const { settings } = this.deps;
     const inGroup = (checkId: string) =>
