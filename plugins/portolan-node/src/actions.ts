@@ -18,6 +18,14 @@ export type ActionZod = Parameters<
   ActionsRegistryActionOptions<any, any>['schema']['input']
 >[0];
 
+declare const registryZod: ActionZod;
+/**
+ * A schema of the registry's zod that parses to `T`. Exported schema
+ * functions are annotated with it: the registry's zod is a copy nested in
+ * node_modules, which the compiler cannot name in their declarations.
+ */
+export type ActionSchema<T> = ReturnType<typeof registryZod.custom<T>>;
+
 /** What a schema function's schema parses to. */
 export type SchemaOutput<F extends (z: ActionZod) => { _output: unknown }> =
   ReturnType<F>['_output'];
@@ -26,7 +34,7 @@ export type SchemaOutput<F extends (z: ActionZod) => { _output: unknown }> =
  * The `entityRef` input of Portolan's read-only actions: a full reference or
  * a bare service name, as a model is likely to write it.
  */
-export const entityRefInput = (z: ActionZod) =>
+export const entityRefInput = (z: ActionZod): ActionSchema<string> =>
   z
     .string()
     .min(1)
@@ -36,13 +44,13 @@ export const entityRefInput = (z: ActionZod) =>
     );
 
 /** An environment name input of an action, like `prod`. */
-export const environmentInput = (z: ActionZod) =>
+export const environmentInput = (z: ActionZod): ActionSchema<string> =>
   z
     .string()
     .regex(/^[a-z0-9-]{1,63}$/, 'must be an environment name, like prod');
 
 /** An ISO 8601 date-time input of an action. */
-export const isoDateTimeInput = (z: ActionZod) =>
+export const isoDateTimeInput = (z: ActionZod): ActionSchema<string> =>
   z
     .string()
     .max(40)

@@ -9,7 +9,7 @@ export {
   parseEntityRefInput,
   truncateText,
 } from './actions';
-export type { ActionZod, SchemaOutput } from './actions';
+export type { ActionSchema, ActionZod, SchemaOutput } from './actions';
 export { deploymentsOf } from './deploymentsOf';
 export { BUILT_IN_REDACTIONS, Redactor } from './Redactor';
 export type { ActionDeployment } from './deploymentsOf';

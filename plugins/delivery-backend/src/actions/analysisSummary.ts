@@ -1,8 +1,39 @@
 import { RolloutView } from '@portolan/plugin-delivery-common';
-import { ActionZod, SchemaOutput, truncateText } from '@portolan/portolan-node';
+import { ActionSchema, ActionZod, truncateText } from '@portolan/portolan-node';
+
+/** An analysis run as the actions give it. */
+export interface AnalysisRunSummary {
+  name: string;
+  phase: string;
+  message?: string;
+  startedAt?: string;
+  metrics: Array<{
+    name: string;
+    phase: string;
+    successful: number;
+    failed: number;
+    lastValue?: string;
+  }>;
+}
+
+/** A rollout's canary in a few fields: where it is, and what its analysis said. */
+export interface AnalysisSummary {
+  cluster: string;
+  namespace: string;
+  rollout: string;
+  phase: string;
+  message?: string;
+  step: string;
+  canaryWeight: number;
+  aborted: boolean;
+  paused: boolean;
+  latestAnalysis?: AnalysisRunSummary;
+}
 
 /** An analysis run, its metrics bounded. */
-export const analysisRunSchema = (z: ActionZod) =>
+export const analysisRunSchema = (
+  z: ActionZod,
+): ActionSchema<AnalysisRunSummary> =>
   z.object({
     name: z.string(),
     phase: z.string(),
@@ -20,7 +51,9 @@ export const analysisRunSchema = (z: ActionZod) =>
   });
 
 /** A rollout's canary in a few fields: where it is, and what its analysis said. */
-export const analysisSummarySchema = (z: ActionZod) =>
+export const analysisSummarySchema = (
+  z: ActionZod,
+): ActionSchema<AnalysisSummary> =>
   z.object({
     cluster: z.string(),
     namespace: z.string(),
@@ -33,8 +66,6 @@ export const analysisSummarySchema = (z: ActionZod) =>
     paused: z.boolean(),
     latestAnalysis: analysisRunSchema(z).optional(),
   });
-
-export type AnalysisSummary = SchemaOutput<typeof analysisSummarySchema>;
 
 const cut = (s: string | undefined) => (s ? truncateText(s, 300) : undefined);
 
