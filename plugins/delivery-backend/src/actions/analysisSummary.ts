@@ -50,7 +50,7 @@ export const analysisRunSchema = (
     ),
   });
 
-/** A rollout's canary in a few fields: where it is, and what its analysis said. */
+/** The schema of {@link AnalysisSummary}, for the actions' output. */
 export const analysisSummarySchema = (
   z: ActionZod,
 ): ActionSchema<AnalysisSummary> =>
