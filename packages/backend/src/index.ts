@@ -12,6 +12,7 @@ import { githubOrgSignInModule } from './auth/githubOrgSignInModule';
 import { errorResponseScrubbing } from './config/errorResponseScrubbing';
 import { startupConfigChecksServiceFactory } from './config/startupConfigChecksServiceFactory';
 import { argoCdSpecRedaction } from './http/argoCdSpecRedaction';
+import { databaseUnavailable } from './http/databaseUnavailable';
 
 const backend = createBackend();
 // Refuses to start on unsafe config (plain http to other hosts, TLS off,
@@ -25,6 +26,8 @@ backend.add(
       // upstreams with the portal's credentials, and no permission check of
       // their own, are refused; Portolan's own writes are rate limited.
       app.use(errorResponseScrubbing({ config, logger }));
+      // PostgreSQL restarting or unreachable: 503 with Retry-After, not 500.
+      app.use(databaseUnavailable(config));
       app.use(writeRateLimit(config));
       app.use('/api/argocd', readOnlyUpstreamGuard('Argo CD'));
       app.use('/api/argocd', argoCdSpecRedaction());
