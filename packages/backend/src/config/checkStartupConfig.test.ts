@@ -171,6 +171,26 @@ describe('checkStartupConfig', () => {
     },
   );
 
+  it('requires one logs cursor key in production, where replicas share results', () => {
+    const logs = {
+      logs: {
+        clusters: [
+          { name: 'main', url: 'https://es.example.com', apiKey: 'k' },
+        ],
+      },
+    };
+    expect(check(realSystems, production, logs).errors).toEqual([
+      expect.stringMatching(/^logs\.cursorSecret is not set in production/),
+    ]);
+    expect(
+      check(realSystems, production, logs, {
+        logs: { cursorSecret: 'a-shared-key-of-32-characters!!' },
+      }).errors,
+    ).toEqual([]);
+    // One process outside production makes its own key.
+    expect(check(realSystems, logs).errors).toEqual([]);
+  });
+
   it('requires the GitHub organisations when GitHub sign-in is configured', () => {
     const github = {
       auth: {

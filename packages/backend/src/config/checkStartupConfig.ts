@@ -159,6 +159,16 @@ export function checkStartupConfig(
         `portolan.signIn.providers offers '${provider}' in production`,
       );
     }
+    // Replicas must sign and read the same result cursors: a key made at
+    // start differs per process, and "more" fails on the other replica.
+    if (
+      config.has('logs.clusters') &&
+      !config.getOptionalString('logs.cursorSecret')
+    ) {
+      errors.push(
+        'logs.cursorSecret is not set in production: every replica needs the same key (at least 16 characters) to page through log results',
+      );
+    }
   }
 
   if (
