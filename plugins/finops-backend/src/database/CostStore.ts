@@ -293,21 +293,45 @@ export class CostStore {
     return out;
   }
 
+  /**
+   * The refs an owner's rows are read by, in chunks: looked up first, then
+   * given to the row query as a list, so PostgreSQL reads them through the
+   * (entity_ref, day) key instead of joining (its planner hashes the whole
+   * date range for a join, 3-4 times slower at 100 services of 1,000).
+   */
+  private async ownedRefChunks(ownerRef: string): Promise<string[][]> {
+    const refs = (
+      await this.db('finops_entities')
+        .where('owner_ref', ownerRef)
+        .select('entity_ref')
+    ).map((r: { entity_ref: string }) => r.entity_ref);
+    const chunks: string[][] = [];
+    for (let i = 0; i < refs.length; i += 500)
+      chunks.push(refs.slice(i, i + 500));
+    return chunks;
+  }
+
   /** A team's daily total (its entities summed per day, in SQL). */
   async ownerDaily(
     ownerRef: string,
     from: string,
     to: string,
   ): Promise<Array<{ day: string; total: number }>> {
-    const rows = await this.db('finops_entity_daily as d')
-      .join('finops_entities as e', 'e.entity_ref', 'd.entity_ref')
-      .where('e.owner_ref', ownerRef)
-      .andWhere('d.day', '>=', from)
-      .andWhere('d.day', '<=', to)
-      .groupBy('d.day')
-      .select('d.day')
-      .sum({ total: 'd.total_cost' });
-    return rows.map((r: any) => ({ day: r.day, total: Number(r.total) }));
+    const byDay = new Map<string, number>();
+    for (const refs of await this.ownedRefChunks(ownerRef)) {
+      const rows = await this.db('finops_entity_daily')
+        .whereIn('entity_ref', refs)
+        .andWhere('day', '>=', from)
+        .andWhere('day', '<=', to)
+        .groupBy('day')
+        .select('day')
+        .sum({ total: 'total_cost' });
+      for (const r of rows as Array<{ day: string; total: unknown }>)
+        byDay.set(r.day, (byDay.get(r.day) ?? 0) + Number(r.total));
+    }
+    return [...byDay]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([day, total]) => ({ day, total }));
   }
 
   /**
@@ -319,6 +343,22 @@ export class CostStore {
     mid: string,
     to: string,
     ownerRef?: string,
+  ): Promise<Array<{ entityRef: string; last: number; previous: number }>> {
+    if (ownerRef) {
+      const out: Array<{ entityRef: string; last: number; previous: number }> =
+        [];
+      for (const refs of await this.ownedRefChunks(ownerRef))
+        out.push(...(await this.periodTotalsOf(from, mid, to, refs)));
+      return out;
+    }
+    return this.periodTotalsOf(from, mid, to);
+  }
+
+  private async periodTotalsOf(
+    from: string,
+    mid: string,
+    to: string,
+    entityRefs?: string[],
   ): Promise<Array<{ entityRef: string; last: number; previous: number }>> {
     const q = this.db('finops_entity_daily as d')
       .where('d.day', '>=', from)
@@ -337,11 +377,7 @@ export class CostStore {
           [mid],
         ),
       );
-    if (ownerRef)
-      q.join('finops_entities as e', 'e.entity_ref', 'd.entity_ref').where(
-        'e.owner_ref',
-        ownerRef,
-      );
+    if (entityRefs) q.whereIn('d.entity_ref', entityRefs);
     return (await q).map((r: any) => ({
       entityRef: r.entity_ref,
       last: Number(r.last),

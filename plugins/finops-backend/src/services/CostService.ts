@@ -472,20 +472,26 @@ export class CostService {
     };
   }
 
+  private periodTotals(asOfDay: string, ownerRef?: string) {
+    return this.o.store.periodTotals(
+      addDays(asOfDay, -59),
+      addDays(asOfDay, -29),
+      asOfDay,
+      ownerRef,
+    );
+  }
+
   private async summaries(
     infos: EntityInfo[],
     asOfDay: string,
     ownerRef?: string,
+    prefetched?: Awaited<ReturnType<CostStore['periodTotals']>>,
   ): Promise<ServiceCostSummary[]> {
     const totals = new Map(
-      (
-        await this.o.store.periodTotals(
-          addDays(asOfDay, -59),
-          addDays(asOfDay, -29),
-          asOfDay,
-          ownerRef,
-        )
-      ).map(t => [t.entityRef, { last: t.last, prev: t.previous }]),
+      (prefetched ?? (await this.periodTotals(asOfDay, ownerRef))).map(t => [
+        t.entityRef,
+        { last: t.last, prev: t.previous },
+      ]),
     );
     return infos
       .filter(i => totals.has(i.entityRef))
@@ -540,9 +546,13 @@ export class CostService {
     services: ServiceCostSummary[],
     infoList: EntityInfo[],
     asOfDay: string,
+    storedBudgets?: StoredBudget[],
   ) {
     const stored = new Map(
-      (await this.o.budgets.list()).map(b => [b.entityRef, b]),
+      (storedBudgets ?? (await this.o.budgets.list())).map(b => [
+        b.entityRef,
+        b,
+      ]),
     );
     const infos = new Map(infoList.map(i => [i.entityRef, i]));
     const budgeted = services.filter(
@@ -602,13 +612,16 @@ export class CostService {
       topMovers: [],
     };
     if (!asOfDay) return base;
-    const [byDay, infos, team] = await Promise.all([
+    // Every read the answer needs, at once (each on its own connection).
+    const [byDay, infos, team, totals, storedBudgets] = await Promise.all([
       this.teamSeries(teamRef, asOfDay),
       this.o.store.entitiesOwnedBy(teamRef),
       this.o.store.entity(teamRef),
+      this.periodTotals(asOfDay, teamRef),
+      this.o.budgets.list(),
     ]);
-    const services = await this.summaries(infos, asOfDay, teamRef);
-    await this.withBudgets(services, infos, asOfDay);
+    const services = await this.summaries(infos, asOfDay, teamRef, totals);
+    await this.withBudgets(services, infos, asOfDay, storedBudgets);
     const end = this.monthEnd(byDay, asOfDay);
     return {
       ...base,
