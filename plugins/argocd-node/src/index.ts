@@ -19,6 +19,7 @@ export {
   KUBERNETES_CLUSTERS_CONFIG_KEY,
 } from './clusterServers';
 export type { KubernetesClusterConfig } from './clusterServers';
+export { callCluster, kubeConfigFor } from './clusterClient';
 
 // Kept here for existing importers; the topic lives in argocd-common.
 export { ARGOCD_APPLICATIONS_TOPIC } from '@portolan/argocd-common';

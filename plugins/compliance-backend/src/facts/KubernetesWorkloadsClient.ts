@@ -1,6 +1,10 @@
 import * as k8s from '@kubernetes/client-node';
 import { ServiceUnavailableError } from '@backstage/errors';
-import type { KubernetesClusterConfig } from '@portolan/argocd-node';
+import {
+  callCluster,
+  kubeConfigFor,
+  type KubernetesClusterConfig,
+} from '@portolan/argocd-node';
 import { z } from 'zod';
 
 const container = z
@@ -94,21 +98,7 @@ export class KubernetesWorkloadsClient {
     readonly cluster: KubernetesClusterConfig,
     private readonly timeoutMs = 10_000,
   ) {
-    const kc = new k8s.KubeConfig();
-    kc.loadFromOptions({
-      clusters: [
-        {
-          name: cluster.name,
-          server: cluster.url,
-          skipTLSVerify: cluster.skipTLSVerify,
-          caData: cluster.caData,
-          caFile: cluster.caFile,
-        },
-      ],
-      users: [{ name: 'portolan', token: cluster.token }],
-      contexts: [{ name: 'portolan', cluster: cluster.name, user: 'portolan' }],
-      currentContext: 'portolan',
-    });
+    const kc = kubeConfigFor(cluster);
     this.apps = kc.makeApiClient(k8s.AppsV1Api);
     this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
   }
@@ -175,28 +165,13 @@ export class KubernetesWorkloadsClient {
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    if (!this.cluster.token) {
-      throw new ServiceUnavailableError(
-        `Cluster ${this.cluster.name} has no serviceAccountToken configured`,
-      );
-    }
-    this.calls.list++;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new ServiceUnavailableError(
-              `Cluster ${this.cluster.name} gave no answer within ${
-                this.timeoutMs / 1000
-              } s (${what})`,
-            ),
-          ),
-        this.timeoutMs,
-      );
-    });
+    if (this.cluster.token) this.calls.list++;
     try {
-      return await Promise.race([fn(), timeout]);
+      return await callCluster(
+        this.cluster,
+        { timeoutMs: this.timeoutMs, what },
+        fn,
+      );
     } catch (error) {
       if (error instanceof ServiceUnavailableError) throw error;
       const code = (error as { code?: number }).code;
@@ -205,8 +180,6 @@ export class KubernetesWorkloadsClient {
           code ? ` (HTTP ${code})` : ''
         }: ${(error as Error).message.split('\n')[0].slice(0, 200)}`,
       );
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -5,6 +5,7 @@ import {
   ServiceUnavailableError,
 } from '@backstage/errors';
 import { z } from 'zod';
+import { callCluster, kubeConfigFor } from '@portolan/argocd-node';
 import { KubernetesClusterConfig } from './KubernetesClusters';
 
 const GROUP = 'argoproj.io';
@@ -156,23 +157,7 @@ export class RolloutsClient {
     readonly cluster: KubernetesClusterConfig,
     private readonly timeoutMs = 5000,
   ) {
-    const kc = new k8s.KubeConfig();
-    kc.loadFromOptions({
-      clusters: [
-        {
-          name: cluster.name,
-          server: cluster.url,
-          // Verification is off only where config says so; the CA comes from
-          // caData or caFile, as the Kubernetes backend takes them.
-          skipTLSVerify: cluster.skipTLSVerify,
-          caData: cluster.caData,
-          caFile: cluster.caFile,
-        },
-      ],
-      users: [{ name: 'portolan', token: cluster.token }],
-      contexts: [{ name: 'portolan', cluster: cluster.name, user: 'portolan' }],
-      currentContext: 'portolan',
-    });
+    const kc = kubeConfigFor(cluster);
     this.api = kc.makeApiClient(k8s.CustomObjectsApi);
     this.core = kc.makeApiClient(k8s.CoreV1Api);
   }
@@ -349,31 +334,18 @@ export class RolloutsClient {
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    if (!this.cluster.token) {
-      throw new ServiceUnavailableError(
-        `Cluster ${this.cluster.name} has no serviceAccountToken configured; Portolan cannot read its rollouts`,
-      );
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new ServiceUnavailableError(
-              `Cluster ${this.cluster.name} gave no answer within ${
-                this.timeoutMs / 1000
-              } s (${what})`,
-            ),
-          ),
-        this.timeoutMs,
-      );
-    });
     try {
-      return await Promise.race([fn(), timeout]);
+      return await callCluster(
+        this.cluster,
+        {
+          timeoutMs: this.timeoutMs,
+          what,
+          missingToken: 'Portolan cannot read its rollouts',
+        },
+        fn,
+      );
     } catch (error) {
       throw this.named(error, what);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
