@@ -1,8 +1,8 @@
 import {
   coreServices,
   createBackendPlugin,
-  readSchedulerServiceTaskScheduleDefinitionFromConfig,
 } from '@backstage/backend-plugin-api';
+import { scheduleCatalogTask } from '@portolan/portolan-node';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import {
@@ -83,29 +83,19 @@ export const compliancePlugin = createBackendPlugin({
           settings,
           logger,
         });
-        const taskId = 'compliance-evaluate';
-        // A fresh start may find the catalog still empty: look again soon, a few times.
-        let earlyRetries = 6;
-        await scheduler.scheduleTask({
-          // Global scope (the default): one replica evaluates at a time.
-          id: taskId,
-          ...(config.has('compliance.schedule')
-            ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
-                config.getConfig('compliance.schedule'),
-              )
-            : {
-                frequency: { minutes: 10 },
-                timeout: { minutes: 5 },
-                initialDelay: { seconds: 20 },
-              }),
-          fn: async () => {
+        await scheduleCatalogTask({
+          scheduler,
+          config,
+          id: 'compliance-evaluate',
+          configKey: 'compliance.schedule',
+          defaults: {
+            frequency: { minutes: 10 },
+            timeout: { minutes: 5 },
+            initialDelay: { seconds: 20 },
+          },
+          retryAfterMs: 15_000,
+          run: async () => {
             const summary = await evaluator.run();
-            if (summary.services === 0 && earlyRetries-- > 0) {
-              setTimeout(
-                () => scheduler.triggerTask(taskId).catch(() => {}),
-                15_000,
-              ).unref();
-            }
             logger.info(
               `Evaluated ${summary.results} checks of ${
                 summary.services
@@ -117,6 +107,7 @@ export const compliancePlugin = createBackendPlugin({
                   : ''
               }`,
             );
+            return { catalogEmpty: summary.services === 0 };
           },
         });
         createGetServiceChecksAction({

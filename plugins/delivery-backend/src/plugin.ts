@@ -1,7 +1,6 @@
 import {
   coreServices,
   createBackendPlugin,
-  readSchedulerServiceTaskScheduleDefinitionFromConfig,
 } from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
@@ -29,7 +28,7 @@ import { createTimelineRouter } from './router/createTimelineRouter';
 import { registerDeliveryActions } from './actions';
 import { DeploymentMetricsService } from './services/DeploymentMetricsService';
 import { DeploymentTimelineService } from './services/DeploymentTimelineService';
-import { PortalLinks } from '@portolan/portolan-node';
+import { PortalLinks, scheduleCatalogTask } from '@portolan/portolan-node';
 
 /** The delivery backend: environments, deployment timelines, canaries. */
 export const deliveryPlugin = createBackendPlugin({
@@ -97,30 +96,19 @@ export const deliveryPlugin = createBackendPlugin({
           logger,
           clusterByServer,
         });
-        const taskId = 'delivery-ingest-deployments';
-        // While the catalog has no services yet (a fresh start), look again
-        // soon instead of a whole period later; a few times at most.
-        let earlyRetries = 6;
-        await scheduler.scheduleTask({
-          // Global scope (the default): one replica ingests at a time.
-          id: taskId,
-          ...(config.has('delivery.schedule')
-            ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
-                config.getConfig('delivery.schedule'),
-              )
-            : {
-                frequency: { minutes: 1 },
-                timeout: { minutes: 5 },
-                initialDelay: { seconds: 5 },
-              }),
-          fn: async () => {
+        await scheduleCatalogTask({
+          scheduler,
+          config,
+          id: 'delivery-ingest-deployments',
+          configKey: 'delivery.schedule',
+          defaults: {
+            frequency: { minutes: 1 },
+            timeout: { minutes: 5 },
+            initialDelay: { seconds: 5 },
+          },
+          retryAfterMs: 10_000,
+          run: async () => {
             const summary = await ingester.run();
-            if (summary.services === 0 && earlyRetries-- > 0) {
-              setTimeout(
-                () => scheduler.triggerTask(taskId).catch(() => {}),
-                10_000,
-              ).unref();
-            }
             const removed = await store.deleteOlderThan(
               new Date(Date.now() - retentionMs),
             );
@@ -140,6 +128,7 @@ export const deliveryPlugin = createBackendPlugin({
                 removed ? `; ${removed} past retention removed` : ''
               }`,
             );
+            return { catalogEmpty: summary.services === 0 };
           },
         });
         httpRouter.use(createEnvironmentsRouter({ environments, httpAuth }));

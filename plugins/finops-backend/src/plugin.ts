@@ -2,7 +2,6 @@ import {
   coreServices,
   createBackendModule,
   createBackendPlugin,
-  readSchedulerServiceTaskScheduleDefinitionFromConfig,
 } from '@backstage/backend-plugin-api';
 import {
   actionsRegistryServiceRef,
@@ -24,7 +23,7 @@ import { CostIngester } from './services/CostIngester';
 import { CostService } from './services/CostService';
 import { readFinopsConfig } from './services/FinopsConfig';
 import { registerFinopsActions } from './actions';
-import { PortalLinks } from '@portolan/portolan-node';
+import { PortalLinks, scheduleCatalogTask } from '@portolan/portolan-node';
 
 /** FinOps: daily costs from OpenCost, forecasts, budgets and alerts, right-sizing. */
 export const finopsPlugin = createBackendPlugin({
@@ -108,30 +107,20 @@ export const finopsPlugin = createBackendPlugin({
             settings.clusters.map(c => [c.name, c.environment]),
           ),
         });
-        const taskId = 'finops-ingest-costs';
-        // A fresh start may find the catalog still empty: look again soon, a few times.
-        let earlyRetries = 6;
         if (clients.length) {
-          await scheduler.scheduleTask({
-            // Global scope (the default): one replica ingests at a time.
-            id: taskId,
-            ...(config.has('finops.schedule')
-              ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
-                  config.getConfig('finops.schedule'),
-                )
-              : {
-                  frequency: { hours: 1 },
-                  timeout: { minutes: 10 },
-                  initialDelay: { seconds: 15 },
-                }),
-            fn: async () => {
+          await scheduleCatalogTask({
+            scheduler,
+            config,
+            id: 'finops-ingest-costs',
+            configKey: 'finops.schedule',
+            defaults: {
+              frequency: { hours: 1 },
+              timeout: { minutes: 10 },
+              initialDelay: { seconds: 15 },
+            },
+            retryAfterMs: 15_000,
+            run: async () => {
               const summary = await ingester.run();
-              if (summary.entities === 0 && earlyRetries-- > 0) {
-                setTimeout(
-                  () => scheduler.triggerTask(taskId).catch(() => {}),
-                  15_000,
-                ).unref();
-              }
               const alerts = await budgets.checkAlerts().catch(error => {
                 logger.warn(
                   `Budget alerts failed: ${(error as Error).message}`,
@@ -154,6 +143,7 @@ export const finopsPlugin = createBackendPlugin({
                   alerts.length ? `; ${alerts.length} budget alerts sent` : ''
                 }`,
               );
+              return { catalogEmpty: summary.entities === 0 };
             },
           });
         } else {

@@ -13,3 +13,4 @@ export type { ActionSchema, ActionZod, SchemaOutput } from './actions';
 export { deploymentsOf } from './deploymentsOf';
 export { BUILT_IN_REDACTIONS, Redactor } from './Redactor';
 export type { ActionDeployment } from './deploymentsOf';
+export { scheduleCatalogTask } from './scheduleCatalogTask';
