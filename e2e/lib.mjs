@@ -106,6 +106,38 @@ export function kubeApi(
   });
 }
 
+/** A Rollout on a sandbox cluster (prod-eu unless named), read from its API. */
+export async function sandboxRollout(namespace, name, cluster = 'prod-eu') {
+  const kube = sandboxInfo().kubernetes.find(k => k.name === cluster);
+  const res = await kubeApi(
+    kube,
+    `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/rollouts/${name}`,
+  );
+  if (res.status !== 200)
+    throw new Error(
+      `rollout ${namespace}/${name} on ${cluster}: ${res.status}`,
+    );
+  return res.body;
+}
+
+/**
+ * Syncs an app of the sandbox's Argo CD (argocd-prod unless named) to a
+ * revision, as `argocd app sync --revision` does; throws unless it is 200.
+ */
+export async function syncSandboxApp(app, revision, instance = 'argocd-prod') {
+  const argo = sandboxInfo().argocd.find(a => a.name === instance);
+  const res = await fetch(`${argo.url}/api/v1/applications/${app}/sync`, {
+    method: 'POST',
+    headers: {
+      Authorization: `Bearer ${argo.token}`,
+      'Content-Type': 'application/json',
+    },
+    body: JSON.stringify({ revision }),
+  });
+  if (res.status !== 200)
+    throw new Error(`sync of ${app}: ${res.status} ${await res.text()}`);
+}
+
 /** A user token from the sandbox sign-in provider. */
 export async function userToken(user) {
   const res = await fetch(`${baseUrl}/api/auth/sandbox/refresh`, {

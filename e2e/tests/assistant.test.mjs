@@ -17,6 +17,7 @@ import {
   sandboxInfo,
   screenshot,
   signedInAs,
+  syncSandboxApp,
   userToken,
 } from '../lib.mjs';
 
@@ -67,25 +68,13 @@ describe('assistant', () => {
 
   it('answers an owner with sources, proposes an abort she approves, and audits it with the conversation', async () => {
     // A canary in flight: a new revision whose canary waits at a pause.
-    const argo = sandbox.argocd.find(a => a.name === 'argocd-prod');
     const current = await rollout();
     if (
       current.status.phase !== 'Paused' ||
       current.status.currentPodHash === current.status.stableRS
     ) {
       const revision = `a5${randomBytes(19).toString('hex')}`;
-      const sync = await fetch(
-        `${argo.url}/api/v1/applications/${service}-prod/sync`,
-        {
-          method: 'POST',
-          headers: {
-            Authorization: `Bearer ${argo.token}`,
-            'Content-Type': 'application/json',
-          },
-          body: JSON.stringify({ revision }),
-        },
-      );
-      assert.equal(sync.status, 200, await sync.text());
+      await syncSandboxApp(`${service}-prod`, revision);
       await eventually(async () => {
         const r = await rollout();
         assert.equal(r.status.phase, 'Paused');

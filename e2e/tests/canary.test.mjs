@@ -7,11 +7,11 @@ import { randomBytes } from 'node:crypto';
 import {
   baseUrl,
   eventually,
-  kubeApi,
   launchBrowser,
-  sandboxInfo,
+  sandboxRollout,
   screenshot,
   signedInAs,
+  syncSandboxApp,
   userToken,
 } from '../lib.mjs';
 
@@ -21,24 +21,14 @@ const service = '/catalog/default/component/payment-gateway';
 
 describe('canary controls', () => {
   let browser;
-  let sandbox;
   before(async () => {
     browser = await launchBrowser();
-    sandbox = sandboxInfo();
   });
   after(async () => {
     await browser?.close();
   });
 
-  const kube = () => sandbox.kubernetes.find(k => k.name === 'prod-eu');
-  async function rollout() {
-    const res = await kubeApi(
-      kube(),
-      '/apis/argoproj.io/v1alpha1/namespaces/payments/rollouts/payment-gateway',
-    );
-    assert.equal(res.status, 200);
-    return res.body;
-  }
+  const rollout = () => sandboxRollout('payments', 'payment-gateway');
 
   it('lets the owning team promote a paused canary and refuses everyone else', async () => {
     // A canary waiting at its first pause: the sandbox may already have one
@@ -50,20 +40,8 @@ describe('canary controls', () => {
       r.status.currentStepIndex === 1 &&
       r.status.currentPodHash !== r.status.stableRS;
     if (!waiting(current)) {
-      const argo = sandbox.argocd.find(a => a.name === 'argocd-prod');
       const revision = `e2${randomBytes(19).toString('hex')}`;
-      const sync = await fetch(
-        `${argo.url}/api/v1/applications/payment-gateway-prod/sync`,
-        {
-          method: 'POST',
-          headers: {
-            Authorization: `Bearer ${argo.token}`,
-            'Content-Type': 'application/json',
-          },
-          body: JSON.stringify({ revision }),
-        },
-      );
-      assert.equal(sync.status, 200, await sync.text());
+      await syncSandboxApp('payment-gateway-prod', revision);
       await eventually(async () => {
         const r = await rollout();
         assert.equal(r.status.currentPodHash, revision.slice(0, 10));

@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import {
   baseUrl,
   eventually,
-  kubeApi,
   launchBrowser,
-  sandboxInfo,
+  sandboxRollout,
   screenshot,
   signedInAs,
+  syncSandboxApp,
   userToken,
 } from '../lib.mjs';
 
@@ -36,44 +36,23 @@ async function apiAs(user, path, init = {}) {
 
 describe('logs', () => {
   let browser;
-  let sandbox;
   before(async () => {
     browser = await launchBrowser();
-    sandbox = sandboxInfo();
   });
   after(async () => {
     await browser?.close();
   });
 
-  const kube = () => sandbox.kubernetes.find(k => k.name === 'prod-eu');
-  const rollout = async () =>
-    (
-      await kubeApi(
-        kube(),
-        `/apis/argoproj.io/v1alpha1/namespaces/${NAMESPACE}/rollouts/${SERVICE}`,
-      )
-    ).body;
+  const rollout = () => sandboxRollout(NAMESPACE, SERVICE);
 
   it("shows a failed canary's error burst by its deploy, finds the error, opens context and the trace; refuses an outsider", async () => {
     // A canary the sandbox fails: a revision whose analysis fails, promoted
     // past its first pause; the analysis after the 60 s pause aborts it.
-    const argo = sandbox.argocd.find(a => a.name === 'argocd-prod');
     const revision = `0e${Date.now().toString(16).padStart(38, '0')}`.slice(
       0,
       40,
     );
-    const sync = await fetch(
-      `${argo.url}/api/v1/applications/${SERVICE}-prod/sync`,
-      {
-        method: 'POST',
-        headers: {
-          Authorization: `Bearer ${argo.token}`,
-          'Content-Type': 'application/json',
-        },
-        body: JSON.stringify({ revision }),
-      },
-    );
-    assert.equal(sync.status, 200, await sync.text());
+    await syncSandboxApp(`${SERVICE}-prod`, revision);
     await eventually(async () => {
       const r = await rollout();
       assert.equal(r.status.currentPodHash, revision.slice(0, 10));
