@@ -9,7 +9,10 @@ import { sandboxModule } from './modules/sandbox';
  * Plugins loaded through dynamic imports, so their code is split out of the
  * initial bundle and fetched in parallel once the app starts (Roadie's
  * Argo CD plugin alone ships its own copies of several Backstage frontend
- * packages). `app.packages` excludes them from auto-discovery.
+ * packages). `app.packages` excludes them from auto-discovery: a discovered
+ * package is bundled eagerly, whole (both its root and `/alpha` entry
+ * points), even when it is also loaded here. Only the catalog, sign-in and
+ * navigation stay in the initial bundle.
  */
 const lazyFeatures = createFrontendFeatureLoader({
   async loader() {
@@ -25,6 +28,13 @@ const lazyFeatures = createFrontendFeatureLoader({
       // The assistant drawer on every page (its panel loads on first open).
       import('@portolan/plugin-assistant'),
       import('@portolan/plugin-compliance'),
+      import('@portolan/plugin-delivery'),
+      import('@backstage/plugin-scaffolder/alpha'),
+      import('@backstage/plugin-search/alpha'),
+      import('@backstage/plugin-catalog-import/alpha'),
+      import('@backstage/plugin-notifications/alpha'),
+      import('@backstage/plugin-signals/alpha'),
+      import('@backstage/plugin-user-settings/alpha'),
     ]);
     // Pod logs and events through Portolan's read-only route (the
     // Kubernetes proxy is closed).
