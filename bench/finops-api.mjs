@@ -1,27 +1,9 @@
 // FinOps (issue 14): see plugins/finops-backend/bench/finopsBench.ts (api).
 // PostgreSQL too with BENCH_POSTGRES=postgresql://user:pass@host:port (api).
-import { execFileSync } from 'node:child_process';
-import { repoRoot, writeResult } from './lib.mjs';
+import { runTypeScriptBench } from './lib.mjs';
 
-const out = execFileSync(
-  process.execPath,
-  [
-    '--require',
-    '@backstage/cli-node/config/nodeTransform.cjs',
-    'plugins/finops-backend/bench/finopsBench.ts',
-    'api',
-  ],
-  {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    env: process.env,
-    maxBuffer: 64 * 1024 * 1024,
-  },
+await runTypeScriptBench(
+  'plugins/finops-backend/bench/finopsBench.ts',
+  ['api'],
+  'finops-api',
 );
-const results = out
-  .trim()
-  .split('\n')
-  .filter(l => l.startsWith('{'))
-  .map(l => JSON.parse(l));
-for (const r of results) console.log(JSON.stringify(r, null, 2));
-writeResult('finops-api', { results });

@@ -82,3 +82,34 @@ export async function startPortal({ port, sandboxBasePort, name }) {
   }
   return { base, dataDir, stop };
 }
+
+/**
+ * Runs a TypeScript benchmark (Backstage's node transform, so it imports the
+ * plugin's own source), prints the JSON lines it writes and stores them as
+ * bench/results/<name>.json.
+ */
+export async function runTypeScriptBench(file, args, name) {
+  const { execFileSync } = await import('node:child_process');
+  const out = execFileSync(
+    process.execPath,
+    [
+      '--require',
+      '@backstage/cli-node/config/nodeTransform.cjs',
+      file,
+      ...args,
+    ],
+    {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: process.env,
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  const results = out
+    .trim()
+    .split('\n')
+    .filter(l => l.startsWith('{'))
+    .map(l => JSON.parse(l));
+  for (const r of results) console.log(JSON.stringify(r, null, 2));
+  writeResult(name, { results });
+}

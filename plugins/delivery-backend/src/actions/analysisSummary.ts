@@ -1,20 +1,11 @@
-import { RolloutView } from '@portolan/plugin-delivery-common';
+import {
+  RolloutAnalysisRun,
+  RolloutView,
+} from '@portolan/plugin-delivery-common';
 import { ActionSchema, ActionZod, truncateText } from '@portolan/portolan-node';
 
-/** An analysis run as the actions give it. */
-export interface AnalysisRunSummary {
-  name: string;
-  phase: string;
-  message?: string;
-  startedAt?: string;
-  metrics: Array<{
-    name: string;
-    phase: string;
-    successful: number;
-    failed: number;
-    lastValue?: string;
-  }>;
-}
+/** An analysis run as the actions give it: the common model's own shape. */
+export type AnalysisRunSummary = RolloutAnalysisRun;
 
 /** A rollout's canary in a few fields: where it is, and what its analysis said. */
 export interface AnalysisSummary {

@@ -2,7 +2,6 @@ import {
   BackstageCredentials,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
@@ -20,6 +19,7 @@ import {
   kubernetesSelectorOf,
 } from '@portolan/plugin-delivery-common';
 import { RolloutsClient } from '../clients/RolloutsClient';
+import { WORKLOAD_SERVICES_REQUEST } from './workloadServices';
 
 export interface PodRef {
   cluster: string;
@@ -143,26 +143,7 @@ export class PodReadService {
     credentials: BackstageCredentials,
   ): Promise<Entity[]> {
     const { items } = await this.catalog.getEntities(
-      {
-        filter: [
-          {
-            kind: 'component',
-            [`metadata.annotations.${KUBERNETES_ID_ANNOTATION}`]:
-              CATALOG_FILTER_EXISTS,
-          },
-          {
-            kind: 'component',
-            [`metadata.annotations.${KUBERNETES_LABEL_SELECTOR_ANNOTATION}`]:
-              CATALOG_FILTER_EXISTS,
-          },
-        ],
-        fields: [
-          'kind',
-          'metadata.namespace',
-          'metadata.name',
-          'metadata.annotations',
-        ],
-      },
+      WORKLOAD_SERVICES_REQUEST,
       { credentials },
     );
     return items;

@@ -5,7 +5,6 @@ import {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import {
   CompoundEntityRef,
   Entity,
@@ -45,6 +44,7 @@ import { DeploymentStore } from '../database/DeploymentStore';
 import { RolloutActionStore } from '../database/RolloutActionStore';
 import { UpstreamReadCache } from './UpstreamReadCache';
 import { RolloutsClient } from '../clients/RolloutsClient';
+import { WORKLOAD_SERVICES_REQUEST } from './workloadServices';
 import { rolloutPatches, rolloutState, rolloutView } from './rolloutView';
 
 export interface RolloutServiceDeps {
@@ -364,26 +364,7 @@ export class RolloutService {
     labels: Record<string, string>,
   ): Promise<string[]> {
     const { items } = await this.deps.catalog.getEntities(
-      {
-        filter: [
-          {
-            kind: 'component',
-            [`metadata.annotations.${KUBERNETES_ID_ANNOTATION}`]:
-              CATALOG_FILTER_EXISTS,
-          },
-          {
-            kind: 'component',
-            [`metadata.annotations.${KUBERNETES_LABEL_SELECTOR_ANNOTATION}`]:
-              CATALOG_FILTER_EXISTS,
-          },
-        ],
-        fields: [
-          'kind',
-          'metadata.namespace',
-          'metadata.name',
-          'metadata.annotations',
-        ],
-      },
+      WORKLOAD_SERVICES_REQUEST,
       { credentials: await this.deps.auth.getOwnServiceCredentials() },
     );
     return items.flatMap(other => {
