@@ -4,7 +4,7 @@
 // Elasticsearch (budget 15 ms), page 50 vs page 1 (ratio budget 1.5), and
 // Elasticsearch requests per results page counted at the stand-in (exactly 1).
 // BENCH_PORTAL_URL + BENCH_DATA_DIR reuse a running portal; else one is started.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { percentile, startPortal, table, writeResult } from './lib.mjs';
 
@@ -62,6 +62,42 @@ const get = async url => {
     throw new Error(`${res.status} ${JSON.stringify(body).slice(0, 200)}`);
   return { ms: performance.now() - t, body };
 };
+/** The process listening on a TCP port (Linux /proc), to read its CPU time. */
+function pidOnPort(port) {
+  const inodes = new Set();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols[3] === '0A' && parseInt(cols[1]?.split(':')[1], 16) === port)
+        inodes.add(`socket:[${cols[9]}]`);
+    }
+  }
+  for (const pid of readdirSync('/proc').filter(d => /^\d+$/.test(d))) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`))
+        if (inodes.has(readlinkSync(`/proc/${pid}/fd/${fd}`))) return pid;
+    } catch {
+      // not ours, or gone
+    }
+  }
+  return undefined;
+}
+/** CPU time (user + system) of a process so far, in ms. */
+function cpuMs(pid) {
+  if (!pid) return NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const cols = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 (1-based), in clock ticks of 10 ms.
+  return (Number(cols[11]) + Number(cols[12])) * 10;
+}
+const backendPid = pidOnPort(Number(new URL(base).port));
+const esPid = pidOnPort(Number(new URL(es.url).port));
 const counts = async () => (await fetch(`${es.url}/_sandbox/requests`)).json();
 
 // A portal started just now may not have its catalog yet: wait for it.
@@ -77,8 +113,9 @@ for (let attempt = 0; ; attempt++) {
 // Warm up (the stand-in writes its week on the first request; field caps get cached).
 for (const svc of services) await get(searchUrl(svc));
 
-// 1. p95, 10 concurrent users, 200 searches.
+// 1. p95, 10 concurrent users, 200 searches (and the CPU each process spent on them).
 const latencies = [];
+const cpu0 = { backend: cpuMs(backendPid), es: cpuMs(esPid) };
 let next = 0;
 await Promise.all(
   Array.from({ length: 10 }, async () => {
@@ -88,6 +125,10 @@ await Promise.all(
     }
   }),
 );
+const cpuPerSearch = {
+  backend: (cpuMs(backendPid) - cpu0.backend) / 200,
+  es: (cpuMs(esPid) - cpu0.es) / 200,
+};
 
 /** The query the backend sends for `searchUrl(svc)` (same filters, aggregations and size). */
 const esBody = svc => ({
@@ -157,8 +198,28 @@ for (let i = 0; i < 40; i++) {
   direct.push(await direct1(svc));
 }
 
+// 2a. CPU per search of each process: 3 rounds of 100 sequential searches, the
+// lowest round (the backend's scheduled tasks and the stand-in's live lines
+// also cost CPU now and then; the lowest round is the one they missed).
+const cpuRounds = [];
+for (let round = 0; round < 3; round++) {
+  const b0 = cpuMs(backendPid);
+  const e0 = cpuMs(esPid);
+  for (let i = 0; i < 100; i++)
+    await get(searchUrl(services[i % services.length]));
+  cpuRounds.push({
+    backend: (cpuMs(backendPid) - b0) / 100,
+    es: (cpuMs(esPid) - e0) / 100,
+  });
+}
+const cpuSequential = {
+  backend: Math.min(...cpuRounds.map(r => r.backend)),
+  es: Math.min(...cpuRounds.map(r => r.es)),
+};
+
 // 2b. The floor: the same 200 queries straight to Elasticsearch, 10 at a time.
 const directConcurrent = [];
+const esCpu0 = cpuMs(esPid);
 next = 0;
 await Promise.all(
   Array.from({ length: 10 }, async () => {
@@ -168,6 +229,7 @@ await Promise.all(
     }
   }),
 );
+const esCpuDirect = (cpuMs(esPid) - esCpu0) / 200;
 
 // 3. Page 50 vs page 1, and 4. requests per page at the stand-in.
 const deepUrl = svc =>
@@ -200,6 +262,11 @@ const result = {
   p50Ms: median(latencies),
   p95Ms: percentile(latencies, 95),
   directP95Ms: percentile(directConcurrent, 95),
+  backendCpuMsPerSearch: cpuPerSearch.backend,
+  elasticsearchCpuMsPerSearch: cpuPerSearch.es,
+  backendCpuMsPerSearchSequential: cpuSequential.backend,
+  elasticsearchCpuMsPerSearchSequential: cpuSequential.es,
+  elasticsearchCpuMsPerDirectQuery: esCpuDirect,
   overheadMs: median(through) - median(direct),
   throughMedianMs: median(through),
   directMedianMs: median(direct),
@@ -228,6 +295,22 @@ table([
   [
     'the same 200 queries straight to Elasticsearch, 10 at a time',
     `p95 ${result.directP95Ms.toFixed(1)} ms (the stand-in's own floor)`,
+  ],
+  [
+    'CPU per search (the 200 above), backend / stand-in',
+    `${result.backendCpuMsPerSearch.toFixed(
+      1,
+    )} / ${result.elasticsearchCpuMsPerSearch.toFixed(
+      1,
+    )} ms (stand-in straight: ${result.elasticsearchCpuMsPerDirectQuery.toFixed(
+      1,
+    )} ms per query)`,
+  ],
+  [
+    'CPU per search, sequential (lowest of 3 x 100), backend / stand-in',
+    `${result.backendCpuMsPerSearchSequential.toFixed(
+      1,
+    )} / ${result.elasticsearchCpuMsPerSearchSequential.toFixed(1)} ms`,
   ],
   [
     'backend overhead (median through − direct)',

@@ -68,6 +68,8 @@ export const logsPlugin = createBackendPlugin({
           redactor: new Redactor(logsConfig.redactionPatterns),
           cursors: new CursorCodec(logsConfig.cursorSecret),
         });
+        // One for the API and the actions, so both share its kept grants.
+        const access = new LogReadAccess({ permissions, catalog, scopes });
         httpRouter.use(
           createRouter({
             httpAuth,
@@ -76,12 +78,13 @@ export const logsPlugin = createBackendPlugin({
             scopes,
             search,
             config: logsConfig,
+            access,
           }),
         );
         registerLogsActions({
           actionsRegistry,
           actions,
-          access: new LogReadAccess({ permissions, catalog, scopes }),
+          access,
           search,
           links: PortalLinks.fromConfig(config),
         });

@@ -149,13 +149,16 @@ export function createRouter(deps: {
   scopes: LogScopeResolver;
   search: LogSearchService;
   config: LogsConfig;
+  /** Who may read what (made here when not given; the plugin shares its own with the actions). */
+  access?: LogReadAccess;
   now?: () => number;
 }): express.Router {
   const { httpAuth, permissions, catalog, scopes, search } = deps;
   const now = deps.now ?? Date.now;
   const router = Router();
 
-  const access = new LogReadAccess({ permissions, catalog, scopes });
+  const access =
+    deps.access ?? new LogReadAccess({ permissions, catalog, scopes });
   const allowed = (refs: string[], credentials: BackstageCredentials) =>
     access.allowed(refs, credentials);
 
