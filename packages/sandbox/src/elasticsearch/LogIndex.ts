@@ -261,14 +261,28 @@ export function flatten(
   return out;
 }
 
+/** Field name → its path in `_source`, split once (every hit of every search nests ~20 fields). */
+const sourcePaths = new Map<string, string[]>();
+
+function sourcePath(key: string): string[] {
+  let parts = sourcePaths.get(key);
+  if (!parts) {
+    // @timestamp and message stay top level; the rest are ECS objects.
+    parts = key.startsWith('@') ? [key] : key.split('.');
+    // Field names come from the mapping and bulk-indexed lines: bounded, but not trusted.
+    if (sourcePaths.size < 10_000) sourcePaths.set(key, parts);
+  }
+  return parts;
+}
+
 function nest(flat: FlatDoc): Record<string, unknown> {
   const out: Record<string, any> = {};
-  for (const [key, value] of Object.entries(flat)) {
-    // @timestamp and message stay top level; the rest are ECS objects.
-    const parts = key.startsWith('@') ? [key] : key.split('.');
+  for (const key in flat) {
+    if (!Object.prototype.hasOwnProperty.call(flat, key)) continue;
+    const parts = sourcePath(key);
     let o = out;
-    for (const p of parts.slice(0, -1)) o = o[p] ??= {};
-    o[parts[parts.length - 1]] = value;
+    for (let i = 0; i < parts.length - 1; i++) o = o[parts[i]] ??= {};
+    o[parts[parts.length - 1]] = flat[key];
   }
   return out;
 }

@@ -117,13 +117,25 @@ function candidates(
     const ids = [...plan.levels]
       .map(l => index.findLevel(l))
       .filter((x): x is number => x !== undefined);
-    lists.push(mergePostings(ids.map(id => s.levelPosting(id))));
+    lists.push(
+      mergePostings(
+        ids.map(id => s.levelPosting(id)),
+        lo,
+        hi,
+      ),
+    );
   }
   if (plan.pods) {
     const ids = [...plan.pods]
       .map(p => s.findPod(p))
       .filter((x): x is number => x !== undefined);
-    lists.push(mergePostings(ids.map(id => s.podPosting(id))));
+    lists.push(
+      mergePostings(
+        ids.map(id => s.podPosting(id)),
+        lo,
+        hi,
+      ),
+    );
   }
   if (plan.traces) lists.push(s.tracePosting());
   let best: Uint32Array | undefined;
@@ -143,16 +155,48 @@ function candidates(
   return { lo, hi };
 }
 
-function mergePostings(lists: Uint32Array[]): Uint32Array {
+/**
+ * The union of sorted posting lists (positions), as one sorted list. With
+ * several lists, only their part in [lo, hi) (the query's time range) is
+ * merged, by a linear k-way merge: sorting every line of a week for each
+ * query cost more than the search itself.
+ */
+export function mergePostings(
+  lists: Uint32Array[],
+  lo = 0,
+  hi = Infinity,
+): Uint32Array {
   if (lists.length === 1) return lists[0];
-  const total = lists.reduce((n, l) => n + l.length, 0);
+  const parts = lists.map(l =>
+    l.subarray(lowerBound(l, lo), lowerBound(l, hi)),
+  );
+  const total = parts.reduce((n, l) => n + l.length, 0);
   const out = new Uint32Array(total);
-  let o = 0;
-  for (const l of lists) {
-    out.set(l, o);
-    o += l.length;
+  if (parts.length === 2) {
+    // The common case (two levels, like error and warn): a plain two-way merge.
+    const [a, b] = parts;
+    let i = 0;
+    let j = 0;
+    let o = 0;
+    while (i < a.length && j < b.length)
+      out[o++] = a[i] < b[j] ? a[i++] : b[j++];
+    while (i < a.length) out[o++] = a[i++];
+    while (j < b.length) out[o++] = b[j++];
+    return out;
   }
-  return out.sort();
+  const at = parts.map(() => 0);
+  for (let o = 0; o < total; o++) {
+    let best = -1;
+    for (let k = 0; k < parts.length; k++) {
+      if (
+        at[k] < parts[k].length &&
+        (best < 0 || parts[k][at[k]] < parts[best][at[best]])
+      )
+        best = k;
+    }
+    out[o] = parts[best][at[best]++];
+  }
+  return out;
 }
 
 // ---- aggregations -------------------------------------------------------
@@ -211,15 +255,17 @@ function buildAggs(
 }
 
 function collectAll(factories: Record<string, CollectorFactory>) {
-  const collectors = Object.entries(factories).map(
-    ([n, f]) => [n, f()] as const,
-  );
+  const names = Object.keys(factories);
+  const collectors = names.map(n => factories[n]());
   return {
     collect(d: Doc) {
-      for (const [, c] of collectors) c.collect(d);
+      // (an index loop: this runs for every matching line and sub-bucket)
+      for (let i = 0; i < collectors.length; i++) collectors[i].collect(d);
     },
     result(): Record<string, estypes.AggregationsAggregate> {
-      return Object.fromEntries(collectors.map(([n, c]) => [n, c.result()]));
+      return Object.fromEntries(
+        names.map((n, i) => [n, collectors[i].result()]),
+      );
     },
   };
 }
@@ -324,18 +370,22 @@ function aggFactory(
           string,
           { count: number; sub: ReturnType<typeof collectAll> }
         >();
+        const add = (key: string, d: Doc) => {
+          let b = counts.get(key);
+          if (!b) counts.set(key, (b = { count: 0, sub: collectAll(sub) }));
+          b.count++;
+          b.sub.collect(d);
+        };
         return {
           collect(d) {
             let v = read(d);
             if (v === undefined || v === null) v = body.missing;
             if (v === undefined || v === null) return;
-            for (const one of Array.isArray(v) ? v : [v]) {
-              const key = String(one);
-              let b = counts.get(key);
-              if (!b) counts.set(key, (b = { count: 0, sub: collectAll(sub) }));
-              b.count++;
-              b.sub.collect(d);
+            if (!Array.isArray(v)) {
+              add(String(v), d);
+              return;
             }
+            for (const one of v) add(String(one), d);
           },
           result() {
             const entries = [...counts.entries()].filter(
@@ -686,8 +736,11 @@ export function executeSearch(
       };
       if (keys.length) hit.sort = values;
       if (hlFields.some(f => f === 'message' || f === '*')) {
+        // The message the source holds already (rendering it again cost as much as the source).
         const h = highlightText(
-          index.message(d.s, d.pos),
+          typeof source.message === 'string'
+            ? source.message
+            : index.message(d.s, d.pos),
           clausesFor('message'),
           pre,
           post,
