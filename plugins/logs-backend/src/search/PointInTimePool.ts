@@ -20,9 +20,23 @@ interface Entry {
  */
 export class PointInTimePool {
   private readonly entries = new Map<string, Entry>();
-  private readonly opening = new Map<string, Promise<Entry>>();
+  private readonly opening = new Map<
+    string,
+    { startedAt: number; entry: Promise<Entry> }
+  >();
+  /** Background openings scheduled, by cluster and index: the latest search each must cover. */
+  private readonly scheduled = new Map<string, number>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  /**
+   * @param prefetchDelayMs how long a background opening waits, so that
+   * every first page searched meanwhile shares it: under load, one opening
+   * per cluster and index and interval rather than one per search (each
+   * also costs the cluster a point in time kept for 5 minutes).
+   */
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly prefetchDelayMs = 1_000,
+  ) {}
 
   /** A point in time opened at or after `notBefore`. */
   async acquire(
@@ -41,7 +55,7 @@ export class PointInTimePool {
       current.usedAt = now;
       return current.id;
     }
-    let pending = this.opening.get(key);
+    let pending = this.opening.get(key)?.entry;
     if (!pending) {
       const openedAt = this.now();
       pending = client
@@ -52,7 +66,7 @@ export class PointInTimePool {
           return entry;
         })
         .finally(() => this.opening.delete(key));
-      this.opening.set(key, pending);
+      this.opening.set(key, { startedAt: openedAt, entry: pending });
     }
     const entry = await pending;
     if (entry.openedAt < notBefore)
@@ -60,8 +74,29 @@ export class PointInTimePool {
     return entry.id;
   }
 
-  /** Opens one in the background (errors surface on the page that needs it). */
+  /**
+   * Opens one in the background, after `prefetchDelayMs`, unless one opened
+   * (or opening, or scheduled) at or after `notBefore` will do. Errors
+   * surface on the page that needs it.
+   */
   prefetch(client: LogClusterClient, index: string, notBefore: number): void {
-    this.acquire(client, index, notBefore).catch(() => undefined);
+    const key = `${client.name}\u0000${index}`;
+    const current = this.entries.get(key);
+    if (current && current.openedAt >= notBefore) return;
+    const pending = this.opening.get(key);
+    if (pending && pending.startedAt >= notBefore) return;
+    // A scheduled opening will cover this search too.
+    const latest = this.scheduled.get(key);
+    if (latest !== undefined) {
+      this.scheduled.set(key, Math.max(latest, notBefore));
+      return;
+    }
+    this.scheduled.set(key, notBefore);
+    const timer = setTimeout(() => {
+      const cover = this.scheduled.get(key) ?? notBefore;
+      this.scheduled.delete(key);
+      this.acquire(client, index, cover).catch(() => undefined);
+    }, this.prefetchDelayMs);
+    timer.unref?.();
   }
 }
