@@ -151,6 +151,21 @@ if (sandboxArg !== '0') {
       ...config.backend,
       reading: { allow: [{ host: new URL(sandbox.git.url).host }] },
     };
+    if (sandbox.git.gitea?.url) {
+      // The same repositories through a Gitea-compatible API: Backstage's
+      // Gitea integration reads them (the compliance Git checks).
+      const gitea = new URL(sandbox.git.gitea.url);
+      config.integrations = {
+        gitea: [
+          {
+            host: gitea.host,
+            baseUrl: gitea.origin,
+            username: sandbox.git.username,
+            password: sandbox.git.password,
+          },
+        ],
+      };
+    }
   }
 }
 // JSON is valid YAML, and needs no YAML library here.

@@ -3,7 +3,8 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { ArgoCdStandIn } from './argocd/ArgoCdStandIn';
-import { GitStandIn } from './git/GitStandIn';
+import { GitStandIn, SANDBOX_GIT_OWNER } from './git/GitStandIn';
+import { serviceRepositories } from './git/serviceRepositories';
 import { OpenCostStandIn } from './opencost/OpenCostStandIn';
 import {
   ElasticsearchSandboxInfo,
@@ -69,7 +70,16 @@ export interface SandboxInfo {
    * `certificate-authority-data` / Backstage `caData` is its base64).
    */
   ca: string;
-  git: { url: string; username: string; password: string };
+  git: {
+    url: string;
+    username: string;
+    password: string;
+    /** The same repositories through a Gitea-compatible API (Backstage's Gitea integration reads it). */
+    gitea?: { url: string; owner: string };
+    /** Milliseconds spent creating the seeded services' repositories at start. */
+    seedMs?: number;
+    seeded?: number;
+  };
   /** OpenCost per cluster (plain HTTP, no auth, like an in-cluster OpenCost service); scale-outs the cost data shows. */
   opencost?: {
     clusters: Array<{ name: string; url: string; environment: string }>;
@@ -99,6 +109,8 @@ export interface RunningSandbox {
   argocd: Map<string, ArgoCdStandIn>;
   opencost: Map<string, OpenCostStandIn>;
   elasticsearch: ElasticsearchStandIn;
+  /** The Git stand-in (its Gitea API counts the requests it serves). */
+  git: GitStandIn;
   /** Runs world motion up to the clock's now (tests call it after advancing). */
   tick(): void;
   stop(): Promise<void>;
@@ -115,6 +127,7 @@ const KUBERNETES_PORTS: Record<string, number> = {
   'prod-eu': 13,
 };
 const GIT_PORT = 20;
+const GITEA_PORT = 21;
 /** OpenCost per cluster: dev 7141, staging 7142, prod-eu 7143. */
 const OPENCOST_PORTS: Record<string, number> = {
   dev: 41,
@@ -208,6 +221,15 @@ export async function startSandbox(
     basePort === 0 ? 0 : basePort + GIT_PORT,
   );
   servers.push(gitServer.server);
+  const seedStarted = performance.now();
+  const seeded = await git.seed(serviceRepositories(catalog.services));
+  const seedMs = Math.round(performance.now() - seedStarted);
+  const giteaServer = await listen(
+    git.giteaRouter(),
+    host,
+    basePort === 0 ? 0 : basePort + GITEA_PORT,
+  );
+  servers.push(giteaServer.server);
 
   const opencost = new Map<string, OpenCostStandIn>();
   const opencostInfo: NonNullable<SandboxInfo['opencost']> = {
@@ -277,6 +299,9 @@ export async function startSandbox(
       url: gitServer.url,
       username: SANDBOX_GIT_USER,
       password: SANDBOX_GIT_PASSWORD,
+      gitea: { url: giteaServer.url, owner: SANDBOX_GIT_OWNER },
+      seedMs,
+      seeded,
     },
     ca: certificates.caPem,
     startedAt: new Date(clock.now()).toISOString(),
@@ -338,6 +363,7 @@ export async function startSandbox(
     argocd,
     opencost,
     elasticsearch: es.standIn,
+    git,
     tick,
     async stop() {
       if (timer) clearInterval(timer);
@@ -378,6 +404,9 @@ async function main(args: string[]) {
   for (const k of sandbox.info.kubernetes)
     console.log(`  Kubernetes ${k.name.padEnd(13)} ${k.url}`);
   console.log(`  Git                       ${sandbox.info.git.url}`);
+  console.log(
+    `  Git (Gitea API)           ${sandbox.info.git.gitea?.url} (${sandbox.info.git.seeded} repositories created in ${sandbox.info.git.seedMs} ms)`,
+  );
   for (const o of sandbox.info.opencost?.clusters ?? [])
     console.log(`  OpenCost ${o.name.padEnd(15)} ${o.url}`);
   console.log(`  Elasticsearch             ${sandbox.info.elasticsearch?.url}`);

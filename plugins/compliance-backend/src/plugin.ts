@@ -19,6 +19,7 @@ import { ComplianceStore } from './database/ComplianceStore';
 import { DeliveryHistoryClient } from './facts/DeliveryHistoryClient';
 import { FactCollector } from './facts/FactCollector';
 import { KubernetesWorkloadsClient } from './facts/KubernetesWorkloadsClient';
+import { RepositoryFilesReader } from './facts/RepositoryFilesReader';
 import { createComplianceRouter } from './router';
 import { ComplianceEvaluator } from './services/ComplianceEvaluator';
 import { ComplianceService } from './services/ComplianceService';
@@ -41,6 +42,7 @@ export const compliancePlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
+        urlReader: coreServices.urlReader,
         catalog: catalogServiceRef,
         actionsRegistry: actionsRegistryServiceRef,
       },
@@ -71,6 +73,11 @@ export const compliancePlugin = createBackendPlugin({
           delivery: new DeliveryHistoryClient({
             discovery: deps.discovery,
             auth: deps.auth,
+            timeoutMs: settings.timeoutMs,
+          }),
+          // Services' repositories through Backstage's integrations.
+          repositories: RepositoryFilesReader.create({
+            reader: deps.urlReader,
             timeoutMs: settings.timeoutMs,
           }),
           clusterServers: readClusterServerMap(config),

@@ -12,7 +12,7 @@ import request from 'supertest';
 import { ConfigReader } from '@backstage/config';
 import { readComplianceConfig } from './config/ComplianceConfig';
 import { ComplianceStore } from './database/ComplianceStore';
-import { ServiceFacts } from './facts/ServiceFacts';
+import { NOW, SERVICE, facts, stats } from './__testUtils__/facts';
 import { createComplianceRouter } from './router';
 import { ComplianceEvaluator } from './services/ComplianceEvaluator';
 import { ComplianceService } from './services/ComplianceService';
@@ -21,80 +21,9 @@ import { WaiverService } from './services/WaiverService';
 jest.setTimeout(60_000);
 
 const DAY = 86_400_000;
-const NOW = Date.parse('2026-03-11T12:00:00Z');
 const OWNER = 'user:default/barbara';
 const OTHER = 'user:default/grace';
 const APPROVER = 'user:default/margaret';
-const SERVICE = 'component:default/payment-gateway';
-
-function facts(overrides: Partial<ServiceFacts> = {}): ServiceFacts {
-  return {
-    entityRef: SERVICE,
-    title: 'Payment gateway',
-    owner: 'group:default/team-payments',
-    ownerIsGroup: true,
-    system: 'system:default/payments',
-    description: 'Takes payments',
-    lifecycle: 'production',
-    // No runbook: fails catalog.runbook.
-    links: [{ url: 'https://oncall.example/payments', title: 'On-call' }],
-    environments: ['prod'],
-    argocd: {
-      ok: true,
-      value: [
-        {
-          instance: 'argocd-prod',
-          name: 'payment-gateway-prod',
-          cluster: 'prod-eu',
-          environment: 'prod',
-          automated: true,
-          selfHeal: true,
-          targetRevision: 'main',
-        },
-      ],
-    },
-    workloads: {
-      ok: true,
-      value: [
-        {
-          cluster: 'prod-eu',
-          environment: 'prod',
-          kind: 'Rollout',
-          namespace: 'payments',
-          name: 'payment-gateway',
-          labels: {},
-          replicas: 3,
-          containers: [
-            {
-              name: 'app',
-              image: 'registry.example/payment-gateway:abc1234',
-              requests: ['cpu', 'memory'],
-              limits: ['cpu', 'memory'],
-              liveness: true,
-              readiness: true,
-            },
-          ],
-          canary: true,
-          analysis: true,
-        },
-      ],
-    },
-    deliveries: {
-      ok: true,
-      value: [
-        {
-          entityRef: SERVICE,
-          environment: 'prod',
-          revision: 'abcdef1234567',
-          startedAt: new Date(NOW - 2 * DAY).toISOString(),
-          result: 'succeeded',
-          app: 'payment-gateway-prod',
-        },
-      ],
-    },
-    ...overrides,
-  };
-}
 
 /** Owners may request for their service; only the approver approves. */
 const permissions: PermissionsService = {
@@ -158,13 +87,7 @@ describe('compliance API', () => {
         collector: {
           collect: async () => ({
             services: current,
-            stats: {
-              catalog: 1,
-              argocd: {},
-              kubernetes: {},
-              delivery: 1,
-              failures: [],
-            },
+            stats: stats(),
           }),
         },
         store,

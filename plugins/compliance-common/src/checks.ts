@@ -1,11 +1,17 @@
 /** Where a check's facts come from. */
-export type CheckGroup = 'catalog' | 'argocd' | 'kubernetes' | 'delivery';
+export type CheckGroup =
+  | 'catalog'
+  | 'argocd'
+  | 'kubernetes'
+  | 'delivery'
+  | 'git';
 
 export const CHECK_GROUPS: readonly CheckGroup[] = [
   'catalog',
   'argocd',
   'kubernetes',
   'delivery',
+  'git',
 ];
 
 /** What a check verifies, how to fix it, and which audit controls it serves. */
@@ -33,6 +39,7 @@ const cc72 = 'SOC 2 CC7.2 system monitoring';
 const cc71 = 'SOC 2 CC7.1 configuration management';
 const a12 = 'SOC 2 A1.2 availability';
 const cc11 = 'SOC 2 CC1.1 accountability';
+const cc83 = 'SOC 2 CC8.1 change review';
 
 /** Every check Portolan knows. Config chooses thresholds and lifecycles. */
 export const CHECKS: readonly CheckDefinition[] = [
@@ -186,6 +193,20 @@ export const CHECKS: readonly CheckDefinition[] = [
     group: 'delivery',
     fix: 'Roll back or deploy a fix after a failed prod deploy.',
     controls: [cc81],
+  },
+  {
+    id: 'git.ci-workflow',
+    title: 'CI workflow present',
+    group: 'git',
+    fix: 'Add a CI workflow to the repository (.github/workflows/<name>.yml, .gitlab-ci.yml, azure-pipelines.yml...) that builds and tests every change.',
+    controls: [cc81],
+  },
+  {
+    id: 'git.codeowners',
+    title: 'CODEOWNERS present',
+    group: 'git',
+    fix: 'Add a CODEOWNERS file (at the root, .github/ or docs/) naming the owning team, so changes are reviewed by it.',
+    controls: [cc83, cc11],
   },
 ];
 

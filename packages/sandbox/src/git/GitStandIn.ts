@@ -3,8 +3,14 @@ import express, { NextFunction, Request, Response } from 'express';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { SeedRepository } from './serviceRepositories';
 
 const run = promisify(execFile);
+
+/** The organisation the Gitea-compatible API serves every repository under. */
+export const SANDBOX_GIT_OWNER = 'portolan';
+/** Seeded commits carry this fixed time, so their ids are the same on every start. */
+const SEED_TIME = '1767614400 +0000'; // 2026-01-05T12:00:00Z
 
 /** Express 4 does not catch rejected promises: pass them on. */
 const wrap =
@@ -29,14 +35,77 @@ function validRepo(name: string): string {
  * repositories on disk, behind basic auth. A repository is created on first
  * push or by `POST /api/repos {name}`; `/raw/<repo>/<ref>/<path>` serves
  * files (so the catalog can read a pushed catalog-info.yaml).
+ *
+ * `giteaRouter()` serves the same repositories through the part of Gitea's
+ * REST API that Backstage's Gitea integration reads (latest commit, tar.gz
+ * archive, file contents), so Backstage's own UrlReader reads them.
  */
 export class GitStandIn {
+  /** Requests served by the Gitea-compatible API, by kind (tests count them). */
+  readonly requests = { commits: 0, archives: 0, contents: 0 };
+
   constructor(
     private readonly root: string,
     private readonly username: string,
     private readonly password: string,
   ) {
     fs.mkdirSync(root, { recursive: true });
+  }
+
+  /**
+   * Creates each repository that does not exist yet with one commit of its
+   * files on `main`, through `git fast-import` (one process per repository).
+   * Fixed author and time: the same files give the same commit id on every
+   * start. Repositories that exist are left as they are (pushes survive).
+   */
+  async seed(repositories: SeedRepository[]): Promise<number> {
+    let created = 0;
+    await Promise.all(
+      repositories.map(async repo => {
+        const name = validRepo(repo.name);
+        if (!(await this.ensureRepo(name))) return;
+        created++;
+        const chunks: Buffer[] = [];
+        const data = (text: string) => {
+          const body = Buffer.from(text);
+          chunks.push(
+            Buffer.from(`data ${body.length}\n`),
+            body,
+            Buffer.from('\n'),
+          );
+        };
+        const who = `Portolan Sandbox <sandbox@portolan.example> ${SEED_TIME}`;
+        chunks.push(
+          Buffer.from(
+            `commit refs/heads/main\nauthor ${who}\ncommitter ${who}\n`,
+          ),
+        );
+        data(`Initial commit of ${name}`);
+        for (const file of Object.keys(repo.files).sort()) {
+          chunks.push(Buffer.from(`M 100644 inline ${file}\n`));
+          data(repo.files[file]);
+        }
+        await new Promise<void>((resolve, reject) => {
+          const child = spawn(
+            'git',
+            ['--git-dir', this.repoDir(name), 'fast-import', '--quiet'],
+            { stdio: ['pipe', 'ignore', 'pipe'] },
+          );
+          let stderr = '';
+          child.stderr.on('data', d => {
+            stderr += d;
+          });
+          child.on('error', reject);
+          child.on('close', code =>
+            code === 0
+              ? resolve()
+              : reject(new Error(`git fast-import for ${name}: ${stderr}`)),
+          );
+          child.stdin.end(Buffer.concat(chunks));
+        });
+      }),
+    );
+    return created;
   }
 
   router(): express.Express {
@@ -69,18 +138,7 @@ export class GitStandIn {
         }
       }),
     );
-    app.use((req, res, next) => {
-      const header = req.headers.authorization ?? '';
-      const [user, pass] = header.startsWith('Basic ')
-        ? Buffer.from(header.slice(6), 'base64').toString().split(/:(.*)/s)
-        : [];
-      if (user !== this.username || pass !== this.password) {
-        res.setHeader('WWW-Authenticate', 'Basic realm="Portolan sandbox Git"');
-        res.status(401).type('text/plain').send('Authentication required\n');
-        return;
-      }
-      next();
-    });
+    app.use(this.requireAuth);
     app.post(
       '/api/repos',
       express.json(),
@@ -126,6 +184,157 @@ export class GitStandIn {
         .send(`${error?.message ?? error}\n`);
     });
     return app;
+  }
+
+  /** Basic auth (any case of the scheme), or Gitea's `token <password>`. */
+  private readonly requireAuth = (
+    req: Request,
+    res: Response,
+    next: NextFunction,
+  ) => {
+    const header = req.headers.authorization ?? '';
+    const [scheme, value = ''] = header.split(/ (.*)/s);
+    let user: string | undefined;
+    let pass: string | undefined;
+    if (scheme?.toLowerCase() === 'basic') {
+      [user, pass] = Buffer.from(value, 'base64').toString().split(/:(.*)/s);
+    } else if (scheme?.toLowerCase() === 'token') {
+      [user, pass] = [this.username, value];
+    }
+    if (user !== this.username || pass !== this.password) {
+      res.setHeader('WWW-Authenticate', 'Basic realm="Portolan sandbox Git"');
+      res.status(401).type('text/plain').send('Authentication required\n');
+      return;
+    }
+    next();
+  };
+
+  /**
+   * The Gitea REST API calls Backstage's Gitea UrlReader makes, over the
+   * same repositories: `GET /api/v1/repos/<owner>/<repo>/git/commits/<ref>`
+   * (the latest commit: readTree's ETag), `.../archive/<ref>.tar.gz` and
+   * `.../contents/<path>?ref=` (base64, ETag: the blob id, 304 on a match).
+   */
+  giteaRouter(): express.Express {
+    const app = express();
+    app.disable('x-powered-by');
+    app.disable('etag');
+    app.use(this.requireAuth);
+    const repoOf = (owner: string, repo: string) => {
+      const name = validRepo(repo);
+      if (owner !== SANDBOX_GIT_OWNER || !fs.existsSync(this.repoDir(name))) {
+        throw Object.assign(new Error('Not Found'), { status: 404 });
+      }
+      return name;
+    };
+    const validRef = (ref: string) => {
+      if (
+        !/^[\w./-]+$/.test(ref) ||
+        ref.startsWith('-') ||
+        ref.includes('..')
+      ) {
+        throw Object.assign(new Error(`invalid ref '${ref}'`), { status: 400 });
+      }
+      return ref;
+    };
+    const commitOf = async (name: string, ref: string) => {
+      const sha = await this.revParse(name, `${validRef(ref)}^{commit}`);
+      if (!sha) {
+        throw Object.assign(new Error(`ref '${ref}' not found`), {
+          status: 404,
+        });
+      }
+      return sha;
+    };
+    app.get(
+      '/api/v1/repos/:owner/:repo/git/commits/:ref',
+      wrap(async (req, res) => {
+        this.requests.commits++;
+        const name = repoOf(req.params.owner, req.params.repo);
+        const sha = await commitOf(name, req.params.ref);
+        res.json({ sha, url: `${req.baseUrl}${req.path}` });
+      }),
+    );
+    app.get(
+      /^\/api\/v1\/repos\/([^/]+)\/([^/]+)\/archive\/(.+)\.tar\.gz$/,
+      wrap(async (req, res) => {
+        this.requests.archives++;
+        const name = repoOf(req.params[0], req.params[1]);
+        const sha = await commitOf(name, req.params[2]);
+        const child = spawn('git', [
+          '--git-dir',
+          this.repoDir(name),
+          'archive',
+          '--format=tar.gz',
+          `--prefix=${name}/`,
+          sha,
+        ]);
+        res.type('application/gzip');
+        child.stdout.pipe(res);
+        child.on('error', () => res.destroy());
+      }),
+    );
+    app.get(
+      /^\/api\/v1\/repos\/([^/]+)\/([^/]+)\/contents\/(.+)$/,
+      wrap(async (req, res) => {
+        this.requests.contents++;
+        const name = repoOf(req.params[0], req.params[1]);
+        const file = req.params[2];
+        if (file.split('/').includes('..')) {
+          res.status(400).json({ message: 'invalid path' });
+          return;
+        }
+        const ref = String(req.query.ref ?? 'main');
+        const sha = await commitOf(name, ref);
+        const blob = await this.revParse(name, `${sha}:${file}`);
+        if (!blob) {
+          res.status(404).json({ message: 'Not Found' });
+          return;
+        }
+        const etag = `"${blob}"`;
+        res.setHeader('ETag', etag);
+        if (req.headers['if-none-match'] === etag) {
+          res.status(304).end();
+          return;
+        }
+        const { stdout } = await run(
+          'git',
+          ['--git-dir', this.repoDir(name), 'cat-file', 'blob', blob],
+          { encoding: 'buffer', maxBuffer: 20 * 1024 * 1024 },
+        );
+        res.json({
+          name: path.posix.basename(file),
+          path: file,
+          sha: blob,
+          type: 'file',
+          encoding: 'base64',
+          content: (stdout as unknown as Buffer).toString('base64'),
+        });
+      }),
+    );
+    app.use((error: any, _req: Request, res: Response, _next: NextFunction) => {
+      res
+        .status(error?.status ?? 500)
+        .json({ message: String(error?.message ?? error) });
+    });
+    return app;
+  }
+
+  /** The object id a revision names in a repository, or undefined. */
+  private async revParse(name: string, rev: string) {
+    try {
+      const { stdout } = await run('git', [
+        '--git-dir',
+        this.repoDir(name),
+        'rev-parse',
+        '--verify',
+        '--end-of-options',
+        rev,
+      ]);
+      return stdout.trim();
+    } catch {
+      return undefined;
+    }
   }
 
   private repoDir(name: string) {

@@ -5,6 +5,7 @@ import {
   RELATION_OWNED_BY,
   RELATION_PART_OF,
   parseEntityRef,
+  parseLocationRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
@@ -20,9 +21,15 @@ import {
   KubernetesWorkloadsClient,
   Workload,
 } from './KubernetesWorkloadsClient';
+import {
+  RepositoryFacts,
+  RepositoryFilesReader,
+  RepositoryReadStats,
+} from './RepositoryFilesReader';
 import { AppFact, ServiceFacts, SourceFacts } from './ServiceFacts';
 
 const ENVIRONMENT_ANNOTATION = 'portolan.dev/environment';
+const SOURCE_LOCATION_ANNOTATION = 'backstage.io/source-location';
 const DAY = 86_400_000;
 
 /** Upstream calls made in one cycle, per system: the "no N+1" figure. */
@@ -31,6 +38,8 @@ export interface CollectionStats {
   argocd: Record<string, number>;
   kubernetes: Record<string, number>;
   delivery: number;
+  /** Repository tree reads (one per repository at most; unchanged ones answer NotModified). */
+  git: RepositoryReadStats;
   failures: string[];
 }
 
@@ -48,6 +57,8 @@ export class FactCollector {
     argocd: ArgoCdClient[];
     clusters: KubernetesWorkloadsClient[];
     delivery?: DeliveryHistoryClient;
+    /** Reads services' repositories for the Git checks (through the UrlReader). */
+    repositories?: RepositoryFilesReader;
     clusterServers: Map<string, string>;
     prodEnvironment: string;
     now?: () => number;
@@ -70,6 +81,7 @@ export class FactCollector {
       argocd: {},
       kubernetes: {},
       delivery: 0,
+      git: { trees: 0, notModified: 0, failed: 0 },
       failures: [],
     };
     const credentials = await deps.auth.getOwnServiceCredentials();
@@ -98,10 +110,11 @@ export class FactCollector {
     }
     const services = items.filter(e => e.kind.toLowerCase() === 'component');
 
-    const [argocd, workloads, deliveries] = await Promise.all([
+    const [argocd, workloads, deliveries, repositories] = await Promise.all([
       this.listApps(stats),
       this.listWorkloads(stats),
       this.listDeliveries(stats, now),
+      this.readRepositories(services, stats),
     ]);
 
     return {
@@ -113,9 +126,32 @@ export class FactCollector {
           argocd,
           workloads,
           deliveries,
+          repositories,
         }),
       ),
     };
+  }
+
+  private async readRepositories(
+    services: Entity[],
+    stats: CollectionStats,
+  ): Promise<SourceFacts<Map<string, SourceFacts<RepositoryFacts>>>> {
+    const reader = this.deps.repositories;
+    if (!reader) {
+      return { ok: false, reason: 'Repositories are not read (no URL reader)' };
+    }
+    const urls = services.flatMap(e => {
+      const url = sourceUrl(e);
+      return url ? [url] : [];
+    });
+    const { facts, stats: git } = await reader.readAll(urls);
+    stats.git = git;
+    if (git.failed) {
+      stats.failures.push(
+        `${git.failed} of ${facts.size} repositories could not be read`,
+      );
+    }
+    return { ok: true, value: facts };
   }
 
   private async listApps(stats: CollectionStats) {
@@ -194,6 +230,7 @@ export class FactCollector {
       argocd: Awaited<ReturnType<FactCollector['listApps']>>;
       workloads: Awaited<ReturnType<FactCollector['listWorkloads']>>;
       deliveries: SourceFacts<Map<string, DeliveryRecord[]>>;
+      repositories: SourceFacts<Map<string, SourceFacts<RepositoryFacts>>>;
     },
   ): ServiceFacts {
     const entityRef = stringifyEntityRef(entity);
@@ -304,6 +341,17 @@ export class FactCollector {
       workloads = { ok: true, value: found };
     }
 
+    const url = sourceUrl(entity);
+    let repository: ServiceFacts['repository'];
+    if (url) {
+      repository = ctx.repositories.ok
+        ? ctx.repositories.value.get(url) ?? {
+            ok: false,
+            reason: `The repository ${url} was not read`,
+          }
+        : ctx.repositories;
+    }
+
     return {
       entityRef,
       title: entity.metadata.title,
@@ -326,7 +374,21 @@ export class FactCollector {
       deliveries: ctx.deliveries.ok
         ? { ok: true, value: ctx.deliveries.value.get(entityRef) ?? [] }
         : ctx.deliveries,
+      repository,
+      sourceLocation: annotations[SOURCE_LOCATION_ANNOTATION],
     };
+  }
+}
+
+/** The URL of a service's source location (`url:<tree URL>`), if it names one. */
+function sourceUrl(entity: Entity): string | undefined {
+  const ref = entity.metadata.annotations?.[SOURCE_LOCATION_ANNOTATION];
+  if (!ref) return undefined;
+  try {
+    const { type, target } = parseLocationRef(ref);
+    return type === 'url' ? target : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Workload } from './KubernetesWorkloadsClient';
 import type { DeliveryRecord } from './DeliveryHistoryClient';
+import type { RepositoryFacts } from './RepositoryFilesReader';
 
 /** What a source said, or why it could not be read. */
 export type SourceFacts<T> =
@@ -32,4 +33,11 @@ export interface ServiceFacts {
   argocd: SourceFacts<AppFact[]>;
   workloads: SourceFacts<Array<Workload & { environment?: string }>>;
   deliveries: SourceFacts<DeliveryRecord[]>;
+  /**
+   * Its repository (backstage.io/source-location), read through the
+   * configured integration; `undefined` when it names no URL location.
+   */
+  repository?: SourceFacts<RepositoryFacts>;
+  /** The source-location annotation as written, when it is not a URL. */
+  sourceLocation?: string;
 }

@@ -3,6 +3,11 @@ import {
   ComplianceSettings,
   ConfiguredCheck,
 } from '../config/ComplianceConfig';
+import {
+  RepositoryFacts,
+  isCiFile,
+  isCodeownersFile,
+} from '../facts/RepositoryFilesReader';
 import { ServiceFacts, SourceFacts } from '../facts/ServiceFacts';
 
 const DAY = 86_400_000;
@@ -83,7 +88,51 @@ const workloadEvidence = (
   fact: `${w.kind} ${w.namespace}/${w.name}: ${fact}`,
 });
 
+/**
+ * A check over the service's repository: `fail` when it names none (nothing
+ * to audit), `unknown` with the reason when it could not be read.
+ */
+function fromRepository(
+  what: string,
+  matches: (path: string) => boolean,
+): Evaluate {
+  return f => {
+    if (!f.repository) {
+      return fail(
+        f.sourceLocation
+          ? `Its source location ${f.sourceLocation} is not a repository URL, so no ${what} can be found`
+          : `It names no repository, so no ${what} can be found`,
+        catalogEvidence(
+          `metadata.annotations['backstage.io/source-location'] is ${
+            f.sourceLocation ?? 'not set'
+          }`,
+        ),
+      );
+    }
+    if (!f.repository.ok) {
+      return { status: 'unknown', reason: f.repository.reason, evidence: [] };
+    }
+    const repo: RepositoryFacts = f.repository.value;
+    const found = repo.files.filter(matches);
+    const source = `git:${repo.url}`;
+    const at = repo.etag ? ` at ${repo.etag.slice(0, 12)}` : '';
+    return found.length
+      ? pass(
+          `${
+            found.length > 1 ? `${found.length} files` : found[0]
+          } in its repository`,
+          found.slice(0, 5).map(file => ({ source, fact: `${file}${at}` })),
+        )
+      : fail(`Its repository has no ${what}`, [
+          { source, fact: `no ${what} in the tree${at}` },
+        ]);
+  };
+}
+
 const EVALUATORS: Record<string, Evaluate> = {
+  'git.ci-workflow': fromRepository('CI workflow', isCiFile),
+  'git.codeowners': fromRepository('CODEOWNERS file', isCodeownersFile),
+
   'catalog.owner-group': f =>
     f.owner && f.ownerIsGroup
       ? pass(
