@@ -31,6 +31,13 @@ export interface Config {
     waivers?: {
       /** The longest a waiver may run, in days. Default 90. */
       maxDays?: number;
+      /**
+       * Groups whose members approve or reject waivers (never their own),
+       * e.g. `group:default/security`. Default: the admin groups
+       * (portolan.permissions.adminGroups). Set, it must name at least one
+       * Group; a bad entry stops start-up naming it.
+       */
+      approverGroups?: string[];
     };
     /** Per upstream call, in milliseconds. Default 10000. */
     timeoutMs?: number;

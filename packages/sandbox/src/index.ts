@@ -127,7 +127,8 @@ const KUBERNETES_PORTS: Record<string, number> = {
   'prod-eu': 13,
 };
 const GIT_PORT = 20;
-const GITEA_PORT = 21;
+// 24: no other stand-in of a sandbox whose base port is a multiple of 20 away uses it.
+const GITEA_PORT = 24;
 /** OpenCost per cluster: dev 7141, staging 7142, prod-eu 7143. */
 const OPENCOST_PORTS: Record<string, number> = {
   dev: 41,

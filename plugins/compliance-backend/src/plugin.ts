@@ -43,6 +43,7 @@ export const compliancePlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
         urlReader: coreServices.urlReader,
+        userInfo: coreServices.userInfo,
         catalog: catalogServiceRef,
         actionsRegistry: actionsRegistryServiceRef,
       },
@@ -50,6 +51,11 @@ export const compliancePlugin = createBackendPlugin({
         const { config, logger, scheduler } = deps;
         // Bad config stops start-up here, naming the key.
         const settings = readComplianceConfig(config);
+        if (!settings.waiverApproverGroups.length) {
+          logger.warn(
+            'No waiver approver group (compliance.waivers.approverGroups or portolan.permissions.adminGroups): nobody can approve waivers',
+          );
+        }
         deps.permissionsRegistry.addPermissions(compliancePermissions);
         const store = await ComplianceStore.create({ database: deps.database });
         const compliance = ComplianceService.create({ store, settings });
@@ -58,7 +64,9 @@ export const compliancePlugin = createBackendPlugin({
           compliance,
           permissions: deps.permissions,
           auditor: deps.auditor,
+          userInfo: deps.userInfo,
           maxDays: settings.waiverMaxDays,
+          approverGroups: settings.waiverApproverGroups,
         });
         const collector = FactCollector.create({
           catalog: deps.catalog,

@@ -34,15 +34,31 @@ const permissions: PermissionsService = {
         const owns = user === OWNER && r.resourceRef === SERVICE;
         return { result: owns ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
       }
-      // The owner is an approver too here: approving one's own waiver must still fail.
-      const approver = user === APPROVER || user === OWNER;
-      return {
-        result: approver ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
-      };
+      // Approving is open in the policy; the approver groups decide.
+      return { result: AuthorizeResult.ALLOW };
     }) as any;
   },
   async authorizeConditional() {
     throw new Error('not used');
+  },
+};
+
+/** The owner is an approver too: approving one's own waiver must still fail. */
+const approverUserInfo = {
+  async getUserInfo(credentials: any) {
+    const user = credentials.principal.userEntityRef;
+    const groups: Record<string, string[]> = {
+      [OWNER]: [
+        'group:default/team-payments',
+        'group:default/compliance-approvers',
+      ],
+      [APPROVER]: ['group:default/compliance-approvers'],
+      [OTHER]: ['group:default/team-payments', 'group:default/portolan-admins'],
+    };
+    return {
+      userEntityRef: user,
+      ownershipEntityRefs: [user, ...(groups[user] ?? [])],
+    };
   },
 };
 
@@ -62,7 +78,10 @@ describe('compliance API', () => {
         new ConfigReader({
           compliance: {
             allowedRegistries: ['registry.example'],
-            waivers: { maxDays: 30 },
+            waivers: {
+              maxDays: 30,
+              approverGroups: ['group:default/compliance-approvers'],
+            },
           },
         }),
       );
@@ -80,7 +99,9 @@ describe('compliance API', () => {
         compliance,
         permissions,
         auditor,
+        userInfo: approverUserInfo,
         maxDays: 30,
+        approverGroups: settings.waiverApproverGroups,
         now: clock,
       });
       const evaluator = ComplianceEvaluator.create({

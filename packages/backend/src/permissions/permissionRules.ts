@@ -110,10 +110,11 @@ export const PERMISSION_RULES: Record<string, PermissionRule> = rules([
   // Logs: every signed-in user by default; an organisation may restrict it
   // (portolan.permissions.rules: [{ permission: logs.read, rule: owner }]).
   [logsReadPermission, 'everyone'],
-  // Compliance: a service's owners ask for waivers; the approver group is
-  // the admin groups (portolan.permissions.adminGroups).
+  // Compliance: a service's owners ask for waivers; approving is for the
+  // approver groups, which the compliance backend checks itself
+  // (compliance.waivers.approverGroups, default the admin groups).
   [complianceWaiverRequestPermission, 'owner'],
-  [complianceWaiverApprovePermission, 'admin'],
+  [complianceWaiverApprovePermission, 'everyone'],
   // Onboarding: the scaffolder module's check that the initiator may change
   // the service a template run touches.
   [serviceUpdatePermission, 'owner'],

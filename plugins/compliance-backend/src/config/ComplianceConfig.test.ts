@@ -7,7 +7,7 @@ const read = (compliance: object) =>
 describe('readComplianceConfig', () => {
   it('takes every check with its default threshold when nothing is configured', () => {
     const s = readComplianceConfig(new ConfigReader({}));
-    expect(s.checks.length).toBeGreaterThanOrEqual(18);
+    expect(s.checks).toHaveLength(20);
     expect(
       s.checks.find(c => c.definition.id === 'kubernetes.prod-replicas')
         ?.threshold,
@@ -64,8 +64,8 @@ describe('readComplianceConfig', () => {
   });
 
   it('stops on an unknown check group, naming the key', () => {
-    expect(() => read({ checks: { git: { codeowners: {} } } })).toThrow(
-      "Invalid config value at 'compliance.checks.git.codeowners': unknown check",
+    expect(() => read({ checks: { svn: { externals: {} } } })).toThrow(
+      "Invalid config value at 'compliance.checks.svn.externals': unknown check",
     );
   });
 
@@ -89,5 +89,42 @@ describe('readComplianceConfig', () => {
     expect(levelOf(80, levels)).toBe('Silver');
     expect(levelOf(10, levels)).toBe('None');
     expect(levelOf(null, levels)).toBe('None');
+  });
+
+  it('reads the waiver approver groups, by default the admin groups', () => {
+    expect(
+      readComplianceConfig(
+        new ConfigReader({
+          portolan: {
+            permissions: { adminGroups: ['group:default/portolan-admins'] },
+          },
+        }),
+      ).waiverApproverGroups,
+    ).toEqual(['group:default/portolan-admins']);
+    expect(
+      readComplianceConfig(
+        new ConfigReader({
+          portolan: {
+            permissions: { adminGroups: ['group:default/portolan-admins'] },
+          },
+          compliance: {
+            waivers: { approverGroups: ['security', 'group:ops/sre'] },
+          },
+        }),
+      ).waiverApproverGroups,
+    ).toEqual(['group:default/security', 'group:ops/sre']);
+  });
+
+  it('stops on bad approver groups, naming the key', () => {
+    expect(() => read({ waivers: { approverGroups: [] } })).toThrow(
+      "Invalid config value at 'compliance.waivers.approverGroups': must name at least one group",
+    );
+    expect(() =>
+      read({
+        waivers: { approverGroups: ['group:default/ok', 'user:default/bob'] },
+      }),
+    ).toThrow(
+      "Invalid config value at 'compliance.waivers.approverGroups[1]': 'user:default/bob' is not a Group reference",
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
 import { CHECKS, CheckDefinition } from '@portolan/plugin-compliance-common';
 
@@ -16,7 +17,50 @@ export interface ComplianceSettings {
   allowedRegistries: string[];
   prodEnvironment: string;
   waiverMaxDays: number;
+  /**
+   * Groups whose members approve or reject waivers (entity refs), from
+   * `compliance.waivers.approverGroups`; default the admin groups
+   * (`portolan.permissions.adminGroups`).
+   */
+  waiverApproverGroups: string[];
   timeoutMs: number;
+}
+
+/** The approver groups: each a Group ref, at least one when the key is set. */
+function readApproverGroups(config: Config): string[] {
+  const key = 'compliance.waivers.approverGroups';
+  const configured = config.getOptionalStringArray(key);
+  if (configured === undefined) {
+    return (
+      config.getOptionalStringArray('portolan.permissions.adminGroups') ?? []
+    ).flatMap(ref => {
+      try {
+        return [
+          stringifyEntityRef(parseEntityRef(ref, { defaultKind: 'group' })),
+        ];
+      } catch {
+        return [];
+      }
+    });
+  }
+  if (configured.length === 0) {
+    throw invalid(
+      key,
+      'must name at least one group (group:<namespace>/<name>)',
+    );
+  }
+  return configured.map((ref, i) => {
+    let parsed;
+    try {
+      parsed = parseEntityRef(ref, { defaultKind: 'group' });
+    } catch (error) {
+      throw invalid(`${key}[${i}]`, (error as Error).message);
+    }
+    if (parsed.kind.toLocaleLowerCase('en-US') !== 'group') {
+      throw invalid(`${key}[${i}]`, `'${ref}' is not a Group reference`);
+    }
+    return stringifyEntityRef(parsed);
+  });
 }
 
 const DEFAULT_LEVELS = [
@@ -133,6 +177,7 @@ export function readComplianceConfig(config: Config): ComplianceSettings {
     allowedRegistries: root?.getOptionalStringArray('allowedRegistries') ?? [],
     prodEnvironment: root?.getOptionalString('prodEnvironment') ?? 'prod',
     waiverMaxDays: maxDays,
+    waiverApproverGroups: readApproverGroups(config),
     timeoutMs,
   };
 }

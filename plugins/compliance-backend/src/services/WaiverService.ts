@@ -3,6 +3,7 @@ import {
   BackstageCredentials,
   BackstageUserPrincipal,
   PermissionsService,
+  UserInfoService,
 } from '@backstage/backend-plugin-api';
 import {
   ConflictError,
@@ -35,7 +36,11 @@ export class WaiverService {
     compliance: ComplianceService;
     permissions: PermissionsService;
     auditor: AuditorService;
+    /** Resolves the caller's groups, for the approver-group check. */
+    userInfo: Pick<UserInfoService, 'getUserInfo'>;
     maxDays: number;
+    /** Groups whose members approve or reject (compliance.waivers.approverGroups). */
+    approverGroups: string[];
     now?: () => number;
   }) {
     return new WaiverService(deps);
@@ -165,9 +170,20 @@ export class WaiverService {
         [{ permission: complianceWaiverApprovePermission }],
         { credentials },
       );
-      if (allowed.result !== AuthorizeResult.ALLOW) {
+      const { ownershipEntityRefs } = await this.deps.userInfo.getUserInfo(
+        credentials,
+      );
+      const approverGroups = this.deps.approverGroups;
+      if (
+        allowed.result !== AuthorizeResult.ALLOW ||
+        !ownershipEntityRefs.some(ref => approverGroups.includes(ref))
+      ) {
         throw new NotAllowedError(
-          'Only the approver group may approve or reject waivers',
+          `Only members of the approver group${
+            approverGroups.length === 1 ? '' : 's'
+          } (${
+            approverGroups.join(', ') || 'none configured'
+          }) may approve or reject waivers`,
         );
       }
       const actor = credentials.principal.userEntityRef;
