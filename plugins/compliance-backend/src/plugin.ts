@@ -142,6 +142,7 @@ export const compliancePlugin = createBackendPlugin({
             catalog: deps.catalog,
             httpAuth: deps.httpAuth,
             waiverMaxDays: settings.waiverMaxDays,
+            waiverApproverGroups: settings.waiverApproverGroups,
           }),
         );
       },

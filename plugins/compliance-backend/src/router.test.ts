@@ -136,6 +136,7 @@ describe('compliance API', () => {
             defaultCredentials: mockCredentials.none(),
           }),
           waiverMaxDays: 30,
+          waiverApproverGroups: settings.waiverApproverGroups,
         }),
       );
       app.use(

@@ -99,6 +99,8 @@ export function createComplianceRouter(deps: {
   catalog: CatalogService;
   httpAuth: HttpAuthService;
   waiverMaxDays: number;
+  /** Whose members decide waivers (shown so the UI offers approving to them only). */
+  waiverApproverGroups: string[];
 }): express.Router {
   const { compliance, waivers, catalog, httpAuth } = deps;
   const router = Router();
@@ -118,7 +120,11 @@ export function createComplianceRouter(deps: {
 
   router.get('/checks', async (req, res) => {
     await reader(req);
-    res.json({ checks: CHECKS, waiverMaxDays: deps.waiverMaxDays });
+    res.json({
+      checks: CHECKS,
+      waiverMaxDays: deps.waiverMaxDays,
+      waiverApproverGroups: deps.waiverApproverGroups,
+    });
   });
 
   router.get('/entities/:kind/:namespace/:name', async (req, res) => {

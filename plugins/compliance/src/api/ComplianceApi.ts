@@ -7,6 +7,13 @@ import {
   Waiver,
 } from '@portolan/plugin-compliance-common';
 
+/** Every check, the longest waiver and the groups whose members decide waivers. */
+export interface ComplianceChecksInfo {
+  checks: CheckDefinition[];
+  waiverMaxDays: number;
+  waiverApproverGroups: string[];
+}
+
 export interface SummaryFilter {
   team?: string;
   system?: string;
@@ -17,7 +24,7 @@ export interface SummaryFilter {
 export interface ComplianceApi {
   getService(entity: CompoundEntityRef): Promise<ServiceCompliance>;
   getSummary(filter: SummaryFilter): Promise<ComplianceSummary>;
-  getChecks(): Promise<{ checks: CheckDefinition[]; waiverMaxDays: number }>;
+  getChecks(): Promise<ComplianceChecksInfo>;
   listWaivers(status?: 'pending' | 'approved' | 'rejected'): Promise<Waiver[]>;
   requestWaiver(
     entity: CompoundEntityRef,

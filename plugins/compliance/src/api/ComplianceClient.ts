@@ -2,12 +2,15 @@ import { CompoundEntityRef } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
 import { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import {
-  CheckDefinition,
   ComplianceSummary,
   ServiceCompliance,
   Waiver,
 } from '@portolan/plugin-compliance-common';
-import { ComplianceApi, SummaryFilter } from './ComplianceApi';
+import {
+  ComplianceApi,
+  ComplianceChecksInfo,
+  SummaryFilter,
+} from './ComplianceApi';
 
 const enc = encodeURIComponent;
 const entityPath = (e: CompoundEntityRef) =>
@@ -39,9 +42,7 @@ export class ComplianceClient implements ComplianceApi {
   }
 
   getChecks() {
-    return this.request<{ checks: CheckDefinition[]; waiverMaxDays: number }>(
-      '/checks',
-    );
+    return this.request<ComplianceChecksInfo>('/checks');
   }
 
   async listWaivers(status?: 'pending' | 'approved' | 'rejected') {

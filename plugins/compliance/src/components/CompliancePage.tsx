@@ -7,7 +7,7 @@ import {
   ResponseErrorPanel,
   Table,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/frontend-plugin-api';
+import { identityApiRef, useApi } from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
   Box,
@@ -71,13 +71,28 @@ function download(name: string, text: string, type: string) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** Waivers awaiting a decision; approve / reject for the approver group. */
+/** Waivers awaiting a decision; approve / reject for the approver groups' members. */
 function PendingWaivers(props: { onDecided: () => void }) {
   const api = useApi(complianceApiRef);
+  const identityApi = useApi(identityApiRef);
   const pending = useAsyncRetry(() => api.listWaivers('pending'), []);
-  const { allowed } = usePermission({
+  const { allowed: permitted } = usePermission({
     permission: complianceWaiverApprovePermission,
   });
+  // The backend decides; this only spares non-approvers buttons that would fail.
+  const approverGroups = useAsyncRetry(async () => {
+    const [{ waiverApproverGroups }, identity] = await Promise.all([
+      api.getChecks(),
+      identityApi.getBackstageIdentity(),
+    ]);
+    return {
+      groups: waiverApproverGroups,
+      member: identity.ownershipEntityRefs.some(ref =>
+        waiverApproverGroups.includes(ref),
+      ),
+    };
+  }, []);
+  const allowed = permitted && Boolean(approverGroups.value?.member);
   const [error, setError] = useState<string>();
   const decide = async (id: string, approve: boolean) => {
     setError(undefined);
@@ -133,7 +148,10 @@ function PendingWaivers(props: { onDecided: () => void }) {
                 </Box>
               ) : (
                 <Typography variant="caption" color="textSecondary">
-                  approver group only
+                  approvers only (
+                  {approverGroups.value?.groups.map(refName).join(', ') ||
+                    'none configured'}
+                  )
                 </Typography>
               ),
           },
