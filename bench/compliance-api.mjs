@@ -1,27 +1,9 @@
-// Compliance (issue 13): see plugins/compliance-backend/bench/complianceBench.ts (api).
-// PostgreSQL too with BENCH_POSTGRES=postgresql://user:pass@host:port (api).
-import { execFileSync } from 'node:child_process';
-import { repoRoot, writeResult } from './lib.mjs';
+// Compliance (issue 13): see plugins/compliance-backend/bench/complianceBench.ts
+// (api). PostgreSQL too with BENCH_POSTGRES=postgresql://user:pass@host:port.
+import { runTypeScriptBench } from './lib.mjs';
 
-const out = execFileSync(
-  process.execPath,
-  [
-    '--require',
-    '@backstage/cli-node/config/nodeTransform.cjs',
-    'plugins/compliance-backend/bench/complianceBench.ts',
-    'api',
-  ],
-  {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    env: process.env,
-    maxBuffer: 64 * 1024 * 1024,
-  },
+await runTypeScriptBench(
+  'plugins/compliance-backend/bench/complianceBench.ts',
+  ['api'],
+  'compliance-api',
 );
-const results = out
-  .trim()
-  .split('\n')
-  .filter(l => l.startsWith('{'))
-  .map(l => JSON.parse(l));
-for (const r of results) console.log(JSON.stringify(r, null, 2));
-writeResult('compliance-api', { results });

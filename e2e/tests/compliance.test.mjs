@@ -9,6 +9,7 @@ import {
   baseUrl,
   eventually,
   launchBrowser,
+  sandboxInfo,
   screenshot,
   signedInAs,
   userToken,
@@ -55,6 +56,38 @@ describe('Compliance checks and waivers', () => {
   });
   after(async () => {
     await browser?.close();
+  });
+
+  it("reads the Git checks from the service's repository through the Gitea integration", async () => {
+    const service = name =>
+      call('GET', `/api/compliance/entities/component/default/${name}`, owner);
+    const gitChecks = async name =>
+      Object.fromEntries(
+        (await service(name)).body.checks
+          .filter(c => c.checkId.startsWith('git.'))
+          .map(c => [c.checkId, c]),
+      );
+    const fraud = await gitChecks('fraud-detector');
+    const gitea = sandboxInfo().git.gitea;
+    // The seeded services name the default sandbox's Gitea API (port 7124);
+    // a sandbox on another base port leaves their repositories unreadable.
+    if (gitea && new URL(gitea.url).port === '7124') {
+      assert.equal(fraud['git.ci-workflow'].status, 'fail');
+      assert.equal(
+        fraud['git.ci-workflow'].reason,
+        'Its repository has no CI workflow',
+      );
+      assert.match(
+        fraud['git.codeowners'].evidence[0].source,
+        /^git:http:\/\/127\.0\.0\.1:7124\/portolan\/fraud-detector\//,
+      );
+      const payments = await gitChecks('payment-gateway');
+      assert.equal(payments['git.ci-workflow'].status, 'pass');
+      assert.equal(payments['git.codeowners'].status, 'pass');
+    } else {
+      assert.equal(fraud['git.ci-workflow'].status, 'unknown');
+      assert.match(fraud['git.ci-workflow'].reason, /could not be read/);
+    }
   });
 
   it('owner requests a waiver, a non-approver cannot approve, an approver does; card, team KPI and evidence follow', async () => {

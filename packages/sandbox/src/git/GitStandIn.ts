@@ -238,7 +238,9 @@ export class GitStandIn {
       return ref;
     };
     const commitOf = async (name: string, ref: string) => {
-      const sha = await this.revParse(name, `${validRef(ref)}^{commit}`);
+      const sha =
+        this.branchHead(name, validRef(ref)) ??
+        (await this.revParse(name, `${ref}^{commit}`));
       if (!sha) {
         throw Object.assign(new Error(`ref '${ref}' not found`), {
           status: 404,
@@ -318,6 +320,26 @@ export class GitStandIn {
         .json({ message: String(error?.message ?? error) });
     });
     return app;
+  }
+
+  /**
+   * A branch's commit read straight from its loose ref file (what a push or
+   * fast-import writes), sparing a git process per lookup; undefined when
+   * the ref is not a plain branch stored that way.
+   */
+  private branchHead(name: string, ref: string): string | undefined {
+    if (!/^[\w.-]+$/.test(ref)) return undefined;
+    try {
+      const sha = fs
+        .readFileSync(
+          path.join(this.repoDir(name), 'refs', 'heads', ref),
+          'utf8',
+        )
+        .trim();
+      return /^[0-9a-f]{40}$/.test(sha) ? sha : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The object id a revision names in a repository, or undefined. */
