@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { actionsServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { NotFoundError } from '@backstage/errors';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { Redactor } from '@portolan/portolan-node';
 import { readAssistantConfig } from './config/readAssistantConfig';
 import { ConversationStore } from './database/ConversationStore';
@@ -31,6 +32,7 @@ export const assistantPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         auditor: coreServices.auditor,
         actions: actionsServiceRef,
+        catalog: catalogServiceRef,
       },
       async init(d) {
         const settings = readAssistantConfig(d.config);
@@ -48,16 +50,13 @@ export const assistantPlugin = createBackendPlugin({
         const brief = new BriefService(tools, redactor, now);
         const proposals = ProposalService.create({
           store,
-          readRollouts: async (entityRef, credentials) => {
-            const tool = (await tools.list(credentials)).find(
-              t => t.id === 'delivery:get-rollouts',
-            );
+          invokeAction: async (id, input, credentials) => {
+            const tool = (await tools.list(credentials)).find(t => t.id === id);
             if (!tool)
-              throw new NotFoundError(
-                'The delivery:get-rollouts action is not available',
-              );
-            return tools.invoke(tool, { entityRef }, credentials);
+              throw new NotFoundError(`The ${id} action is not available`);
+            return tools.invoke(tool, input, credentials);
           },
+          catalog: d.catalog,
           permissions: d.permissions,
           auth: d.auth,
           discovery: d.discovery,

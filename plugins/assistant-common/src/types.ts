@@ -15,28 +15,80 @@ export interface AssistantToolCall {
   error?: string;
 }
 
-/** A canary action the model proposed; the backend stored it, the user may approve it. */
-export interface AssistantProposal {
+/** What every proposal carries: the model asked, the backend stored it, the user may approve it. */
+interface AssistantProposalBase {
   id: string;
   conversationId: string;
-  action: RolloutAction;
   entityRef: string;
+  /** What the target looked like when the proposal was made. */
+  basedOn: string;
+  reason: string;
+  expiresAt: string;
+  /** Whether this user may approve it now (computed on the server). */
+  approvable: boolean;
+  /** Why not approvable, when it is not. */
+  notApprovableReason?: string;
+  status: 'open' | 'approved' | 'failed' | 'expired';
+  outcome?: string;
+}
+
+/** A canary action: approving runs it through the delivery backend. */
+export interface AssistantRolloutProposal extends AssistantProposalBase {
+  kind: 'rollout';
+  action: RolloutAction;
   cluster: string;
   namespace: string;
   rollout: string;
   environment?: string;
   /** The rollout's `metadata.resourceVersion` the proposal was based on. */
   resourceVersion: string;
-  /** What the rollout looked like then: phase and step. */
-  basedOn: string;
-  reason: string;
-  expiresAt: string;
-  /** Whether this user holds the permission the Canary tab's buttons need. */
-  approvable: boolean;
-  /** Why not approvable, when it is not. */
-  notApprovableReason?: string;
-  status: 'open' | 'approved' | 'failed' | 'expired';
-  outcome?: string;
+}
+
+/** A waiver request for one failing check: approving sends it to the compliance backend. */
+export interface AssistantWaiverProposal extends AssistantProposalBase {
+  kind: 'waiver';
+  action: 'request-waiver';
+  checkId: string;
+  checkTitle: string;
+  /** Until when the waiver would run. */
+  waiverExpiresAt: string;
+}
+
+/**
+ * A software template with values filled in: approving opens the
+ * scaffolder page prefilled; the user still reviews and runs it.
+ */
+export interface AssistantTemplateProposal extends AssistantProposalBase {
+  kind: 'template';
+  action: 'open-template';
+  templateRef: string;
+  templateTitle: string;
+  /** Validated against the template's own parameter schema. */
+  values: Record<string, unknown>;
+  /** The scaffolder page with the values prefilled (app-relative). */
+  url: string;
+}
+
+export type AssistantProposal =
+  | AssistantRolloutProposal
+  | AssistantWaiverProposal
+  | AssistantTemplateProposal;
+
+/** What a proposal does, in a few words (card titles, tool results). */
+export function describeProposal(p: AssistantProposal): string {
+  switch (p.kind) {
+    case 'rollout':
+      return `${p.action} rollout ${p.rollout} in ${
+        p.environment ?? p.cluster
+      }`;
+    case 'waiver':
+      return `request a waiver of ${p.checkId} until ${p.waiverExpiresAt.slice(
+        0,
+        10,
+      )}`;
+    default:
+      return `open the template ${p.templateTitle} with values filled in`;
+  }
 }
 
 /** The deterministic brief shown without a model: labelled as such. */

@@ -1,5 +1,10 @@
 export { OpenAiStandIn, SANDBOX_MODELS } from './OpenAiStandIn';
-export { PROPOSE_TOOL, answerFor } from './standInBrain';
+export {
+  PROPOSE_TEMPLATE_TOOL,
+  PROPOSE_TOOL,
+  PROPOSE_WAIVER_TOOL,
+  answerFor,
+} from './standInBrain';
 export type { StandInMode, StandInReply } from './standInBrain';
 
 /** The stand-in model's fixed, documented sandbox-only key. */

@@ -20,8 +20,10 @@ export interface StandInReply {
   completionTokens: number;
 }
 
-/** The tool a caller offers for proposals (see the assistant backend). */
+/** The tools a caller offers for proposals (see the assistant backend). */
 export const PROPOSE_TOOL = 'propose_rollout_action';
+export const PROPOSE_WAIVER_TOOL = 'propose_waiver_request';
+export const PROPOSE_TEMPLATE_TOOL = 'propose_template';
 
 // A name ends with a letter or digit (not the full stop after it in a sentence).
 const ENTITY_REF =
@@ -59,7 +61,7 @@ const TOOL_TOPICS: Array<{ suffix: string; topic: RegExp; args?: object }> = [
   { suffix: 'get-dora', topic: /dora|lead time|frequency|performance/i },
   { suffix: 'get-service-cost', topic: /cost|spend|bill|expens|sav/i },
   { suffix: 'get-rightsizing', topic: /right-?siz|sav|waste|over-?provision/i },
-  { suffix: 'get-service-checks', topic: /complian|check|polic|fail/i },
+  { suffix: 'get-service-checks', topic: /complian|check|polic|fail|waiv/i },
   { suffix: 'get-team-summary', topic: /team/i },
 ];
 
@@ -107,6 +109,33 @@ export function answerFor(
     return reply('', [
       { name: 'delete_everything', arguments: '{}' },
       { name: names[0] ?? 'unknown', arguments: '{"entityRef": ' },
+    ]);
+  }
+
+  // "open the template add-environment with service=… environment=staging"
+  const template = question.match(
+    /\btemplate\s+`?((?:template:)?[a-z0-9][a-z0-9_.\/-]*[a-z0-9])/i,
+  )?.[1];
+  if (
+    template &&
+    names.includes(PROPOSE_TEMPLATE_TOOL) &&
+    previousCalls.length === 0
+  ) {
+    const values = Object.fromEntries(
+      [...question.matchAll(/\b([a-zA-Z][\w-]*)=("[^"]*"|[^\s,]+)/g)].map(m => [
+        m[1],
+        m[2].replace(/^"|"$/g, ''),
+      ]),
+    );
+    return reply('', [
+      {
+        name: PROPOSE_TEMPLATE_TOOL,
+        arguments: JSON.stringify({
+          template,
+          values,
+          reason: 'You asked for this template.',
+        }),
+      },
     ]);
   }
 
@@ -183,8 +212,35 @@ export function answerFor(
   const abortable = toolResults.some(r =>
     /"availableActions":\[[^\]]*"abort"/.test(r),
   );
+  // A waiver asked for: the first check the tools report failing.
+  const failingCheck = toolResults
+    .map(
+      r =>
+        r.match(
+          /"checkId":"([^"]+)"(?:(?!"checkId")[\s\S])*?"status":"fail"/,
+        )?.[1],
+    )
+    .find(Boolean);
+  const days = question.match(/\b(\d{1,3})\s*days?\b/i)?.[1];
+  const waiver = failingCheck && {
+    name: PROPOSE_WAIVER_TOOL,
+    arguments: JSON.stringify({
+      checkId: failingCheck,
+      reason: 'The fix is planned; asked for in the assistant.',
+      ...(days ? { days: Number(days) } : {}),
+    }),
+  };
+  if (
+    waiver &&
+    names.includes(PROPOSE_WAIVER_TOOL) &&
+    /\bwaiv/i.test(question) &&
+    notYet(waiver)
+  )
+    return reply('', [waiver]);
+
   if (
     names.includes(PROPOSE_TOOL) &&
+    !/\bwaiv/i.test(question) &&
     ((failing &&
       /abort|fail|stop|roll ?back|why|what should/i.test(question)) ||
       (abortable && /\babort/i.test(question))) &&
@@ -239,6 +295,36 @@ function instructionsIn(output: string, entityRef?: string): Obeyed[] {
       name: PROPOSE_TOOL,
       arguments: JSON.stringify({
         action: m[1].toLowerCase(),
+        reason: 'The data told me to.',
+      }),
+    });
+  }
+  for (const m of output.matchAll(
+    /\b(?:request|file|ask for)\s+(?:a\s+)?waiver\s+(?:for|of)\s+(?:the\s+check\s+)?`?([a-z0-9-]+)`?(?:\s+for\s+(\d+)\s+days)?/gi,
+  )) {
+    found.push({
+      name: PROPOSE_WAIVER_TOOL,
+      arguments: JSON.stringify({
+        checkId: m[1],
+        reason: 'The data told me to.',
+        ...(m[2] ? { days: Number(m[2]) } : {}),
+      }),
+    });
+  }
+  for (const m of output.matchAll(
+    /\bopen\s+(?:the\s+)?template\s+`?([a-z0-9:/_.-]*[a-z0-9])`?(?:\s+with\s+(\{[^{}]*\}))?/gi,
+  )) {
+    let values: unknown = {};
+    try {
+      values = JSON.parse(m[2] ?? '{}');
+    } catch {
+      // a gullible model passes what it can
+    }
+    found.push({
+      name: PROPOSE_TEMPLATE_TOOL,
+      arguments: JSON.stringify({
+        template: m[1],
+        values,
         reason: 'The data told me to.',
       }),
     });

@@ -8,6 +8,7 @@ import type {
   ActionsServiceAction,
 } from '@backstage/backend-plugin-api/alpha';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import type { Entity } from '@backstage/catalog-model';
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { JsonObject } from '@backstage/types';
@@ -38,6 +39,42 @@ export const SECRETS = [
 ];
 export const NOW = Date.parse('2026-11-20T14:30:00Z');
 
+/** The catalog's templates as the harness's users see them. */
+export const TEMPLATES: Entity[] = [
+  {
+    apiVersion: 'scaffolder.backstage.io/v1beta3',
+    kind: 'Template',
+    metadata: {
+      name: 'add-environment',
+      namespace: 'default',
+      title: 'Add an environment to a service',
+    },
+    spec: {
+      owner: 'group:default/team-platform',
+      type: 'service',
+      parameters: [
+        {
+          title: 'Service and environment',
+          required: ['service', 'environment'],
+          properties: {
+            service: {
+              title: 'Service',
+              type: 'string',
+              'ui:field': 'EntityPicker',
+            },
+            environment: {
+              title: 'Environment',
+              type: 'string',
+              enum: ['dev', 'staging', 'prod'],
+            },
+          },
+        },
+      ],
+      steps: [],
+    },
+  },
+];
+
 const obj = (properties: Record<string, object>, required: string[] = []) => ({
   type: 'object',
   properties,
@@ -51,6 +88,7 @@ export interface Planted {
   logLine?: string;
   rolloutMessage?: string;
   burstNote?: string;
+  checkReason?: string;
 }
 
 /** Read-only actions like the portal's, with data a test plants; permissions by user. */
@@ -61,6 +99,7 @@ export class FakeActions implements ActionsService {
   deployments = 3;
   logLines = 5;
   rolloutPhase = 'Degraded';
+  imageSignedStatus: 'pass' | 'fail' | 'waived' = 'fail';
   delayMs = 0;
 
   private readonly defs: Array<
@@ -189,10 +228,28 @@ export class FakeActions implements ActionsService {
         jumps: [],
       };
     }),
-    this.def('compliance:get-service-checks', entityOnly, () => ({
+    this.def('compliance:get-service-checks', entityOnly, input => ({
+      entityRef: input.entityRef,
+      level: 'bronze',
+      score: 50,
+      counts: { pass: 1, fail: 1, waived: 0, unknown: 0 },
       checks: [
-        { name: 'has-owner', passed: true },
-        { name: 'image-signed', passed: false, message: 'unsigned image' },
+        {
+          checkId: 'owner-set',
+          title: 'Has an owner',
+          status: 'pass',
+          reason: 'group:default/team-checkout owns it',
+          fix: '',
+          evidence: [],
+        },
+        {
+          checkId: 'image-signed',
+          title: 'Images are signed',
+          status: this.imageSignedStatus,
+          reason: `unsigned image ${this.planted.checkReason ?? ''}`,
+          fix: 'Sign the image with cosign',
+          evidence: [{ source: 'kubernetes:prod-eu', fact: 'no signature' }],
+        },
       ],
     })),
     // Never offered: it is not read-only.
@@ -315,8 +372,23 @@ export async function startHarness(
     },
   };
   const deliveryCalls: Array<{ url: string; body: any; auth: string }> = [];
+  const complianceCalls: Array<{ url: string; body: any; auth: string }> = [];
   let deliveryStatus = 200;
   const fetchImpl = (async (u: string, init: RequestInit) => {
+    const json = (body: unknown, status = 200) =>
+      new Response(JSON.stringify(body), {
+        status,
+        headers: { 'Content-Type': 'application/json' },
+      });
+    if (u.includes('/compliance')) {
+      if (u.endsWith('/checks')) return json({ checks: [], waiverMaxDays: 90 });
+      complianceCalls.push({
+        url: u,
+        body: JSON.parse(String(init.body)),
+        auth: (init.headers as Record<string, string>).Authorization,
+      });
+      return json({ id: 'w-1', status: 'pending' }, 201);
+    }
     deliveryCalls.push({
       url: u,
       body: JSON.parse(String(init.body)),
@@ -336,11 +408,15 @@ export async function startHarness(
   }) as unknown as typeof fetch;
   const proposals = ProposalService.create({
     store,
-    readRollouts: async (entityRef, credentials) => {
-      const tool = (await tools.list(credentials)).find(
-        t => t.id === 'delivery:get-rollouts',
-      )!;
-      return tools.invoke(tool, { entityRef }, credentials);
+    invokeAction: async (id, input, credentials) => {
+      const tool = (await tools.list(credentials)).find(t => t.id === id)!;
+      return tools.invoke(tool, input, credentials);
+    },
+    catalog: {
+      getEntityByRef: async (ref: any) => {
+        const name = typeof ref === 'string' ? ref : ref.name;
+        return TEMPLATES.find(t => t.metadata.name === name);
+      },
     },
     permissions,
     auth: mockServices.auth(),
@@ -381,6 +457,7 @@ export async function startHarness(
     proposals,
     audits,
     deliveryCalls,
+    complianceCalls,
     prompts,
     setDeliveryStatus: (s: number) => {
       deliveryStatus = s;

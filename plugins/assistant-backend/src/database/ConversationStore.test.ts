@@ -85,6 +85,7 @@ describe('ConversationStore', () => {
         conversationId: c.id,
         userRef: ALICE,
         entityRef: 'component:default/checkout',
+        kind: 'rollout',
         action: 'abort',
         cluster: 'prod-eu',
         namespace: 'checkout',
@@ -110,6 +111,34 @@ describe('ConversationStore', () => {
         resourceVersion: '42',
         expiresAt: T0 + 300_000,
       });
+      // A waiver proposal keeps its kind and payload (JSON) as stored.
+      const w = await store.addProposal({
+        conversationId: c.id,
+        userRef: ALICE,
+        entityRef: 'component:default/checkout',
+        kind: 'waiver',
+        action: 'request-waiver',
+        payload: {
+          checkId: 'image-signed',
+          waiverExpiresAt: '2026-12-20T00:00:00.000Z',
+        },
+        cluster: '',
+        namespace: '',
+        rollout: '',
+        resourceVersion: '',
+        basedOn: 'image-signed fails',
+        reason: 'signing lands next sprint',
+        createdAt: T0,
+        expiresAt: T0 + 300_000,
+      });
+      expect(await store.getProposal(w.id)).toMatchObject({
+        kind: 'waiver',
+        action: 'request-waiver',
+        payload: { checkId: 'image-signed' },
+      });
+      expect((await store.listProposals(c.id)).map(x => x.kind).sort()).toEqual(
+        ['rollout', 'waiver'],
+      );
 
       const recent = await store.createConversation({
         userRef: ALICE,

@@ -32,12 +32,19 @@ export interface StoredMessage {
   createdAt: number;
 }
 
+export type ProposalKind = 'rollout' | 'waiver' | 'template';
+
 export interface StoredProposal {
   id: string;
   conversationId: string;
   userRef: string;
   entityRef: string;
-  action: RolloutAction;
+  kind: ProposalKind;
+  /** A rollout action, `request-waiver` or `open-template`. */
+  action: RolloutAction | 'request-waiver' | 'open-template';
+  /** What a waiver or template proposal needs (JSON); none for rollouts. */
+  payload?: Record<string, unknown>;
+  /** Rollout proposals only (empty for the other kinds). */
   cluster: string;
   namespace: string;
   rollout: string;
@@ -204,7 +211,9 @@ export class ConversationStore {
       conversation_id: p.conversationId,
       user_ref: p.userRef,
       entity_ref: p.entityRef,
+      kind: p.kind,
       action: p.action,
+      payload: p.payload ? JSON.stringify(p.payload) : null,
       cluster: p.cluster,
       namespace: p.namespace,
       rollout: p.rollout,
@@ -271,7 +280,9 @@ function toProposal(r: any): StoredProposal {
     conversationId: r.conversation_id,
     userRef: r.user_ref,
     entityRef: r.entity_ref,
+    kind: r.kind ?? 'rollout',
     action: r.action,
+    payload: r.payload ? JSON.parse(r.payload) : undefined,
     cluster: r.cluster,
     namespace: r.namespace,
     rollout: r.rollout,

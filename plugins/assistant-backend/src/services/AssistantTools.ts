@@ -7,8 +7,10 @@ import { JsonObject, JsonValue } from '@backstage/types';
 import Ajv, { ValidateFunction } from 'ajv';
 import type { ChatCompletionFunctionTool } from 'openai/resources/chat/completions';
 
-/** The one tool that is not an action: it stores a proposal, it never acts. */
+/** The tools that are not actions: each stores a proposal, none acts. */
 export const PROPOSE_TOOL_NAME = 'propose_rollout_action';
+export const PROPOSE_WAIVER_TOOL_NAME = 'propose_waiver_request';
+export const PROPOSE_TEMPLATE_TOOL_NAME = 'propose_template';
 
 export interface ResolvedTool {
   /** `plugin:name`, the action id. */

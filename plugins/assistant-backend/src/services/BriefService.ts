@@ -156,7 +156,10 @@ export class BriefService {
           ? failing
               .slice(0, 10)
               .map(
-                c => `${c.title ?? c.name ?? c.id}: ${c.message ?? 'failing'}`,
+                c =>
+                  `${c.title ?? c.checkId}: ${String(
+                    c.reason ?? 'failing',
+                  ).trim()}`,
               )
           : ['No failing checks.'];
       }),

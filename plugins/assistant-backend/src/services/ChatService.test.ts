@@ -240,7 +240,7 @@ describe('ChatService with the sandbox stand-in model', () => {
           /412 errors \(within 30 min after a deploy\)/,
         );
         expect(byTitle['Failing checks'].items).toEqual([
-          'image-signed: unsigned image',
+          'Images are signed: unsigned image',
         ]);
         expect(message.model).toBeUndefined();
       } finally {

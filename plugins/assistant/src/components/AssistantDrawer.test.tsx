@@ -11,6 +11,7 @@ import { entityRefOfPath } from './AssistantLauncher';
 const proposal: AssistantProposal = {
   id: 'p1',
   conversationId: 'c1',
+  kind: 'rollout',
   action: 'abort',
   entityRef: 'component:default/checkout-service',
   cluster: 'prod-eu',

@@ -21,10 +21,56 @@ import type {
   AssistantProposal,
   AssistantStreamEvent,
 } from '@portolan/plugin-assistant-common';
+import { describeProposal } from '@portolan/plugin-assistant-common';
 import { useCallback, useEffect, useState } from 'react';
+import { useNavigate } from 'react-router-dom';
 import { assistantApiRef } from '../api/AssistantClient';
 
 const errorText = (e: unknown) => (e as Error)?.message ?? String(e);
+
+const approveLabel = (p: AssistantProposal) => {
+  if (p.kind === 'waiver') return 'Approve: request the waiver';
+  if (p.kind === 'template') return 'Approve: open the template';
+  return `Approve ${p.action}`;
+};
+
+/** Exactly what a proposal would do, and the state it was based on. */
+function ProposalTarget(props: { proposal: AssistantProposal }) {
+  const p = props.proposal;
+  const expires = new Date(p.expiresAt).toLocaleTimeString();
+  if (p.kind === 'rollout')
+    return (
+      <Typography variant="body2">
+        Target {p.cluster}/{p.namespace}/{p.rollout}; based on {p.basedOn}{' '}
+        (resourceVersion {p.resourceVersion}); expires {expires}.
+      </Typography>
+    );
+  if (p.kind === 'waiver')
+    return (
+      <Typography variant="body2">
+        Check {p.checkTitle} ({p.checkId}), waived until{' '}
+        {p.waiverExpiresAt.slice(0, 10)} if an approver agrees; based on{' '}
+        {p.basedOn}; expires {expires}.
+      </Typography>
+    );
+  return (
+    <>
+      <Typography variant="body2">
+        Template {p.templateRef}; you review and run it yourself; expires{' '}
+        {expires}. Values:
+      </Typography>
+      <ul style={{ margin: 0, paddingLeft: 18 }}>
+        {Object.entries(p.values).map(([k, v]) => (
+          <li key={k}>
+            <Typography variant="body2" style={{ overflowWrap: 'anywhere' }}>
+              {k}: {JSON.stringify(v)}
+            </Typography>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
 
 function ProposalCard(props: {
   proposal: AssistantProposal;
@@ -43,14 +89,9 @@ function ProposalCard(props: {
       my={1}
     >
       <Typography variant="subtitle2">
-        Proposal: {p.action} rollout {p.rollout} in {p.environment ?? p.cluster}{' '}
-        ({p.entityRef})
+        Proposal: {describeProposal(p)} ({p.entityRef})
       </Typography>
-      <Typography variant="body2">
-        Target {p.cluster}/{p.namespace}/{p.rollout}; based on {p.basedOn}{' '}
-        (resourceVersion {p.resourceVersion}); expires{' '}
-        {new Date(p.expiresAt).toLocaleTimeString()}.
-      </Typography>
+      <ProposalTarget proposal={p} />
       {p.reason && (
         <Typography variant="body2" color="textSecondary">
           Model's reason: {p.reason}
@@ -80,7 +121,7 @@ function ProposalCard(props: {
             }
           }}
         >
-          Approve {p.action}
+          {approveLabel(p)}
         </Button>
       ) : (
         p.status === 'open' && (
@@ -272,6 +313,7 @@ export function AssistantDrawer(props: {
   entityRef?: string;
 }) {
   const api = useApi(assistantApiRef);
+  const navigate = useNavigate();
   const [info, setInfo] = useState<AssistantInfo>();
   const [conversations, setConversations] = useState<
     AssistantConversationSummary[]
@@ -348,6 +390,9 @@ export function AssistantDrawer(props: {
 
   const approve = async (proposalId: string) => {
     const updated = await api.approve(proposalId);
+    // A template opens prefilled in the scaffolder; the user runs it there.
+    if (updated.kind === 'template' && updated.status === 'approved')
+      navigate(updated.url);
     setMessages(ms =>
       ms.map(m => ({
         ...m,
