@@ -115,5 +115,6 @@ table([
     `p50 ${result.briefMs.p50} ms, p95 ${result.briefMs.p95} ms (budget 500)`,
   ],
   ['prompt', `max ${result.promptTokens.max} tokens (budget 6000)`],
+  ['first token, each answer', firstTokens.map(ms).join(', ')],
 ]);
 writeResult('assistant-latency', result);
