@@ -1,3 +1,4 @@
+export * from './actions';
 export * from './annotations';
 export * from './costJumps';
 export * from './money';

@@ -1,3 +1,4 @@
+export * from './actions';
 export * from './annotations';
 export * from './api';
 export * from './fields';

@@ -12,6 +12,8 @@ import type { Entity } from '@backstage/catalog-model';
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { JsonObject } from '@backstage/types';
+import type { ServiceCostActionOutput } from '@portolan/plugin-finops-common';
+import type { ErrorBurstsActionOutput } from '@portolan/plugin-logs-common';
 import { Redactor } from '@portolan/portolan-node';
 import { OpenAiStandIn, SANDBOX_OPENAI_API_KEY } from '@portolan/sandbox';
 import express from 'express';
@@ -101,6 +103,8 @@ export class FakeActions implements ActionsService {
   rolloutPhase = 'Degraded';
   imageSignedStatus: 'pass' | 'fail' | 'waived' = 'fail';
   delayMs = 0;
+  /** Whether the logs action matched a deploy to the burst. */
+  burstDeploy = true;
 
   private readonly defs: Array<
     ActionsServiceAction & {
@@ -208,25 +212,74 @@ export class FakeActions implements ActionsService {
       input => {
         if (input.entityRef.includes('payments'))
           throw new NotAllowedError('may not read the logs of payments');
-        return {
+        const burstStart = NOW - 3600_000 + 600_000;
+        const output: ErrorBurstsActionOutput = {
+          entityRef: input.entityRef,
+          from: new Date(NOW - 86_400_000).toISOString(),
+          to: new Date(NOW).toISOString(),
+          intervalMs: 60_000,
+          totalErrors: 530,
+          baselinePerBucket: 1,
           bursts: [
             {
-              start: new Date(NOW - 3600_000 + 600_000).toISOString(),
+              start: new Date(burstStart).toISOString(),
+              end: new Date(burstStart + 900_000).toISOString(),
               count: 412,
-              note: this.planted.burstNote ?? '',
+              peakPerBucket: 60,
+              sampleMessages: [
+                `payment timeout ${this.planted.burstNote ?? ''}`.trim(),
+              ],
+              nearestDeploy: this.burstDeploy
+                ? {
+                    environment: 'prod',
+                    revision: 'a1b2c3d0'.padEnd(40, '0'),
+                    startedAt: new Date(NOW - 3600_000).toISOString(),
+                    result: 'canary-aborted',
+                    minutesBeforeBurst: 10,
+                  }
+                : undefined,
               logsUrl: '/catalog/default/component/checkout/logs?from=burst',
             },
           ],
         };
+        return output;
       },
     ),
     this.def('finops:get-service-cost', entityOnly, input => {
       if (input.entityRef.includes('payments'))
         throw new NotAllowedError('may not read the costs of payments');
-      return {
-        costCardUrl: '/catalog/default/component/checkout/costs',
-        jumps: [],
+      const output: ServiceCostActionOutput = {
+        entityRef: input.entityRef,
+        currency: 'EUR',
+        asOfDay: '2026-11-19',
+        freshness: 'ok',
+        last30Days: {
+          total: 930,
+          previous: 620,
+          changePercent: 50,
+          byEnvironment: { prod: 700, staging: 230 },
+        },
+        monthToDate: {
+          month: '2026-11',
+          total: 600,
+          days: 19,
+          daysInMonth: 30,
+        },
+        costJumps: [
+          {
+            environment: 'prod',
+            day: '2026-11-12',
+            revision: 'f00dfeed'.padEnd(40, '0'),
+            before: 20,
+            after: 31,
+            changePercent: 55,
+            message: 'Double the replicas',
+          },
+        ],
+        costJumpThresholdPercent: 20,
+        costsTabUrl: '/catalog/default/component/checkout/costs',
       };
+      return output;
     }),
     this.def('compliance:get-service-checks', entityOnly, input => ({
       entityRef: input.entityRef,

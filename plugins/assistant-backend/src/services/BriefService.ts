@@ -1,6 +1,8 @@
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import type { AssistantBrief } from '@portolan/plugin-assistant-common';
 import { AssistantTools, ResolvedTool } from './AssistantTools';
+import type { CostJumpView } from '@portolan/plugin-finops-common';
+import type { ErrorBurstView } from '@portolan/plugin-logs-common';
 import { Redactor } from '@portolan/portolan-node';
 
 type Rec = Record<string, any>;
@@ -15,6 +17,15 @@ const firstArray = (v: unknown, ...keys: string[]): Rec[] => {
   const any = Object.values(v).find(Array.isArray);
   return (any ?? []).filter(isRec);
 };
+/**
+ * A list of an action's typed output (`ErrorBurstsActionOutput.bursts`,
+ * `ServiceCostActionOutput.costJumps`): only its object items, since what
+ * arrives over the actions registry is still checked before it is read.
+ */
+const listOf = <T>(v: unknown, key: string): Array<T & Rec> =>
+  isRec(v) && Array.isArray(v[key])
+    ? (v[key] as unknown[]).filter(isRec).map(x => x as T & Rec)
+    : [];
 const linkOf = (v: unknown): string | undefined =>
   isRec(v)
     ? (Object.entries(v).find(
@@ -134,16 +145,24 @@ export class BriefService {
           : ['No rollouts.'];
       }),
       section('Error bursts near deploys', bursts, v => {
-        const list = firstArray(v, 'bursts', 'errorBursts');
+        const list = listOf<ErrorBurstView>(v, 'bursts');
         if (!list.length) return ['No error bursts in the last 24 h.'];
         return list.slice(0, 10).map(b => {
-          const t = timeOf(b);
-          const near =
-            t !== undefined &&
+          const t = Date.parse(b.start);
+          const deploy = b.nearestDeploy;
+          // The logs action matched the deploy before the burst; without
+          // one, a deploy listed above within 30 min still counts.
+          const afterListedDeploy =
+            !Number.isNaN(t) &&
             deployTimes.some(d => t >= d && t - d <= NEAR_DEPLOY_MS);
-          return `${t ? hhmm(t) : '?'}: ${b.count ?? b.errors ?? '?'} errors${
-            near ? ' (within 30 min after a deploy)' : ''
-          }`;
+          let near = afterListedDeploy ? ' (within 30 min after a deploy)' : '';
+          if (deploy)
+            near = ` (${deploy.minutesBeforeBurst} min after ${
+              deploy.environment
+            } ${String(deploy.revision).slice(0, 8)} ${deploy.result})`;
+          return `${Number.isNaN(t) ? '?' : hhmm(t)}: ${
+            b.count ?? '?'
+          } errors${near}`;
         });
       }),
       section('Failing checks', checks, v => {
@@ -164,15 +183,19 @@ export class BriefService {
           : ['No failing checks.'];
       }),
       section('Cost jumps', cost, v => {
-        const jumps = firstArray(v, 'jumps', 'costJumps');
+        const jumps = listOf<CostJumpView>(v, 'costJumps');
+        const currency =
+          isRec(v) && typeof v.currency === 'string' ? ` ${v.currency}` : '';
         return jumps.length
           ? jumps
               .slice(0, 5)
               .map(
                 j =>
-                  `${j.day ?? j.date ?? ''}: ${
-                    j.changePercent ?? j.percent ?? '?'
-                  }%`,
+                  `${j.day} ${j.environment}: ${
+                    j.changePercent > 0 ? '+' : ''
+                  }${j.changePercent}% (${j.before} -> ${
+                    j.after
+                  }${currency}/day) after ${String(j.revision).slice(0, 8)}`,
               )
           : ['No cost jumps.'];
       }),

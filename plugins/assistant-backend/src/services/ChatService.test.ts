@@ -236,16 +236,36 @@ describe('ChatService with the sandbox stand-in model', () => {
         expect(byTitle['Canary state'].items).toEqual([
           'prod checkout: Degraded, step 2 of 5 (20%), analysis Failed',
         ]);
-        expect(byTitle['Error bursts near deploys'].items[0]).toMatch(
-          /412 errors \(within 30 min after a deploy\)/,
-        );
+        // The logs action's own match of the deploy before the burst.
+        expect(byTitle['Error bursts near deploys'].items).toEqual([
+          '2026-11-20 13:40: 412 errors (10 min after prod a1b2c3d0 canary-aborted)',
+        ]);
         expect(byTitle['Failing checks'].items).toEqual([
           'Images are signed: unsigned image',
+        ]);
+        expect(byTitle['Cost jumps'].items).toEqual([
+          '2026-11-12 prod: +55% (20 -> 31 EUR/day) after f00dfeed',
         ]);
         expect(message.model).toBeUndefined();
       } finally {
         await d.stop();
       }
+    }
+  });
+
+  it('marks a burst that follows a listed deploy when the logs action matched none', async () => {
+    const d = await startHarness({ model: 'none' });
+    try {
+      d.actions.burstDeploy = false;
+      const { message } = await d.ask(OWNER, 'what is going on?');
+      const bursts = message.brief!.sections.find(
+        s => s.title === 'Error bursts near deploys',
+      )!;
+      expect(bursts.items).toEqual([
+        '2026-11-20 13:40: 412 errors (within 30 min after a deploy)',
+      ]);
+    } finally {
+      await d.stop();
     }
   });
 

@@ -4,8 +4,13 @@ import {
   ActionsService,
 } from '@backstage/backend-plugin-api/alpha';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { DeployMarker, findCostJumps } from '@portolan/plugin-finops-common';
 import {
+  DeployMarker,
+  ServiceCostActionOutput,
+  findCostJumps,
+} from '@portolan/plugin-finops-common';
+import {
+  ActionSchema,
   ActionZod,
   PortalLinks,
   deploymentsOf,
@@ -21,7 +26,7 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 const input = (z: ActionZod) =>
   z.object({ entityRef: entityRefInput(z) }).strict();
 
-const output = (z: ActionZod) =>
+const output = (z: ActionZod): ActionSchema<ServiceCostActionOutput> =>
   z.object({
     entityRef: z.string(),
     currency: z.string(),

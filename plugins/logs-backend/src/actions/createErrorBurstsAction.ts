@@ -5,6 +5,7 @@ import {
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ActionDeployment,
+  ActionSchema,
   ActionZod,
   PortalLinks,
   deploymentsOf,
@@ -14,6 +15,7 @@ import {
   parseEntityRefInput,
   truncateText,
 } from '@portolan/portolan-node';
+import { ErrorBurstsActionOutput } from '@portolan/plugin-logs-common';
 import { searchParams } from '../router';
 import { LogReadAccess } from '../scope/LogReadAccess';
 import { LogSearchService } from '../search/LogSearchService';
@@ -54,7 +56,7 @@ const deploySchema = (z: ActionZod) =>
     minutesBeforeBurst: z.number(),
   });
 
-const output = (z: ActionZod) =>
+const output = (z: ActionZod): ActionSchema<ErrorBurstsActionOutput> =>
   z.object({
     entityRef: z.string(),
     from: z.string(),
