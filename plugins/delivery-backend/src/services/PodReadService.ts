@@ -13,8 +13,6 @@ import {
   parseSelector,
 } from '@portolan/argocd-common';
 import {
-  KUBERNETES_ID_ANNOTATION,
-  KUBERNETES_LABEL_SELECTOR_ANNOTATION,
   KUBERNETES_NAMESPACE_ANNOTATION,
   kubernetesSelectorOf,
 } from '@portolan/plugin-delivery-common';

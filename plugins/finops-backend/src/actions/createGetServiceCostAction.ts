@@ -10,7 +10,6 @@ import {
   findCostJumps,
 } from '@portolan/plugin-finops-common';
 import {
-  ActionSchema,
   ActionZod,
   PortalLinks,
   deploymentsOf,
@@ -26,7 +25,7 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 const input = (z: ActionZod) =>
   z.object({ entityRef: entityRefInput(z) }).strict();
 
-const output = (z: ActionZod): ActionSchema<ServiceCostActionOutput> =>
+const output = (z: ActionZod) =>
   z.object({
     entityRef: z.string(),
     currency: z.string(),
@@ -166,7 +165,7 @@ Use it for "what does X cost", "why did X get more expensive", "will X stay in b
           costJumpThresholdPercent: deps.costJumpThresholdPercent,
           deployLookupError: error,
           costsTabUrl: deps.links.entityTab(cost.entityRef, 'costs'),
-        },
+        } satisfies ServiceCostActionOutput,
       };
     },
   });

@@ -5,7 +5,6 @@ import {
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ActionDeployment,
-  ActionSchema,
   ActionZod,
   PortalLinks,
   deploymentsOf,
@@ -56,7 +55,7 @@ const deploySchema = (z: ActionZod) =>
     minutesBeforeBurst: z.number(),
   });
 
-const output = (z: ActionZod): ActionSchema<ErrorBurstsActionOutput> =>
+const output = (z: ActionZod) =>
   z.object({
     entityRef: z.string(),
     from: z.string(),
@@ -185,7 +184,7 @@ Use it for "what happened at 14:00", "did the last deploy cause errors". Needs t
             }),
           })),
           deployLookupError: deploys.error,
-        },
+        } satisfies ErrorBurstsActionOutput,
       };
     },
   });
