@@ -177,8 +177,10 @@ describe('Git onboarding actions against the sandbox', () => {
       '://',
       `://${git.username}:${git.password}@`,
     );
+    // Forced: the sandbox already holds a repository for each seeded
+    // service (the compliance Git checks read them); this one replaces it.
     for (const b of branches)
-      await sh('push', '-q', remote, `HEAD:refs/heads/${b}`);
+      await sh('push', '-q', remote, `+HEAD:refs/heads/${b}`);
     await run('git', [
       '--git-dir',
       path.join(dataDir, 'git', `${repo}.git`),
