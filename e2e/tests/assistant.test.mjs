@@ -167,6 +167,74 @@ describe('assistant', () => {
     await page.context().close();
   });
 
+  it('proposes a waiver of a failing check that only the owner can approve, and requests nothing before Approve', async () => {
+    const owner = await userToken('barbara.liskov');
+    const approver = await userToken('margaret.hamilton');
+    const get = async (path, token) => {
+      const res = await fetch(`${baseUrl}${path}`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      assert.equal(res.status, 200, path);
+      return res.json();
+    };
+    const pendingOf = async checkId =>
+      (await get('/api/compliance/waivers?status=pending', owner)).items.filter(
+        w => w.entityRef === entityRef && w.checkId === checkId,
+      );
+    // The first compliance evaluation runs shortly after start.
+    let failing = [];
+    await eventually(
+      async () => {
+        const checks = await get(
+          `/api/compliance/entities/component/default/${service}`,
+          owner,
+        );
+        failing = checks.checks.filter(c => c.status === 'fail');
+        assert.ok(failing.length > 0, 'a failing check');
+      },
+      { timeoutMs: 180_000, intervalMs: 2000 },
+    );
+
+    const question = `Please request a waiver for the failing check of ${service} for 14 days.`;
+    const message = (await ask(owner, question)).at(-1).message;
+    const proposal = message.proposals.find(p => p.kind === 'waiver');
+    assert.ok(proposal, JSON.stringify(message.tools));
+    assert.equal(proposal.approvable, true);
+    assert.ok(
+      failing.some(c => c.checkId === proposal.checkId),
+      `${proposal.checkId} fails now`,
+    );
+    assert.deepEqual(await pendingOf(proposal.checkId), []);
+
+    // Someone of another team gets nothing they could approve.
+    const outsider = await userToken('grace.hopper');
+    const theirs = (await ask(outsider, question)).at(-1).message;
+    assert.ok(theirs.proposals.every(p => !p.approvable));
+
+    const approved = await fetch(
+      `${baseUrl}/api/assistant/proposals/${proposal.id}/approve`,
+      { method: 'POST', headers: { Authorization: `Bearer ${owner}` } },
+    );
+    assert.equal(approved.status, 200, await approved.clone().text());
+    const [waiver] = await pendingOf(proposal.checkId);
+    assert.ok(waiver, 'the compliance backend has the request');
+    assert.equal(waiver.requestedBy, 'user:default/barbara.liskov');
+
+    // Leave the check as the compliance test expects to find it.
+    const rejected = await fetch(
+      `${baseUrl}/api/compliance/waivers/${waiver.id}/reject`,
+      {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${approver}`,
+          'Content-Type': 'application/json',
+        },
+        body: JSON.stringify({ comment: 'assistant e2e clean-up' }),
+      },
+    );
+    assert.equal(rejected.status, 200, await rejected.clone().text());
+  });
+
   it('shows the offline brief in the panel when the model endpoint is off', async () => {
     const switchModel = available =>
       fetch(
